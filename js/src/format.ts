@@ -1,0 +1,92 @@
+// Pure formatting helpers: no DOM, no model.
+
+/** Coerces a wire value to a finite number, or `fallback`. */
+export function toNumber(value: unknown, fallback = 0): number {
+  const n = typeof value === "number" ? value : Number(value);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+/** Coerces a wire value to a string; null and undefined become "". */
+export function toText(value: unknown): string {
+  return value == null ? "" : String(value);
+}
+
+/** Plain digits, no locale grouping, so tests and scripts can parse them. */
+export function formatCount(value: unknown): string {
+  return String(Math.trunc(toNumber(value)));
+}
+
+/** Digits grouped with commas, for prose only (never for counters). */
+export function groupDigits(value: number): string {
+  return String(Math.trunc(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+
+export function formatBytes(value: unknown): string {
+  let n = Math.max(0, toNumber(value));
+  if (n < 1024) return `${Math.trunc(n)} B`;
+  let unit = 0;
+  while (n >= 1024 && unit < BYTE_UNITS.length - 1) {
+    n /= 1024;
+    unit += 1;
+  }
+  return `${n < 10 ? n.toFixed(1) : Math.round(n)} ${BYTE_UNITS[unit]}`;
+}
+
+export function formatRate(value: unknown): string {
+  const n = Math.max(0, toNumber(value));
+  return `${n < 100 ? n.toFixed(1) : Math.round(n)}/s`;
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, "0");
+}
+
+/** Local wall-clock time as HH:MM:SS.mmm. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return "--:--:--.---";
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+const CLOSE_CODES: Record<number, string> = {
+  1000: "normal closure",
+  1001: "going away",
+  1002: "protocol error",
+  1003: "unsupported data",
+  1005: "no status code received",
+  1006: "connection lost without a close frame",
+  1007: "invalid payload data",
+  1008: "policy violation",
+  1009: "message too big",
+  1010: "mandatory extension missing",
+  1011: "internal server error",
+  1012: "service restart",
+  1013: "try again later",
+  1014: "bad gateway",
+  1015: "TLS handshake failure",
+};
+
+export function closeCodeName(code: number): string {
+  if (CLOSE_CODES[code]) return CLOSE_CODES[code];
+  if (code >= 3000 && code < 4000) return "registered application code";
+  if (code >= 4000 && code < 5000) return "private application code";
+  return "unknown close code";
+}
+
+/** "closed 1000 reason", or "" while the socket has not closed. */
+export function formatClose(code: unknown, reason: unknown): string {
+  if (code == null) return "";
+  const text = toText(reason);
+  return `closed ${formatCount(code)}${text ? ` ${text}` : ""}`;
+}
+
+export function formatOmitted(count: number): string {
+  const noun = count === 1 ? "message" : "messages";
+  return `${groupDigits(count)} earlier ${noun} not shown (kept in ws.messages)`;
+}
+
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${groupDigits(count)} ${count === 1 ? singular : pluralForm}`;
+}

@@ -1,0 +1,41 @@
+"""ipywebsockets: live WebSocket data as a first-class citizen of Jupyter notebooks.
+
+>>> import ipywebsockets as iws
+>>> srv = iws.TickerServer(rate=10).start()
+>>> ws = iws.WebSocket(srv.url)
+>>> ws.recv(timeout=5).json()["symbol"]
+'ABC'
+"""
+
+from __future__ import annotations
+
+from .client import Backoff
+from .exceptions import (
+    ConnectionClosed,
+    ConnectionFailed,
+    InvalidURL,
+    IPyWebSocketsWarning,
+    SendQueueFull,
+    WebSocketError,
+)
+from .message import Message
+from .servers import BroadcastServer, EchoServer, TickerServer
+from .widget import WebSocket
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Backoff",
+    "BroadcastServer",
+    "ConnectionClosed",
+    "ConnectionFailed",
+    "EchoServer",
+    "IPyWebSocketsWarning",
+    "InvalidURL",
+    "Message",
+    "SendQueueFull",
+    "TickerServer",
+    "WebSocket",
+    "WebSocketError",
+    "__version__",
+]

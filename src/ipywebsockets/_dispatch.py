@@ -1,0 +1,145 @@
+"""Run user callbacks in order, off the I/O loop, with output under the right cell.
+
+A :class:`Dispatcher` owns one thread per socket. The I/O loop hands it
+messages; when its bounded queue is full, :meth:`Dispatcher.put` returns an
+awaitable that the receive loop awaits, so reception backs off through
+websockets' own flow control instead of dropping anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .message import Message
+
+__all__ = ["Dispatcher", "Handler", "current_parent"]
+
+
+class Handler:
+    """A user callback and the cell (parent message) that registered it."""
+
+    __slots__ = ("fn", "parent")
+
+    def __init__(self, fn: Callable[[Message], object], parent: dict[str, Any] | None) -> None:
+        self.fn = fn
+        self.parent = parent
+
+
+def _shell() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    return get_ipython()
+
+
+def current_parent() -> dict[str, Any] | None:
+    """The request (cell) the calling code runs for, when the kernel can route thread output."""
+    shell = _shell()
+    if shell is None or not hasattr(shell, "set_thread_parent"):
+        return None
+    parent = shell.get_parent()
+    return parent if parent else None
+
+
+class Dispatcher:
+    """Calls every handler for every message, in order, on its own thread.
+
+    Args:
+        name: the thread's name.
+        handlers: returns the current handlers (read once per message).
+        on_error: called after a handler raised (the traceback is already printed).
+        maxsize: messages that may wait before reception is paused.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        handlers: Callable[[], Sequence[Handler]],
+        on_error: Callable[[], None],
+        maxsize: int,
+    ) -> None:
+        self._handlers = handlers
+        self._on_error = on_error
+        self._maxsize = maxsize
+        self._queue: deque[Message | None] = deque()
+        self._cond = threading.Condition()
+        self._paused: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def backlog(self) -> int:
+        """Messages waiting for the handlers."""
+        return len(self._queue)
+
+    def put(self, msg: Message) -> asyncio.Future[None] | None:
+        """Queue a message (from the I/O loop); returns a future to await when full."""
+        with self._cond:
+            self._queue.append(msg)
+            self._cond.notify()
+            if len(self._queue) < self._maxsize:
+                return None
+            loop = asyncio.get_running_loop()
+            fut: asyncio.Future[None] = loop.create_future()
+            self._paused = (loop, fut)
+            return fut
+
+    def stop(self, wait: float | None = None) -> None:
+        """Finish the queued messages, then end the thread."""
+        with self._cond:
+            self._queue.append(None)
+            self._cond.notify()
+        if wait is not None and threading.current_thread() is not self._thread:
+            self._thread.join(wait)
+
+    def _run(self) -> None:
+        queue = self._queue
+        while True:
+            with self._cond:
+                while not queue:
+                    self._cond.wait()
+                msg = queue.popleft()
+                if self._paused is not None and len(queue) <= self._maxsize // 2:
+                    loop, fut = self._paused
+                    self._paused = None
+                    loop.call_soon_threadsafe(_resolve, fut)
+            if msg is None:
+                return
+            for handler in self._handlers():
+                self._call(handler, msg)
+
+    def _call(self, handler: Handler, msg: Message) -> None:
+        shell = _shell() if handler.parent is not None else None
+        tokens = shell.set_thread_parent(handler.parent) if shell is not None else None
+        try:
+            handler.fn(msg)
+        except Exception:
+            name = getattr(handler.fn, "__qualname__", repr(handler.fn))
+            print(
+                f"[ipywebsockets] on_message handler {name} raised on message #{msg.seq}; "
+                "the stream goes on:\n" + traceback.format_exc(),
+                file=sys.stderr,
+                flush=True,
+            )
+            self._on_error()
+        finally:
+            if tokens is not None:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                shell.reset_thread_parent(tokens)
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)

@@ -1,0 +1,79 @@
+"""Coalesce kernel-to-browser updates: one thread flushes every widget at most max_fps times a second.
+
+Jupyter forwards at most about 1,000 IOPub messages a second and drops the
+rest (FACTS.md), so a widget never sends a message per incoming frame.
+Widgets mark themselves dirty from any thread; this thread calls their
+``_flush`` no more often than each one's ``max_fps`` allows, and about once
+a second while they stream, so that the rate shown decays when data stops.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from typing import Protocol
+
+__all__ = ["Publishable", "Publisher", "get_publisher"]
+
+_IDLE_SECONDS = 1.0
+
+
+class Publishable(Protocol):
+    def _publish_due(self, now: float) -> float | None:
+        """Flush now if due; return seconds until the next flush is wanted, or None."""
+
+
+class Publisher:
+    """The one flushing thread of the process."""
+
+    def __init__(self) -> None:
+        self._widgets: weakref.WeakSet[Publishable] = weakref.WeakSet()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="ipywebsockets-publish", daemon=True)
+        self._thread.start()
+
+    def add(self, widget: Publishable) -> None:
+        with self._lock:
+            self._widgets.add(widget)
+        self._wake.set()
+
+    def remove(self, widget: Publishable) -> None:
+        with self._lock:
+            self._widgets.discard(widget)
+
+    def wake(self) -> None:
+        """Something became dirty: look at the widgets again now."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            # Cleared before looking, so a wake that comes while flushing is not lost.
+            self._wake.clear()
+            with self._lock:
+                widgets = list(self._widgets)
+            timeout = _IDLE_SECONDS
+            now = time.monotonic()
+            for widget in widgets:
+                try:
+                    wait = widget._publish_due(now)
+                except Exception as exc:  # never let one widget stop the others' updates
+                    print(f"[ipywebsockets] publishing {widget!r} failed: {exc!r}")
+                    wait = None
+                if wait is not None:
+                    timeout = min(timeout, wait)
+            del widgets
+            self._wake.wait(max(timeout, 0.001))
+
+
+_publisher: Publisher | None = None
+_lock = threading.Lock()
+
+
+def get_publisher() -> Publisher:
+    global _publisher
+    with _lock:
+        if _publisher is None:
+            _publisher = Publisher()
+        return _publisher

@@ -1,0 +1,476 @@
+"""Kernel-side connection: connect, receive, send, reconnect, close.
+
+A :class:`Connection` runs on the process-wide I/O loop (:mod:`.runtime`)
+and knows nothing of widgets: it reports what happens to a
+:class:`Listener`. Every public method is safe to call from any thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import ssl as ssl_module
+from collections import deque
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import (
+    ConnectionClosed as WsConnectionClosed,
+)
+from websockets.exceptions import (
+    InvalidHandshake,
+    InvalidStatus,
+    InvalidURI,
+)
+from websockets.typing import Subprotocol
+
+from .exceptions import ConnectionClosed, InvalidURL, SendQueueFull
+from .runtime import Runtime, get_runtime
+
+__all__ = ["Backoff", "Connection", "Listener", "check_url", "describe_close", "redact_url"]
+
+# Close codes after which reconnecting can help: the peer went away or hit a
+# transient condition. Protocol and policy errors (1002, 1003, 1007, 1008,
+# 1009, 1010) and a normal close (1000) would only repeat.
+_RECONNECT_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014})
+
+CLOSE_CODE_NAMES = {
+    1000: "normal closure",
+    1001: "going away",
+    1002: "protocol error",
+    1003: "unsupported data",
+    1005: "no status received",
+    1006: "abnormal closure",
+    1007: "invalid payload data",
+    1008: "policy violation",
+    1009: "message too big",
+    1010: "mandatory extension",
+    1011: "internal error",
+    1012: "service restart",
+    1013: "try again later",
+    1014: "bad gateway",
+    1015: "TLS handshake failure",
+}
+
+_SECRET_QUERY_KEYS = ("token", "password", "passwd", "secret", "key", "auth", "signature", "sig")
+
+
+def check_url(url: str) -> str:
+    """Return ``url`` when it is a usable ``ws://`` or ``wss://`` URL.
+
+    Raises:
+        InvalidURL: it is not one, with what is wrong and what to pass instead.
+    """
+    if not isinstance(url, str):
+        raise InvalidURL(f"the URL must be a str, got {type(url).__name__}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("ws", "wss"):
+        hint = ""
+        if parts.scheme in ("http", "https"):
+            hint = f"; did you mean {('ws' if parts.scheme == 'http' else 'wss')}://{url.split('://', 1)[1]}?"
+        raise InvalidURL(f"{url!r} is not a ws:// or wss:// URL{hint}")
+    if not parts.hostname:
+        raise InvalidURL(f"{url!r} has no host; write it as ws://HOST[:PORT]/PATH")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise InvalidURL(f"{url!r} has an invalid port: {exc}") from None
+    return url
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password and any token-like query value replaced by ``***``."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        user = parts.username or ""
+        host = netloc.rsplit("@", 1)[1]
+        netloc = f"{user}:***@{host}"
+    query = parts.query
+    if query:
+        items = []
+        for item in query.split("&"):
+            name, sep, value = item.partition("=")
+            if sep and value and any(k in name.lower() for k in _SECRET_QUERY_KEYS):
+                value = "***"
+            items.append(f"{name}{sep}{value}")
+        query = "&".join(items)
+    out = f"{parts.scheme}://{netloc}{parts.path}"
+    if query:
+        out += f"?{query}"
+    if parts.fragment:
+        out += f"#{parts.fragment}"
+    return out
+
+
+def describe_close(code: int | None, reason: str) -> str:
+    """``1001 (going away): reason`` — a close code made readable."""
+    if code is None:
+        return "no close frame (the connection dropped)"
+    name = CLOSE_CODE_NAMES.get(code, "application code" if 3000 <= code < 5000 else "unknown")
+    return f"{code} ({name})" + (f": {reason}" if reason else "")
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How to retry after the connection is lost.
+
+    The n-th retry waits ``initial * factor ** (n - 1)`` seconds, capped at
+    ``max_delay``, with ``jitter`` (a fraction) of randomness so that many
+    clients do not return at once. ``max_attempts=None`` retries forever.
+    """
+
+    initial: float = 0.5
+    factor: float = 2.0
+    max_delay: float = 30.0
+    max_attempts: int | None = None
+    jitter: float = 0.1
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before retry number ``attempt`` (from 1)."""
+        base = min(self.max_delay, self.initial * self.factor ** max(0, attempt - 1))
+        return base * (1 + random.uniform(-self.jitter, self.jitter))
+
+
+class Listener(Protocol):
+    """What a :class:`Connection` tells its owner. Called on the I/O loop; must be quick."""
+
+    def _ws_status(self, status: str, error: str) -> None: ...
+
+    def _ws_open(self, ws: ClientConnection) -> None: ...
+
+    def _ws_message(self, data: str | bytes) -> Awaitable[None] | None:
+        """A message arrived. Return an awaitable to pause reception until it completes."""
+
+    def _ws_sent(self, data: str | bytes) -> None: ...
+
+    def _ws_closed(self, code: int | None, reason: str, error: str) -> None:
+        """The connection ended for good (no reconnect will follow)."""
+
+
+class Connection:
+    """One client connection with reconnect, a bounded send queue and clean close.
+
+    Args:
+        url: ``ws://`` or ``wss://`` URL.
+        listener: receives status changes, messages and the final close.
+        protocols: subprotocols to offer; one must be accepted by the server.
+        headers: extra HTTP headers for the opening handshake (never logged).
+        reconnect: a :class:`Backoff`, or None not to reconnect.
+        send_queue: how many messages may wait while the connection is not open.
+        ping_interval, ping_timeout, open_timeout, close_timeout: seconds (None disables).
+        max_size: largest incoming message in bytes (None: no limit).
+        max_queue: incoming messages buffered by websockets before reading pauses.
+        ssl: an :class:`ssl.SSLContext` for ``wss://`` (default: the system's trust store).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        listener: Listener,
+        *,
+        protocols: Sequence[str] = (),
+        headers: Mapping[str, str] | None = None,
+        reconnect: Backoff | None = None,
+        send_queue: int = 1000,
+        ping_interval: float | None = 20.0,
+        ping_timeout: float | None = 20.0,
+        open_timeout: float | None = 10.0,
+        close_timeout: float | None = 5.0,
+        max_size: int | None = 2**20,
+        max_queue: int = 16,
+        ssl: ssl_module.SSLContext | None = None,
+        runtime: Runtime | None = None,
+    ) -> None:
+        self.url = check_url(url)
+        self._listener = listener
+        self._protocols = [Subprotocol(p) for p in protocols]
+        self._headers = dict(headers or {})
+        self._reconnect = reconnect
+        self._send_queue = send_queue
+        self._options: dict[str, Any] = {
+            "ping_interval": ping_interval,
+            "ping_timeout": ping_timeout,
+            "open_timeout": open_timeout,
+            "close_timeout": close_timeout,
+            "max_size": max_size,
+            "max_queue": max_queue,
+        }
+        if ssl is not None:
+            self._options["ssl"] = ssl
+        host = urlsplit(url).hostname or ""
+        if host in ("127.0.0.1", "localhost", "::1") or host.startswith("127."):
+            self._options["proxy"] = None  # never send loopback traffic through a proxy
+        self._runtime = runtime or get_runtime()
+        self._outbox: deque[str | bytes] = deque()
+        self._outbox_ready = asyncio.Event()
+        self._active = False  # from start() until the connection ended for good
+        self._task: asyncio.Task[None] | None = None
+        self._ws: ClientConnection | None = None
+        self._closing: tuple[int, str] | None = None
+        self.status = "closed"
+        self.unsent = 0  # messages dropped from the queue because the connection ended first
+
+    # -- any thread ----------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether the connection is open or trying to open."""
+        return self._active
+
+    @property
+    def ws(self) -> ClientConnection | None:
+        """The current websockets connection, when open."""
+        return self._ws
+
+    def start(self) -> None:
+        """Start connecting (no-op when already running)."""
+        if self._active:
+            return
+        self._active = True
+        self._closing = None
+        self.status = "connecting"
+        self._runtime.add_closer(self._close_at_exit)
+        self._runtime.call_soon(self._spawn)
+
+    def _spawn(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._main())
+
+    def send(self, payload: str | bytes) -> None:
+        """Queue a payload; it goes out as soon as the connection is open.
+
+        Raises:
+            ConnectionClosed: the connection is closed (for good); call ``start()`` first.
+            SendQueueFull: ``send_queue`` messages already wait for the connection.
+        """
+        if not self.running or self._closing is not None:
+            raise ConnectionClosed(
+                f"cannot send: the connection to {redact_url(self.url)} is closed; "
+                "call connect() to open it again"
+            )
+        if len(self._outbox) >= self._send_queue:
+            raise SendQueueFull(
+                f"cannot send: {len(self._outbox)} messages already wait while the connection "
+                f"is {self.status}; wait for it to open, or raise send_queue= "
+                f"(now {self._send_queue})"
+            )
+        self._outbox.append(payload)
+        self._runtime.call_soon(self._outbox_ready.set)
+
+    def close(self, code: int = 1000, reason: str = "", timeout: float | None = None) -> None:
+        """Close with ``code`` and ``reason`` and wait until closed (at most ``timeout`` s)."""
+        if not self.running:
+            return
+        fut = self._runtime.submit(self._close(code, reason))
+        if not self._runtime.in_loop():
+            try:
+                fut.result(timeout)
+            except TimeoutError:
+                pass
+
+    # -- I/O loop ------------------------------------------------------------
+
+    async def _close_at_exit(self) -> None:
+        await self._close(1001, "client exiting")
+
+    async def _close(self, code: int, reason: str) -> None:
+        self._closing = (code, reason)
+        self._runtime.remove_closer(self._close_at_exit)
+        task = self._task
+        ws = self._ws
+        if ws is not None:
+            self._set_status("closing", "")
+            # Deliver what the user sent before asking to close.
+            close_timeout = self._options["close_timeout"] or 5.0
+            deadline = asyncio.get_running_loop().time() + close_timeout
+            while self._outbox and ws.state.name == "OPEN":
+                if asyncio.get_running_loop().time() > deadline:
+                    break
+                await asyncio.sleep(0.005)
+            await ws.close(code, reason)
+        if task is not None and not task.done():
+            if ws is None:
+                task.cancel()  # still connecting or waiting to retry
+            await asyncio.wait([task])
+
+    def _set_status(self, status: str, error: str) -> None:
+        self.status = status
+        self._listener._ws_status(status, error)
+
+    async def _main(self) -> None:
+        attempt = 0
+        ever_open = False
+        code: int | None = None
+        reason = ""
+        error = ""
+        try:
+            while True:
+                self._set_status("reconnecting" if ever_open else "connecting", error)
+                try:
+                    ws = await connect(
+                        self.url,
+                        subprotocols=self._protocols or None,
+                        additional_headers=self._headers or None,
+                        **self._options,
+                    )
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    error, retriable = _describe_connect_error(exc, self.url, self._options)
+                    if ever_open and retriable and self._may_retry(attempt + 1):
+                        attempt += 1
+                        delay = self._reconnect.delay(attempt) if self._reconnect else 0.0
+                        self._set_status("reconnecting", f"{error}; retry {attempt} in {delay:.1f} s")
+                        await asyncio.sleep(delay)
+                        continue
+                    code, reason = None, ""
+                    return
+                if self._protocols and ws.subprotocol is None:
+                    error = (
+                        f"the server accepted none of the subprotocols {self._protocols} "
+                        "(its 101 response has no Sec-WebSocket-Protocol header); "
+                        "check protocols="
+                    )
+                    await ws.close(1002, "no subprotocol")
+                    code, reason = ws.close_code, ws.close_reason or ""
+                    return
+                ever_open, attempt, error = True, 0, ""
+                self._ws = ws
+                self._listener._ws_open(ws)
+                self._set_status("open", "")
+                sender = asyncio.ensure_future(self._send_loop(ws))
+                try:
+                    await self._receive_loop(ws)
+                finally:
+                    sender.cancel()
+                    self._ws = None
+                code, reason = ws.close_code, ws.close_reason or ""
+                error = _describe_lost(ws, self._options)
+                if self._closing is not None or code not in _RECONNECT_CODES:
+                    return
+                if not self._may_retry(attempt + 1):
+                    return
+                attempt += 1
+                delay = self._reconnect.delay(attempt) if self._reconnect else 0.0
+                self._set_status(
+                    "reconnecting",
+                    f"connection lost: {describe_close(code, reason)}; "
+                    f"retry {attempt} in {delay:.1f} s",
+                )
+                await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            if self._closing is None:
+                raise
+        finally:
+            if self._outbox:
+                self.unsent += len(self._outbox)
+                if not error:
+                    error = f"{len(self._outbox)} queued messages were not sent: the connection closed first"
+                self._outbox.clear()
+            self._runtime.remove_closer(self._close_at_exit)
+            self.status = "closed"
+            self._active = False
+            self._listener._ws_closed(code, reason, error)
+
+    def _may_retry(self, attempt: int) -> bool:
+        if self._reconnect is None:
+            return False
+        limit = self._reconnect.max_attempts
+        return limit is None or attempt <= limit
+
+    async def _receive_loop(self, ws: ClientConnection) -> None:
+        on_message = self._listener._ws_message
+        try:
+            while True:
+                data = await ws.recv()
+                pause = on_message(data)
+                if pause is not None:
+                    await pause
+        except WsConnectionClosed:
+            pass
+
+    async def _send_loop(self, ws: ClientConnection) -> None:
+        outbox = self._outbox
+        ready = self._outbox_ready
+        while True:
+            while outbox:
+                data = outbox[0]
+                try:
+                    await ws.send(data)
+                except WsConnectionClosed:
+                    return  # kept at the head of the queue for the next connection
+                outbox.popleft()
+                self._listener._ws_sent(data)
+            ready.clear()
+            if not outbox:
+                await ready.wait()
+
+
+def _describe_connect_error(exc: Exception, url: str, options: Mapping[str, Any]) -> tuple[str, bool]:
+    """A readable reason for a failed opening handshake, and whether retrying may help."""
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'wss' else 80)}"
+    if isinstance(exc, InvalidStatus):
+        status = exc.response.status_code
+        phrase = exc.response.reason_phrase
+        body = exc.response.body.decode("utf-8", "replace").strip()[:200] if exc.response.body else ""
+        detail = f" ({body})" if body else ""
+        hint = {
+            401: "the server wants credentials: pass headers=",
+            403: "the server refused this client: check credentials, origin and path",
+            404: "there is no WebSocket endpoint at this path: check the URL",
+        }.get(status, "check the URL and the server")
+        return (
+            f"the server answered HTTP {status} {phrase} instead of switching to WebSocket"
+            f"{detail}; {hint}",
+            status in (500, 502, 503, 504),
+        )
+    if isinstance(exc, ssl_module.SSLError):
+        reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or str(exc)
+        return (
+            f"TLS handshake with {where} failed: {reason}; check the certificate, "
+            "or pass ssl= an SSLContext that trusts it",
+            False,
+        )
+    if isinstance(exc, socket.gaierror):
+        return f"unknown host {parts.hostname!r}: {exc.strerror or exc}; check the URL", True
+    if isinstance(exc, ConnectionRefusedError):
+        return f"connection refused by {where}: no server listens there; check the URL and that the server runs", True
+    if isinstance(exc, TimeoutError):
+        return f"no answer from {where} within open_timeout={options['open_timeout']} s", True
+    if isinstance(exc, InvalidURI):
+        return f"invalid URL: {exc}", False
+    if isinstance(exc, InvalidHandshake):
+        return f"the opening handshake with {where} failed: {exc}", True
+    if isinstance(exc, OSError):
+        return f"cannot connect to {where}: {exc.strerror or exc}", True
+    return f"cannot connect to {where}: {type(exc).__name__}: {exc}", False
+
+
+def _describe_lost(ws: ClientConnection, options: Mapping[str, Any]) -> str:
+    """Why an open connection ended, or "" for a close that needs no explanation."""
+    exc = ws.close_exc
+    sent = getattr(exc, "sent", None)
+    rcvd = getattr(exc, "rcvd", None)
+    if sent is not None and sent.code == 1009:
+        return (
+            f"a message larger than max_size={options['max_size']} bytes arrived; the "
+            "connection was closed with 1009 (message too big). Pass a larger max_size= "
+            "(or None for no limit)"
+        )
+    if sent is not None and sent.code == 1011 and "keepalive" in (sent.reason or ""):
+        return (
+            f"the server did not answer pings within ping_timeout={options['ping_timeout']} s; "
+            "the connection was closed with 1011"
+        )
+    if rcvd is None and sent is None:
+        return "the connection dropped without a close frame (1006)"
+    if rcvd is not None and rcvd.code not in (1000, 1001):
+        return f"the server closed the connection: {describe_close(rcvd.code, rcvd.reason)}"
+    if sent is not None and sent.code not in (1000, 1001) and rcvd is None:
+        return f"the connection was closed: {describe_close(sent.code, sent.reason)}"
+    return ""

@@ -1,0 +1,58 @@
+"""Exceptions raised by ipywebsockets.
+
+Every error the package raises derives from :class:`WebSocketError`::
+
+    WebSocketError
+     ├── InvalidURL (also ValueError)
+     ├── ConnectionFailed (also ConnectionError)
+     ├── ConnectionClosed (also ConnectionError)
+     └── SendQueueFull
+
+plus :class:`IPyWebSocketsWarning` for warnings. Timeouts raise the built-in
+:class:`TimeoutError`; values that cannot be sent raise :class:`TypeError`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConnectionClosed",
+    "ConnectionFailed",
+    "IPyWebSocketsWarning",
+    "InvalidURL",
+    "SendQueueFull",
+    "WebSocketError",
+]
+
+
+class WebSocketError(Exception):
+    """Base class of every exception raised by ipywebsockets."""
+
+
+class InvalidURL(WebSocketError, ValueError):
+    """The URL given is not a ``ws://`` or ``wss://`` URL."""
+
+
+class ConnectionFailed(WebSocketError, ConnectionError):
+    """The connection could not be opened (refused, unknown host, HTTP error, TLS...)."""
+
+
+class ConnectionClosed(WebSocketError, ConnectionError):
+    """The connection ended for good and no unread message is left.
+
+    Attributes:
+        code: the close code, or ``None`` when no close frame was exchanged.
+        reason: the close reason.
+    """
+
+    def __init__(self, message: str, code: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+
+
+class SendQueueFull(WebSocketError):
+    """Too many messages are waiting to be sent while the connection is not open."""
+
+
+class IPyWebSocketsWarning(UserWarning):
+    """Warnings issued by ipywebsockets (for example: unread messages were evicted)."""

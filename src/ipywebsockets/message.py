@@ -1,0 +1,137 @@
+"""Messages: what travels over a WebSocket, as plain immutable values.
+
+Pure: no I/O, no threads, no widgets.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["Direction", "Kind", "Message", "encode_outgoing", "preview"]
+
+Direction = Literal["in", "out"]
+Kind = Literal["text", "binary"]
+
+_PREVIEW_CHARS = 500
+_PREVIEW_BYTES = 48
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One WebSocket message, incoming or outgoing.
+
+    Attributes:
+        seq: position in this socket's stream (incoming and outgoing share it), from 1.
+        time: when it was received or sent, in seconds since the epoch.
+        direction: ``"in"`` (from the server) or ``"out"`` (sent by us).
+        kind: ``"text"`` or ``"binary"``.
+        data: ``str`` for text messages, ``bytes`` for binary ones.
+        size: the payload size in bytes (UTF-8 length for text).
+    """
+
+    seq: int
+    time: float
+    direction: Direction
+    kind: Kind
+    data: str | bytes
+    size: int
+
+    @classmethod
+    def make(cls, seq: int, time: float, direction: Direction, data: str | bytes) -> Message:
+        """Build a message from raw data, deriving its kind and size."""
+        if isinstance(data, str):
+            # len() of the UTF-8 encoding; ASCII (the common case) skips the encode.
+            size = len(data) if data.isascii() else len(data.encode("utf-8", "surrogatepass"))
+            return cls(seq, time, direction, "text", data, size)
+        return cls(seq, time, direction, "binary", bytes(data), len(data))
+
+    def text(self) -> str:
+        """The payload as text (binary payloads are decoded as UTF-8, bad bytes replaced)."""
+        if isinstance(self.data, str):
+            return self.data
+        return self.data.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The payload parsed as JSON.
+
+        Raises:
+            ValueError: the payload is not valid JSON; the message names this message.
+        """
+        try:
+            return json.loads(self.data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(
+                f"message #{self.seq} ({self.direction}, {self.kind}, {self.size} bytes) "
+                f"is not JSON: {exc}; its start is {_short(self.text())!r}"
+            ) from exc
+
+    def value(self) -> Any:
+        """The JSON value of the payload when it is JSON, else its text."""
+        if isinstance(self.data, str):
+            try:
+                return json.loads(self.data)
+            except ValueError:
+                return self.data
+        return self.text()
+
+    def __repr__(self) -> str:
+        return (
+            f"Message(seq={self.seq}, direction={self.direction!r}, kind={self.kind!r}, "
+            f"size={self.size}, data={_short(self.data)!r})"
+        )
+
+
+def _short(data: str | bytes, limit: int = 60) -> str | bytes:
+    return data if len(data) <= limit else data[:limit] + ("…" if isinstance(data, str) else b"...")
+
+
+def encode_outgoing(value: object) -> str | bytes:
+    """Turn what a user passes to ``send()`` into a WebSocket payload.
+
+    ``str`` is sent as text, ``bytes``/``bytearray``/``memoryview`` as binary,
+    ``dict``/``list`` (and other JSON values: numbers, booleans, ``None``) as
+    JSON text.
+
+    Raises:
+        TypeError: the value is none of these, or holds something JSON cannot encode.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, (dict, list, tuple, int, float, bool)) or value is None:
+        try:
+            return json.dumps(value, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"cannot send {type(value).__name__} as JSON: {exc}; "
+                "convert it to str, bytes or plain JSON values first"
+            ) from exc
+    raise TypeError(
+        f"cannot send a {type(value).__name__}: send() takes str (text), bytes (binary) "
+        "or a dict/list of JSON values (sent as JSON text)"
+    )
+
+
+def preview(msg: Message, limit: int = _PREVIEW_CHARS) -> tuple[str, bool]:
+    """A one-line text preview of a message for the live view, and whether it is JSON.
+
+    JSON is shown compact, binary as a hex dump of its first bytes.
+    """
+    if isinstance(msg.data, bytes):
+        head = msg.data[:_PREVIEW_BYTES].hex(" ")
+        more = len(msg.data) - _PREVIEW_BYTES
+        return (f"{head} … (+{more} bytes)" if more > 0 else head), False
+    text = msg.data
+    is_json = False
+    if len(text) <= 20 * limit and text[:1] in ("{", "["):
+        try:
+            text = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+            is_json = True
+        except ValueError:
+            pass
+    if len(text) > limit:
+        text = text[:limit] + f"… (+{len(text) - limit} chars)"
+    return text, is_json

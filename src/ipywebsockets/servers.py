@@ -1,0 +1,197 @@
+"""Demo servers that run inside the kernel (or any process), on loopback by default.
+
+They run on their own I/O thread so that a client in the same process and a
+server never share one event loop, and so that a cell that blocks does not
+stop them. Each is started with :meth:`start` (which returns the server) and
+stopped with :meth:`stop`, or used as a context manager::
+
+    with iws.TickerServer(rate=10) as srv:
+        ws = iws.WebSocket(srv.url)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosed
+
+from .runtime import get_runtime
+
+__all__ = ["BroadcastServer", "EchoServer", "TickerServer"]
+
+_RUNTIME = "ipywebsockets-servers"
+
+
+class _DemoServer:
+    """What every demo server shares: start/stop on the servers' I/O thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self._server: Server | None = None
+        self._runtime = get_runtime(_RUNTIME)
+        self.connections: set[ServerConnection] = set()
+        self.received = 0  # messages received from clients
+
+    def __repr__(self) -> str:
+        state = self.url if self._server is not None else "stopped"
+        return f"<{type(self).__name__} {state}, {len(self.connections)} clients>"
+
+    @property
+    def url(self) -> str:
+        """The ``ws://`` URL clients connect to (the real port once started)."""
+        if self._server is None:
+            raise RuntimeError(f"{type(self).__name__} is not running: call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"ws://{host}:{self.port}"
+
+    @property
+    def clients(self) -> int:
+        """How many clients are connected now."""
+        return len(self.connections)
+
+    def start(self) -> Any:
+        """Start listening; returns the server itself so that ``S().start()`` reads well."""
+        if self._server is None:
+            self._runtime.run(self._start(), timeout=10)
+        return self
+
+    def stop(self) -> None:
+        """Close every client connection (1001 going away) and stop listening."""
+        if self._server is not None:
+            self._runtime.run(self._stop(), timeout=10)
+
+    def __enter__(self) -> Any:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def _start(self) -> None:
+        self._server = await serve(self._handle, self.host, self.port, max_size=None)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            await server.wait_closed()
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        self.connections.add(ws)
+        try:
+            await self.handler(ws)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.connections.discard(ws)
+
+    async def handler(self, ws: ServerConnection) -> None:
+        raise NotImplementedError
+
+
+class EchoServer(_DemoServer):
+    """Sends every message back to the client that sent it, text as text, bytes as bytes."""
+
+    async def handler(self, ws: ServerConnection) -> None:
+        async for message in ws:
+            self.received += 1
+            await ws.send(message)
+
+
+class BroadcastServer(_DemoServer):
+    """Sends every message from any client to every connected client (sender included)."""
+
+    async def handler(self, ws: ServerConnection) -> None:
+        async for message in ws:
+            self.received += 1
+            broadcast(self.connections, message)
+
+    def broadcast(self, message: str | bytes | dict[str, Any] | list[Any]) -> None:
+        """Send ``message`` to every connected client (dicts and lists as JSON)."""
+        data = message if isinstance(message, (str, bytes)) else json.dumps(message)
+        self._runtime.call_soon(broadcast, set(self.connections), data)
+
+
+class TickerServer(_DemoServer):
+    """Streams JSON price ticks to each client: a random walk per symbol.
+
+    Each tick is ``{"type": "tick", "seq": n, "time": t, "symbol": s, "price": p}``.
+
+    Args:
+        rate: ticks per second to each client; ``None`` sends as fast as the client reads.
+        symbols: the symbols to cycle through.
+        count: stop after this many ticks to a client, closing with 1000 (None: never).
+        seed: seed for the random walk, for repeatable streams.
+    """
+
+    def __init__(
+        self,
+        rate: float | None = 10,
+        *,
+        symbols: Sequence[str] = ("ABC", "XYZ", "QRS"),
+        count: int | None = None,
+        seed: int | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        super().__init__(host, port)
+        if rate is not None and rate <= 0:
+            raise ValueError(f"rate must be positive or None (as fast as possible), got {rate}")
+        if not symbols:
+            raise ValueError("symbols must name at least one symbol")
+        self.rate = rate
+        self.symbols = tuple(symbols)
+        self.count = count
+        self.seed = seed
+
+    async def handler(self, ws: ServerConnection) -> None:
+        drain = asyncio.ensure_future(self._drain(ws))
+        try:
+            await self._stream(ws)
+        finally:
+            drain.cancel()
+
+    async def _drain(self, ws: ServerConnection) -> None:
+        # Read (and count) what the client sends, so its close frame is seen promptly.
+        async for _ in ws:
+            self.received += 1
+
+    async def _stream(self, ws: ServerConnection) -> None:
+        rng = random.Random(self.seed)
+        prices = {s: 100.0 for s in self.symbols}
+        symbols = self.symbols
+        sent = 0
+        start = time.monotonic()
+        while self.count is None or sent < self.count:
+            if self.rate is None:
+                due = sent + 100
+            else:
+                due = int((time.monotonic() - start) * self.rate) + 1
+            if self.count is not None:
+                due = min(due, self.count)
+            while sent < due:
+                symbol = symbols[sent % len(symbols)]
+                sent += 1
+                price = prices[symbol] = round(prices[symbol] * (1 + rng.gauss(0, 0.001)), 4)
+                await ws.send(
+                    f'{{"type":"tick","seq":{sent},"time":{time.time():.6f},'
+                    f'"symbol":"{symbol}","price":{price}}}'
+                )
+            if self.rate is not None:
+                # Fast streams go out in bursts every few milliseconds, not one sleep per tick.
+                next_at = start + due / self.rate
+                await asyncio.sleep(max(next_at - time.monotonic(), min(0.005, 1 / self.rate)))
+        await ws.close(1000, "ticker done")
