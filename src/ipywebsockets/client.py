@@ -208,6 +208,8 @@ class Connection:
         self._runtime = runtime or get_runtime()
         self._outbox: deque[str | bytes] = deque()
         self._outbox_ready = asyncio.Event()
+        self._opened = asyncio.Event()  # set while a connection is open
+        self._connecting = False  # an opening handshake is in flight
         self._active = False  # from start() until the connection ended for good
         self._task: asyncio.Task[None] | None = None
         self._ws: ClientConnection | None = None
@@ -282,10 +284,17 @@ class Connection:
         self._runtime.remove_closer(self._close_at_exit)
         task = self._task
         ws = self._ws
+        close_timeout = self._options["close_timeout"] or 5.0
+        if ws is None and self._outbox and self._connecting:
+            # send() then close() right away: let the handshake finish and deliver first.
+            try:
+                await asyncio.wait_for(self._opened.wait(), close_timeout)
+            except TimeoutError:
+                pass
+            ws = self._ws
         if ws is not None:
             self._set_status("closing", "")
             # Deliver what the user sent before asking to close.
-            close_timeout = self._options["close_timeout"] or 5.0
             deadline = asyncio.get_running_loop().time() + close_timeout
             while self._outbox and ws.state.name == "OPEN":
                 if asyncio.get_running_loop().time() > deadline:
@@ -310,6 +319,7 @@ class Connection:
         try:
             while True:
                 self._set_status("reconnecting" if ever_open else "connecting", error)
+                self._connecting = True
                 try:
                     ws = await connect(
                         self.url,
@@ -320,6 +330,7 @@ class Connection:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
+                    self._connecting = False
                     error, retriable = _describe_connect_error(exc, self.url, self._options)
                     if ever_open and retriable and self._may_retry(attempt + 1):
                         attempt += 1
@@ -338,8 +349,10 @@ class Connection:
                     await ws.close(1002, "no subprotocol")
                     code, reason = ws.close_code, ws.close_reason or ""
                     return
+                self._connecting = False
                 ever_open, attempt, error = True, 0, ""
                 self._ws = ws
+                self._opened.set()
                 self._listener._ws_open(ws)
                 self._set_status("open", "")
                 sender = asyncio.ensure_future(self._send_loop(ws))
@@ -348,8 +361,9 @@ class Connection:
                 finally:
                     sender.cancel()
                     self._ws = None
-                code, reason = ws.close_code, ws.close_reason or ""
-                error = _describe_lost(ws, self._options)
+                    self._opened.clear()
+                code, reason = _close_of(ws)
+                error = "" if self._closing is not None else _describe_lost(ws, self._options)
                 if self._closing is not None or code not in _RECONNECT_CODES:
                     return
                 if not self._may_retry(attempt + 1):
@@ -373,6 +387,7 @@ class Connection:
                 self._outbox.clear()
             self._runtime.remove_closer(self._close_at_exit)
             self.status = "closed"
+            self._connecting = False
             self._active = False
             self._listener._ws_closed(code, reason, error)
 
@@ -447,8 +462,23 @@ def _describe_connect_error(exc: Exception, url: str, options: Mapping[str, Any]
     if isinstance(exc, InvalidHandshake):
         return f"the opening handshake with {where} failed: {exc}", True
     if isinstance(exc, OSError):
-        return f"cannot connect to {where}: {exc.strerror or exc}", True
+        detail = exc.strerror or str(exc) or type(exc).__name__
+        if parts.scheme == "wss":
+            detail += (
+                " during the TLS handshake; check that the server speaks TLS on this port "
+                "(or use ws://)"
+            )
+        return f"cannot connect to {where}: {detail}", True
     return f"cannot connect to {where}: {type(exc).__name__}: {exc}", False
+
+
+def _close_of(ws: ClientConnection) -> tuple[int, str]:
+    """The close code and reason that ended ``ws``: the peer's, else ours, else 1006."""
+    exc = ws.close_exc
+    frame = exc.rcvd or exc.sent
+    if frame is None:
+        return 1006, ""
+    return frame.code, frame.reason
 
 
 def _describe_lost(ws: ClientConnection, options: Mapping[str, Any]) -> str:

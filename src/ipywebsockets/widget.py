@@ -392,7 +392,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         """
         with self._lock:
             if remove:
-                self._handlers = tuple(h for h in self._handlers if h.fn is not callback)
+                self._handlers = tuple(h for h in self._handlers if h.fn != callback)
             else:
                 self._handlers = (*self._handlers, Handler(callback, current_parent()))
         return callback

@@ -356,9 +356,36 @@ ECHO_CELLS = [
 ]
 
 
-def wait_open(page) -> None:
-    page.locator(".iws-widget").first.wait_for(state="visible", timeout=timeout_ms(20))
-    wait_for_text(page, ".iws-status", ("open",), timeout_s(15))
+def wait_visible(page: Any, name: str, selector: str, timeout: float) -> None:
+    """Wait until ``selector`` is visible; fail at once (with the traceback) if a cell raised."""
+    loc = page.locator(selector).first
+    deadline = time.monotonic() + timeout
+    while True:
+        if loc.is_visible():
+            return
+        errors = [_ANSI.sub("", e) for e in cell_errors(page, name)]
+        if errors:
+            raise AssertionError(
+                f"{selector} never appeared: a notebook cell raised:\n" + "\n\n".join(errors)
+            )
+        if time.monotonic() >= deadline:
+            recs = cell_records(page, name)
+            raise AssertionError(
+                f"{selector} not visible within {timeout:.0f}s; cells (count, output): "
+                f"{[(r['count'], r['text'][:300]) for r in recs]}"
+            )
+        time.sleep(0.1)
+
+
+def wait_open(page: Any, name: str) -> None:
+    """The widget view is shown and its status reaches ``open``."""
+    wait_visible(page, name, ".iws-widget", timeout_s(20))
+    try:
+        wait_for_text(page, ".iws-status", ("open",), timeout_s(15))
+    except AssertionError as exc:
+        err = page.locator(".iws-error")
+        shown = err.first.inner_text() if err.count() else "<no .iws-error>"
+        raise AssertionError(f"{exc}; .iws-error shows {shown!r}") from None
     status = page.locator(".iws-status").first
     assert status.get_attribute("data-status") == "open"
     assert status.inner_text().strip() == "open"

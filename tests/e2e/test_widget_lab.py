@@ -45,7 +45,7 @@ def send(page, text: str, *, enter: bool = False) -> None:
 
 def test_ticker_streams_into_view_and_kernel(page, notebook_runner):
     name = notebook_runner(TICKER_CELLS, ui="lab")
-    wait_open(page)
+    wait_open(page, name)
     assert_ticker_live(page)
 
     # Ticker JSON rows land in the log.
@@ -67,7 +67,7 @@ def test_ticker_streams_into_view_and_kernel(page, notebook_runner):
 
 def test_send_box_round_trip(page, notebook_runner):
     name = notebook_runner(ECHO_CELLS, ui="lab")
-    wait_open(page)
+    wait_open(page, name)
 
     send(page, "hello-e2e")
     rows(page, "out", "hello-e2e").first.wait_for(timeout=timeout_ms(10))
@@ -88,8 +88,8 @@ def test_send_box_round_trip(page, notebook_runner):
 
 
 def test_incoming_data_is_text_not_html(page, notebook_runner):
-    notebook_runner(ECHO_CELLS, ui="lab")
-    wait_open(page)
+    name = notebook_runner(ECHO_CELLS, ui="lab")
+    wait_open(page, name)
 
     payload = '<b id="pwned">x</b>'
     send(page, payload)

@@ -9,6 +9,6 @@ pytestmark = pytest.mark.e2e
 
 
 def test_ticker_in_notebook7(page, notebook_runner):
-    notebook_runner(TICKER_CELLS, ui="notebook")
-    wait_open(page)
+    name = notebook_runner(TICKER_CELLS, ui="notebook")
+    wait_open(page, name)
     assert_ticker_live(page)

@@ -1,0 +1,52 @@
+# The two commands: `make demo` and `make test`. Both work from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+JS_SOURCES := $(wildcard js/src/*) js/package.json js/package-lock.json
+PORT ?= 8888
+
+.PHONY: demo test lint typecheck pytest browser js clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Installs the package with its test extras; pip runs the JS build (npm) through hatch-jupyter-builder.
+$(STAMP): $(BIN)/python pyproject.toml $(JS_SOURCES)
+	@command -v npm >/dev/null || { echo "npm is needed to build the front end: install Node.js 18+ (apt-get install -y nodejs npm)"; exit 1; }
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+js: $(STAMP)
+	cd js && npm run build
+
+# Debian's Chromium for the browser tests (Playwright's own download does not work here).
+browser:
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing chromium with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "the browser tests need Chromium: run 'sudo apt-get install -y chromium' (or set IPYWEBSOCKETS_CHROMIUM to a Chromium binary)"; exit 1; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+	cd js && npm run typecheck
+
+pytest: $(STAMP) browser
+	$(BIN)/python -m pytest
+
+test: lint typecheck pytest
+
+demo: $(STAMP)
+	@echo "Starting JupyterLab on notebooks/quickstart.ipynb (Ctrl-C to stop)"
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.root_dir=notebooks quickstart.ipynb
+
+clean:
+	rm -rf $(VENV) js/node_modules src/ipywebsockets/static

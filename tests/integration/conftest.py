@@ -1,0 +1,106 @@
+"""Real websockets servers on 127.0.0.1, started and stopped by the tests that use them."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+
+class LoopThread:
+    """An event loop on a thread of the test's own, so servers never share the client's loop."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Awaitable[Any], timeout: float = 10) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+class LocalServer:
+    """A websockets server whose handler a test writes; records what the server saw."""
+
+    def __init__(self, loop: LoopThread, handler: Callable[[ServerConnection], Awaitable[None]], **kw: Any) -> None:
+        self._loop = loop
+        self._handler = handler
+        self._kw = kw
+        self.server: Server | None = None
+        self.port = 0
+        self.closes: list[tuple[int | None, str]] = []  # (code, reason) each client closed with
+        self.connections = 0
+        self.requests: list[Any] = []
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        self.connections += 1
+        self.requests.append(ws.request)
+        try:
+            await self._handler(ws)
+        except ConnectionClosed:
+            pass
+        finally:
+            await ws.wait_closed()
+            rcvd = ws.protocol.close_rcvd
+            self.closes.append((rcvd.code, rcvd.reason) if rcvd else (None, ""))
+
+    def start(self, port: int = 0) -> LocalServer:
+        async def _start() -> None:
+            self.server = await serve(self._handle, "127.0.0.1", port, **self._kw)
+            self.port = self.server.sockets[0].getsockname()[1]
+
+        self._loop.run(_start())
+        return self
+
+    def stop(self) -> None:
+        async def _stop() -> None:
+            if self.server is not None:
+                self.server.close()
+                await self.server.wait_closed()
+                self.server = None
+
+        self._loop.run(_stop())
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def loop_thread() -> Iterator[LoopThread]:
+    lt = LoopThread()
+    yield lt
+    lt.stop()
+
+
+@pytest.fixture
+def make_server(loop_thread: LoopThread) -> Iterator[Callable[..., LocalServer]]:
+    servers: list[LocalServer] = []
+
+    def make(handler: Callable[[ServerConnection], Awaitable[None]], **kw: Any) -> LocalServer:
+        server = LocalServer(loop_thread, handler, **kw).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+async def echo(ws: ServerConnection) -> None:
+    async for message in ws:
+        await ws.send(message)
+
+
+@pytest.fixture
+def echo_server(make_server: Callable[..., LocalServer]) -> LocalServer:
+    return make_server(echo)

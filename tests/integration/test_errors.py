@@ -1,0 +1,159 @@
+"""Bad input and failing servers end as a readable status/error, and recv() raises it."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.asyncio.server import ServerConnection
+from websockets.http11 import Response
+
+import ipywebsockets as iws
+from tests.conftest import timeout
+from tests.integration.conftest import LocalServer, echo
+
+T = timeout(5)
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[..., iws.WebSocket]]:
+    made: list[iws.WebSocket] = []
+
+    def make(url: str, **kw: Any) -> iws.WebSocket:
+        ws = iws.WebSocket(url, **kw)
+        made.append(ws)
+        return ws
+
+    yield make
+    for ws in made:
+        ws.close(widget=True)
+
+
+def _failed(ws: iws.WebSocket, match: str) -> None:
+    with pytest.raises(iws.ConnectionFailed, match=match):
+        ws.recv(timeout=T)
+    assert ws.status == "closed"
+    assert ws.error and ws.error in str(ws._end_exception())
+    with pytest.raises(iws.ConnectionFailed, match=match):
+        ws.wait_for(lambda m: True, timeout=T)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_invalid_url_raises_at_construction() -> None:
+    with pytest.raises(iws.InvalidURL, match=r"'http://h/x' is not a ws:// or wss:// URL; did you mean ws://h/x"):
+        iws.WebSocket("http://h/x")
+
+
+def test_other_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="mode='browser' is not supported"):
+        iws.WebSocket("ws://127.0.0.1:1", mode="browser")
+    with pytest.raises(TypeError, match=r"protocols must be a list of str, not a str: use \['chat'\]"):
+        iws.WebSocket("ws://127.0.0.1:1", protocols="chat")
+    with pytest.raises(TypeError, match="reconnect must be True, False or a Backoff"):
+        iws.WebSocket("ws://127.0.0.1:1", reconnect=3)
+
+
+def test_refused_port(connect: Callable[..., iws.WebSocket]) -> None:
+    ws = connect(f"ws://127.0.0.1:{_free_port()}")
+    _failed(ws, r"connection refused by 127\.0\.0\.1:\d+: no server listens there")
+
+
+def test_unknown_host(connect: Callable[..., iws.WebSocket]) -> None:
+    ws = connect("ws://no-such-host.invalid/")
+    _failed(ws, r"unknown host 'no-such-host.invalid'")
+
+
+@pytest.mark.parametrize(
+    ("status", "hint"),
+    [(403, "refused this client"), (404, "no WebSocket endpoint at this path")],
+)
+def test_http_error_on_upgrade(
+    connect: Callable[..., iws.WebSocket],
+    make_server: Callable[..., LocalServer],
+    status: int,
+    hint: str,
+) -> None:
+    def refuse(connection: Any, request: Any) -> Response:
+        return connection.respond(status, "go away\n")
+
+    server = make_server(echo, process_request=refuse)
+    ws = connect(server.url + "/feed")
+    _failed(ws, rf"the server answered HTTP {status} \w+.* instead of switching to WebSocket \(go away\); .*{hint}")
+
+
+def test_tls_certificate_not_trusted(
+    connect: Callable[..., iws.WebSocket], make_server: Callable[..., LocalServer], tmp_path: Path
+) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = make_server(echo, ssl=context)
+    ws = connect(f"wss://127.0.0.1:{server.port}")
+    _failed(ws, r"TLS handshake with 127\.0\.0\.1:\d+ failed: .*certificate.*; check the certificate")
+
+    # and with a context that trusts it, the same server works
+    trusting = ssl.create_default_context(cafile=str(cert))
+    trusting.check_hostname = False
+    ok = connect(f"wss://127.0.0.1:{server.port}", ssl=trusting)
+    ok.send("over tls")
+    assert ok.recv(timeout=T).data == "over tls"
+
+
+def test_server_rejects_the_subprotocol(connect: Callable[..., iws.WebSocket], make_server: Callable[..., LocalServer]) -> None:
+    server = make_server(echo, subprotocols=["v2.chat"])
+    ws = connect(server.url, protocols=["v1.chat"])
+    _failed(ws, r"HTTP 400 .*invalid subprotocol")
+
+    ok = connect(server.url, protocols=["v1.chat", "v2.chat"])
+    ok.send("x")
+    ok.recv(timeout=T)
+    assert ok.subprotocol == "v2.chat"
+
+
+def test_server_ignores_the_subprotocol(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+    ws = connect(echo_server.url, protocols=["chat"])
+    _failed(ws, r"the server accepted none of the subprotocols \['chat'\]")
+    assert echo_server.closes == [(1002, "no subprotocol")] or echo_server.closes == []
+
+
+def test_message_over_max_size_closes_with_1009(
+    connect: Callable[..., iws.WebSocket], make_server: Callable[..., LocalServer]
+) -> None:
+    async def big(ws: ServerConnection) -> None:
+        await ws.send("small")
+        await ws.send("x" * 2000)
+        await ws.wait_closed()
+
+    server = make_server(big)
+    ws = connect(server.url, max_size=1000)
+    assert ws.recv(timeout=T).data == "small"
+    with pytest.raises(iws.ConnectionClosed, match=r"1009 \(message too big\).*larger than max_size=1000 bytes"):
+        ws.recv(timeout=T)
+    assert ws.close_code == 1009 and "max_size=1000" in ws.error
+    assert ws.reconnects == 0  # a 1009 would only repeat: no reconnect
+
+
+def test_send_view_message_with_bad_json_answers_the_view(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+    ws = connect(echo_server.url)
+    answers: list[dict[str, Any]] = []
+    ws._send_custom = answers.append  # type: ignore[method-assign]
+    ws._handle_custom_msg({"type": "send", "id": 7, "format": "json", "data": "{nope"}, [])
+    ws._handle_custom_msg({"type": "send", "id": 8, "format": "json", "data": '{"a": 1}'}, [])
+    assert answers[0]["id"] == 7 and answers[0]["error"].startswith("not valid JSON")
+    assert answers[1] == {"type": "send_result", "id": 8, "error": None}
+    assert ws.recv(timeout=T).data == '{"a":1}'

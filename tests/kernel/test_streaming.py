@@ -1,0 +1,180 @@
+"""Reception and kernel→browser traffic while cells block, at high rates, with slow callbacks."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Kernel, result_line
+
+pytestmark = pytest.mark.kernel
+
+IMPORTS = "import json, time\nimport ipywebsockets as iws\n"
+
+
+def _widget_comm_msgs(kernel: Kernel, comm_id: str, entries=None):  # type: ignore[no-untyped-def]
+    entries = kernel.entries() if entries is None else entries
+    return [e for e in entries if e.msg_type == "comm_msg" and e.content["comm_id"] == comm_id]
+
+
+def _frames_payload(entry) -> dict | None:  # type: ignore[no-untyped-def]
+    data = entry.content["data"]
+    if data.get("method") == "custom" and data["content"].get("type") == "frames":
+        return data["content"]
+    return None
+
+
+def test_blocking_cell_keeps_receiving(kernel: Kernel) -> None:
+    model_id = kernel.run(
+        IMPORTS
+        + "srv = iws.TickerServer(rate=200).start()\n"
+        "ws = iws.WebSocket(srv.url, history=5000)\n"
+        "ws.recv(timeout=10)\n" + result_line("ws.model_id")
+    ).result()
+
+    blocking = kernel.run(
+        "t0 = time.time(); time.sleep(3); t1 = time.time()\n"
+        "inc = [m for m in ws.messages if m.direction == 'in']\n"
+        "during = [m.json()['seq'] for m in inc if t0 <= m.time <= t1]\n"
+        + result_line("{'t0': t0, 't1': t1, 'during': during}")
+    )
+    r = blocking.result()
+    during = r["during"]
+    # 200/s for 3 s is 600 ticks: they arrived while the main thread slept.
+    assert len(during) >= 400, f"only {len(during)} messages arrived during a 3 s blocking cell"
+    assert during == list(range(during[0], during[0] + len(during))), "gaps in the tick sequence"
+
+    # The view kept updating: comm messages for this widget were published between
+    # the blocking cell's busy and idle, spread over the whole sleep.
+    live = _widget_comm_msgs(kernel, model_id, blocking.during())
+    assert len(live) >= 30, f"only {len(live)} comm messages for the widget during the 3 s cell"
+    dates = [e.date for e in live]
+    assert min(dates) <= r["t0"] + 0.5, "no comm message in the first half second of the sleep"
+    assert max(dates) >= r["t1"] - 0.5, "no comm message in the last half second of the sleep"
+    in_sleep = [e for e in live if r["t0"] <= e.date <= r["t1"]]
+    frames = [f for e in in_sleep if (p := _frames_payload(e)) for f in p["frames"]]
+    assert frames, "the comm messages during the sleep carried no frames"
+    assert max(f["seq"] for f in frames) - min(f["seq"] for f in frames) >= 400
+
+    kernel.run("ws.close(); srv.stop()")
+
+
+def _stream_rate(kernel: Kernel, max_fps: int, seconds: float) -> None:
+    setup = kernel.run(
+        IMPORTS
+        + "srv = iws.TickerServer(rate=None).start()\n"
+        f"ws = iws.WebSocket(srv.url, max_fps={max_fps})\n"
+        "ws.recv(timeout=10)\n" + result_line("ws.model_id")
+    )
+    model_id = setup.result()
+    cell = kernel.run(
+        f"t0 = time.time(); time.sleep({seconds}); t1 = time.time()\n"
+        "ws.messages\n"  # brings the traits up to date
+        + result_line("{'t0': t0, 't1': t1, 'received': ws.received}")
+    )
+    r = cell.result()
+    # Close the stream and let the publisher do its last flush.
+    end = kernel.run(
+        "ws.close(); time.sleep(0.5); srv.stop(); ws.messages\n"
+        + result_line("{'received': ws.received, 'sent': ws.sent, 'status': ws.status}")
+    ).result()
+
+    assert r["received"] > 10_000, f"the stream was not fast: {r['received']} messages in {seconds} s"
+
+    window = r["t1"] - r["t0"]
+    in_window = [e for e in _widget_comm_msgs(kernel, model_id) if r["t0"] <= e.date <= r["t1"]]
+    per_second = len(in_window) / window
+    assert per_second <= max_fps + (3 if max_fps >= 30 else 2), (
+        f"{len(in_window)} comm messages in {window:.2f} s = {per_second:.1f}/s > max_fps={max_fps}"
+    )
+    assert per_second >= max_fps / 3, f"the widget hardly published: {per_second:.1f}/s"
+
+    # Everything the whole cell published on IOPub stays far below Jupyter's 1,000/s limit.
+    assert len(cell.during()) / window <= 2 * max_fps + 10
+    texts = "".join(e.content.get("text", "") for e in kernel.entries() if e.msg_type == "stream")
+    assert "IOPub message rate exceeded" not in texts
+    assert "IOPub message rate exceeded" not in kernel.kernel_stderr()
+
+    # Coalescing counts what it leaves out: rows shown + rows omitted = every message.
+    frames_msgs = [p for e in _widget_comm_msgs(kernel, model_id) if (p := _frames_payload(e))]
+    accounted = sum(len(p["frames"]) + p["omitted"] for p in frames_msgs)
+    assert end["status"] == "closed"
+    assert accounted == end["received"] + end["sent"], (
+        f"frames messages account for {accounted} messages, the widget saw "
+        f"{end['received']} in + {end['sent']} out"
+    )
+
+
+def test_iopub_coalesced_at_high_rate(kernel: Kernel) -> None:
+    _stream_rate(kernel, max_fps=30, seconds=3)
+
+
+def test_iopub_coalesced_at_low_max_fps(kernel: Kernel) -> None:
+    _stream_rate(kernel, max_fps=5, seconds=2)
+
+
+def test_slow_callback_does_not_block_reception(kernel: Kernel) -> None:
+    kernel.run(
+        IMPORTS
+        + "srv = iws.TickerServer(rate=500, count=1000).start()\n"
+        "ws = iws.WebSocket(srv.url, history=5000, connect=False)\n"
+        "seen = []\n"
+        "slow = True\n"
+        "@ws.on_message\n"
+        "def handler(m):\n"
+        "    seen.append(m.json()['seq'])\n"
+        "    if slow:\n"
+        "        time.sleep(0.05)\n"
+        "ws.connect()\n"
+    )
+    r = kernel.run(
+        "time.sleep(2)\n"
+        "ws.messages\n"  # refresh the traits before reading them
+        + result_line("{'received': ws.received, 'handled': len(seen)}")
+    ).result()
+    assert r["received"] >= 800, f"reception stalled behind the slow handler: {r}"
+    assert r["handled"] <= 100, f"the handler cannot have handled that many at 20/s: {r}"
+
+    # Nothing was dropped: once the handler is fast again it catches up, in order.
+    done = kernel.run(
+        "slow = False\n"
+        "deadline = time.monotonic() + 15\n"
+        "while len(seen) < 1000 and time.monotonic() < deadline:\n"
+        "    time.sleep(0.02)\n"
+        "time.sleep(0.2)\n"
+        "ws.messages\n"
+        + result_line(
+            "{'seen': seen, 'received': ws.received, 'status': ws.status, "
+            "'close_code': ws.close_code, 'errors': ws.callback_errors}"
+        ),
+        timeout=40,
+    ).result()
+    assert done["received"] == 1000
+    assert done["close_code"] == 1000 and done["status"] == "closed"
+    assert done["seen"] == list(range(1, 1001)), (
+        f"handler saw {len(done['seen'])} messages, not 1..1000 in order"
+    )
+    assert done["errors"] == 0
+    kernel.run("srv.stop()")
+
+
+def test_callback_backpressure_loses_nothing(kernel: Kernel) -> None:
+    """A full callback queue pauses reception instead of dropping messages."""
+    r = kernel.run(
+        IMPORTS
+        + "srv = iws.TickerServer(rate=None, count=3000).start()\n"
+        "ws = iws.WebSocket(srv.url, history=5000, callback_queue=50, connect=False)\n"
+        "seen = []\n"
+        "@ws.on_message\n"
+        "def handler(m):\n"
+        "    seen.append(m.json()['seq'])\n"
+        "    if len(seen) % 100 == 0:\n"
+        "        time.sleep(0.01)\n"
+        "ws.connect()\n"
+        "deadline = time.monotonic() + 20\n"
+        "while len(seen) < 3000 and time.monotonic() < deadline:\n"
+        "    time.sleep(0.02)\n"
+        "ws.messages\n"
+        "srv.stop()\n" + result_line("{'seen': seen, 'received': ws.received}"),
+        timeout=40,
+    ).result()
+    assert r["received"] == 3000
+    assert r["seen"] == list(range(1, 3001))
