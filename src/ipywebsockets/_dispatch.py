@@ -134,7 +134,7 @@ class Dispatcher:
             )
             self._on_error()
         finally:
-            if tokens is not None:
+            if shell is not None:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 shell.reset_thread_parent(tokens)

@@ -1,4 +1,4 @@
-"""Coalesce kernel-to-browser updates: one thread flushes every widget at most max_fps times a second.
+"""Coalesce kernel-to-browser updates: each widget flushes at most max_fps times a second.
 
 Jupyter forwards at most about 1,000 IOPub messages a second and drops the
 rest (FACTS.md), so a widget never sends a message per incoming frame.

@@ -71,7 +71,8 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("ws", "wss"):
         hint = ""
         if parts.scheme in ("http", "https"):
-            hint = f"; did you mean {('ws' if parts.scheme == 'http' else 'wss')}://{url.split('://', 1)[1]}?"
+            scheme = "ws" if parts.scheme == "http" else "wss"
+            hint = f"; did you mean {scheme}://{url.split('://', 1)[1]}?"
         raise InvalidURL(f"{url!r} is not a ws:// or wss:// URL{hint}")
     if not parts.hostname:
         raise InvalidURL(f"{url!r} has no host; write it as ws://HOST[:PORT]/PATH")
@@ -335,7 +336,9 @@ class Connection:
                     if ever_open and retriable and self._may_retry(attempt + 1):
                         attempt += 1
                         delay = self._reconnect.delay(attempt) if self._reconnect else 0.0
-                        self._set_status("reconnecting", f"{error}; retry {attempt} in {delay:.1f} s")
+                        self._set_status(
+                            "reconnecting", f"{error}; retry {attempt} in {delay:.1f} s"
+                        )
                         await asyncio.sleep(delay)
                         continue
                     code, reason = None, ""
@@ -383,7 +386,10 @@ class Connection:
             if self._outbox:
                 self.unsent += len(self._outbox)
                 if not error:
-                    error = f"{len(self._outbox)} queued messages were not sent: the connection closed first"
+                    error = (
+                        f"{len(self._outbox)} queued messages were not sent: "
+                        "the connection closed first"
+                    )
                 self._outbox.clear()
             self._runtime.remove_closer(self._close_at_exit)
             self.status = "closed"
@@ -425,14 +431,18 @@ class Connection:
                 await ready.wait()
 
 
-def _describe_connect_error(exc: Exception, url: str, options: Mapping[str, Any]) -> tuple[str, bool]:
+def _describe_connect_error(
+    exc: Exception, url: str, options: Mapping[str, Any]
+) -> tuple[str, bool]:
     """A readable reason for a failed opening handshake, and whether retrying may help."""
     parts = urlsplit(url)
     where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'wss' else 80)}"
     if isinstance(exc, InvalidStatus):
         status = exc.response.status_code
         phrase = exc.response.reason_phrase
-        body = exc.response.body.decode("utf-8", "replace").strip()[:200] if exc.response.body else ""
+        body = (
+            exc.response.body.decode("utf-8", "replace").strip()[:200] if exc.response.body else ""
+        )
         detail = f" ({body})" if body else ""
         hint = {
             401: "the server wants credentials: pass headers=",
@@ -454,7 +464,11 @@ def _describe_connect_error(exc: Exception, url: str, options: Mapping[str, Any]
     if isinstance(exc, socket.gaierror):
         return f"unknown host {parts.hostname!r}: {exc.strerror or exc}; check the URL", True
     if isinstance(exc, ConnectionRefusedError):
-        return f"connection refused by {where}: no server listens there; check the URL and that the server runs", True
+        return (
+            f"connection refused by {where}: no server listens there; "
+            "check the URL and that the server runs",
+            True,
+        )
     if isinstance(exc, TimeoutError):
         return f"no answer from {where} within open_timeout={options['open_timeout']} s", True
     if isinstance(exc, InvalidURI):

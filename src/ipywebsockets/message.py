@@ -84,7 +84,11 @@ class Message:
 
 
 def _short(data: str | bytes, limit: int = 60) -> str | bytes:
-    return data if len(data) <= limit else data[:limit] + ("…" if isinstance(data, str) else b"...")
+    if len(data) <= limit:
+        return data
+    if isinstance(data, str):
+        return data[:limit] + "…"
+    return data[:limit] + b"..."
 
 
 def encode_outgoing(value: object) -> str | bytes:

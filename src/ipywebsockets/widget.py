@@ -146,7 +146,9 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         if isinstance(protocols, str):
             raise TypeError(f"protocols must be a list of str, not a str: use [{protocols!r}]")
         if headers is not None and not isinstance(headers, Mapping):
-            raise TypeError(f"headers must be a mapping of str to str, not {type(headers).__name__}")
+            raise TypeError(
+                f"headers must be a mapping of str to str, not {type(headers).__name__}"
+            )
         backoff = Backoff() if reconnect is True else (reconnect or None)
         if backoff is not None and not isinstance(backoff, Backoff):
             raise TypeError(f"reconnect must be True, False or a Backoff, not {reconnect!r}")
@@ -442,7 +444,8 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         state = self._state
         if state["error"] and not self._opened_once:
             return ConnectionFailed(f"cannot connect to {self.url}: {state['error']}")
-        text = f"the connection to {self.url} is closed: {describe_close(state['close_code'], state['close_reason'])}"
+        closed = describe_close(state["close_code"], state["close_reason"])
+        text = f"the connection to {self.url} is closed: {closed}"
         if state["error"]:
             text += f"; {state['error']}"
         return ConnectionClosed(text, state["close_code"], state["close_reason"])
@@ -621,8 +624,13 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             if rows:
                 state = {k: getattr(self, k) for k in keys}
                 self._send_custom(
-                    {"type": "frames", "reset": False, "frames": [_row(m) for m in rows],
-                     "omitted": omitted, "state": state}
+                    {
+                        "type": "frames",
+                        "reset": False,
+                        "frames": [_row(m) for m in rows],
+                        "omitted": omitted,
+                        "state": state,
+                    }
                 )
             elif keys:
                 super().send_state(sorted(keys))
@@ -637,8 +645,13 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
                 with self._lock:
                     rows = self._history.tail(self.view_rows)
                 self._send_custom(
-                    {"type": "frames", "reset": True, "frames": [_row(m) for m in rows],
-                     "omitted": max(0, self._next_seq - 1 - len(rows)), "state": {}}
+                    {
+                        "type": "frames",
+                        "reset": True,
+                        "frames": [_row(m) for m in rows],
+                        "omitted": max(0, self._next_seq - 1 - len(rows)),
+                        "state": {},
+                    }
                 )
         elif kind == "send":
             self._send_from_view(content)

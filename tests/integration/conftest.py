@@ -31,7 +31,9 @@ class LoopThread:
 class LocalServer:
     """A websockets server whose handler a test writes; records what the server saw."""
 
-    def __init__(self, loop: LoopThread, handler: Callable[[ServerConnection], Awaitable[None]], **kw: Any) -> None:
+    def __init__(
+        self, loop: LoopThread, handler: Callable[[ServerConnection], Awaitable[None]], **kw: Any
+    ) -> None:
         self._loop = loop
         self._handler = handler
         self._kw = kw

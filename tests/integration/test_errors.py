@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import timeout
+from tests.integration.conftest import LocalServer, echo
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Response
 
 import ipywebsockets as iws
-from tests.conftest import timeout
-from tests.integration.conftest import LocalServer, echo
 
 T = timeout(5)
 
@@ -50,14 +50,18 @@ def _free_port() -> int:
 
 
 def test_invalid_url_raises_at_construction() -> None:
-    with pytest.raises(iws.InvalidURL, match=r"'http://h/x' is not a ws:// or wss:// URL; did you mean ws://h/x"):
+    with pytest.raises(
+        iws.InvalidURL, match=r"'http://h/x' is not a ws:// or wss:// URL; did you mean ws://h/x"
+    ):
         iws.WebSocket("http://h/x")
 
 
 def test_other_bad_arguments() -> None:
     with pytest.raises(ValueError, match="mode='browser' is not supported"):
         iws.WebSocket("ws://127.0.0.1:1", mode="browser")
-    with pytest.raises(TypeError, match=r"protocols must be a list of str, not a str: use \['chat'\]"):
+    with pytest.raises(
+        TypeError, match=r"protocols must be a list of str, not a str: use \['chat'\]"
+    ):
         iws.WebSocket("ws://127.0.0.1:1", protocols="chat")
     with pytest.raises(TypeError, match="reconnect must be True, False or a Backoff"):
         iws.WebSocket("ws://127.0.0.1:1", reconnect=3)
@@ -88,7 +92,11 @@ def test_http_error_on_upgrade(
 
     server = make_server(echo, process_request=refuse)
     ws = connect(server.url + "/feed")
-    _failed(ws, rf"the server answered HTTP {status} \w+.* instead of switching to WebSocket \(go away\); .*{hint}")
+    _failed(
+        ws,
+        rf"the server answered HTTP {status} \w+.* instead of switching to WebSocket "
+        rf"\(go away\); .*{hint}",
+    )
 
 
 def test_tls_certificate_not_trusted(
@@ -96,15 +104,32 @@ def test_tls_certificate_not_trusted(
 ) -> None:
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server = make_server(echo, ssl=context)
     ws = connect(f"wss://127.0.0.1:{server.port}")
-    _failed(ws, r"TLS handshake with 127\.0\.0\.1:\d+ failed: .*certificate.*; check the certificate")
+    _failed(
+        ws, r"TLS handshake with 127\.0\.0\.1:\d+ failed: .*certificate.*; check the certificate"
+    )
 
     # and with a context that trusts it, the same server works
     trusting = ssl.create_default_context(cafile=str(cert))
@@ -114,7 +139,9 @@ def test_tls_certificate_not_trusted(
     assert ok.recv(timeout=T).data == "over tls"
 
 
-def test_server_rejects_the_subprotocol(connect: Callable[..., iws.WebSocket], make_server: Callable[..., LocalServer]) -> None:
+def test_server_rejects_the_subprotocol(
+    connect: Callable[..., iws.WebSocket], make_server: Callable[..., LocalServer]
+) -> None:
     server = make_server(echo, subprotocols=["v2.chat"])
     ws = connect(server.url, protocols=["v1.chat"])
     _failed(ws, r"HTTP 400 .*invalid subprotocol")
@@ -125,7 +152,9 @@ def test_server_rejects_the_subprotocol(connect: Callable[..., iws.WebSocket], m
     assert ok.subprotocol == "v2.chat"
 
 
-def test_server_ignores_the_subprotocol(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+def test_server_ignores_the_subprotocol(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
     ws = connect(echo_server.url, protocols=["chat"])
     _failed(ws, r"the server accepted none of the subprotocols \['chat'\]")
     assert echo_server.closes == [(1002, "no subprotocol")] or echo_server.closes == []
@@ -142,13 +171,17 @@ def test_message_over_max_size_closes_with_1009(
     server = make_server(big)
     ws = connect(server.url, max_size=1000)
     assert ws.recv(timeout=T).data == "small"
-    with pytest.raises(iws.ConnectionClosed, match=r"1009 \(message too big\).*larger than max_size=1000 bytes"):
+    with pytest.raises(
+        iws.ConnectionClosed, match=r"1009 \(message too big\).*larger than max_size=1000 bytes"
+    ):
         ws.recv(timeout=T)
     assert ws.close_code == 1009 and "max_size=1000" in ws.error
     assert ws.reconnects == 0  # a 1009 would only repeat: no reconnect
 
 
-def test_send_view_message_with_bad_json_answers_the_view(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+def test_send_view_message_with_bad_json_answers_the_view(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
     ws = connect(echo_server.url)
     answers: list[dict[str, Any]] = []
     ws._send_custom = answers.append  # type: ignore[method-assign]

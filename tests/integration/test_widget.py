@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from tests.conftest import eventually, timeout
+from tests.integration.conftest import LocalServer
 from websockets.asyncio.server import ServerConnection
 
 import ipywebsockets as iws
-from tests.conftest import eventually, timeout
-from tests.integration.conftest import LocalServer
 
 T = timeout(5)
 
@@ -33,7 +33,9 @@ def connect() -> Iterator[Callable[..., iws.WebSocket]]:
         ws.close(widget=True)
 
 
-def test_send_and_receive_text_binary_json(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+def test_send_and_receive_text_binary_json(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
     ws = connect(echo_server.url)
     ws.send("text")
     ws.send(b"\x00\x01\xff")
@@ -48,7 +50,9 @@ def test_send_and_receive_text_binary_json(connect: Callable[..., iws.WebSocket]
     assert [m.direction for m in ws.messages].count("out") == 3
 
 
-def test_bad_value_raises_type_error_before_sending(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+def test_bad_value_raises_type_error_before_sending(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
     ws = connect(echo_server.url)
     ws.recv  # noqa: B018
     with pytest.raises(TypeError, match="cannot send a set"):
@@ -60,7 +64,9 @@ def test_bad_value_raises_type_error_before_sending(connect: Callable[..., iws.W
     assert ws.sent == 1
 
 
-def test_on_message_in_order_off_the_io_thread(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+def test_on_message_in_order_off_the_io_thread(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
     ws = connect(echo_server.url)
     seen: list[str] = []
     threads: set[str] = set()
@@ -78,7 +84,9 @@ def test_on_message_in_order_off_the_io_thread(connect: Callable[..., iws.WebSoc
 
 
 def test_callback_exception_is_reported_and_the_stream_goes_on(
-    connect: Callable[..., iws.WebSocket], echo_server: LocalServer, capfd: pytest.CaptureFixture[str]
+    connect: Callable[..., iws.WebSocket],
+    echo_server: LocalServer,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     ws = connect(echo_server.url)
     seen: list[str] = []
@@ -136,7 +144,9 @@ def test_slow_callback_backs_off_reception_without_dropping(
     assert ws.received == 300
 
 
-def test_wait_for_consumes_until_match(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+def test_wait_for_consumes_until_match(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
     ws = connect(echo_server.url)
     for kind in ("noise", "noise", "ack", "after"):
         ws.send({"type": kind})
@@ -147,7 +157,9 @@ def test_wait_for_consumes_until_match(connect: Callable[..., iws.WebSocket], ec
         ws.wait_for(lambda m: False, timeout=0.2)
 
 
-def test_recv_timeout_says_why(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+def test_recv_timeout_says_why(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
     ws = connect(echo_server.url)
     with pytest.raises(TimeoutError, match=r"no message within 0.2 s \(status: (open|connecting)"):
         ws.recv(timeout=0.2)
@@ -175,7 +187,9 @@ def test_arecv_and_async_for_until_the_server_closes(
         ws.recv(timeout=T)
 
 
-def test_messages_before_close_are_still_read(connect: Callable[..., iws.WebSocket], make_server: Callable[..., LocalServer]) -> None:
+def test_messages_before_close_are_still_read(
+    connect: Callable[..., iws.WebSocket], make_server: Callable[..., LocalServer]
+) -> None:
     async def one_then_close(ws: ServerConnection) -> None:
         await ws.send("last words")
         await ws.close(1001, "restarting")
@@ -188,11 +202,18 @@ def test_messages_before_close_are_still_read(connect: Callable[..., iws.WebSock
     assert (info.value.code, info.value.reason) == (1001, "restarting")
 
 
-def test_history_is_bounded_and_recv_reports_evictions(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+def test_history_is_bounded_and_recv_reports_evictions(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
     ws = connect(echo_server.url, history=5)
     for i in range(10):
         ws.send(str(i))
-    eventually(lambda: ws.received == 10 or bool(ws.messages and ws.messages[-1].data == "9" and ws.received == 10))
+    eventually(
+        lambda: (
+            ws.received == 10
+            or bool(ws.messages and ws.messages[-1].data == "9" and ws.received == 10)
+        )
+    )
     assert len(ws.messages) == 5 and ws.evicted == 15
     with pytest.warns(iws.IPyWebSocketsWarning, match="evicted from the history"):
         msg = ws.recv(timeout=T)
@@ -221,7 +242,9 @@ def test_close_sends_code_and_reason_and_flushes_queued_sends(
         ws.send("late")
 
 
-def test_connect_again_after_close(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+def test_connect_again_after_close(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
     ws = connect(echo_server.url)
     ws.send("one")
     assert ws.recv(timeout=T).data == "one"
@@ -263,7 +286,9 @@ def test_reconnects_and_delivers_sends_queued_meanwhile(
         server.stop()
 
 
-def test_no_reconnect_when_disabled(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+def test_no_reconnect_when_disabled(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
     ws = connect(echo_server.url, reconnect=False)
     ws.send("x")
     ws.recv(timeout=T)
@@ -287,12 +312,16 @@ def test_send_queue_is_bounded_while_connecting(
     ws = connect(server.url, send_queue=2)
     ws.send("1")
     ws.send("2")
-    with pytest.raises(iws.SendQueueFull, match="2 messages already wait while the connection is connecting"):
+    with pytest.raises(
+        iws.SendQueueFull, match="2 messages already wait while the connection is connecting"
+    ):
         ws.send("3")
     assert [ws.recv(timeout=T).data for _ in range(2)] == ["1", "2"]
 
 
-def test_secrets_stay_out_of_the_synced_state(connect: Callable[..., iws.WebSocket], echo_server: LocalServer) -> None:
+def test_secrets_stay_out_of_the_synced_state(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
     ws = connect(
         f"ws://user:pw-SECRET@127.0.0.1:{echo_server.port}/?token=tok-SECRET",
         headers={"Authorization": "Bearer hdr-SECRET"},
