@@ -51,7 +51,7 @@ _COALESCED = frozenset(
 _LAST_VALUE_MAX_BYTES = 64 * 1024
 
 
-def _esm() -> str | pathlib.Path:
+def _load_esm() -> str | pathlib.Path:
     path = _STATIC / "widget.js"
     if path.exists():
         return path
@@ -95,10 +95,8 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         connect: open at once (default) or wait for :meth:`connect`.
     """
 
-    _esm = traitlets.Any(_esm()).tag(sync=True)
-    _css = traitlets.Any(_STATIC / "widget.css" if (_STATIC / "widget.css").exists() else "").tag(
-        sync=True
-    )
+    _esm = _load_esm()
+    _css = _STATIC / "widget.css" if (_STATIC / "widget.css").exists() else ""
 
     url = traitlets.Unicode(read_only=True).tag(sync=True)
     mode = traitlets.Unicode("kernel", read_only=True).tag(sync=True)

@@ -36,6 +36,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Plain asserts in the shared helpers get pytest's detailed messages too.
+pytest.register_assert_rewrite("iws_e2e_harness")
+
 from iws_e2e_harness import (
     CHROMIUM,
     CHROMIUM_ARGS,

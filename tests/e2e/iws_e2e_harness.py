@@ -238,6 +238,14 @@ def run_notebook(
     )
 
 
+def _short(error: str, lines: int = 40) -> str:
+    """``ename: evalue`` plus the last ``lines`` lines of the traceback, ANSI-free."""
+    text = _ANSI.sub("", error).splitlines()
+    if len(text) <= lines + 1:
+        return "\n".join(text)
+    return "\n".join([text[0], "  [...]", *text[-lines:]])
+
+
 def cell_errors(page: Any, name: str) -> list[str]:
     return [e for r in cell_records(page, name) for e in r["errors"]]
 
@@ -257,7 +265,7 @@ def wait_for_cell_output(
     text = ""
     while True:
         recs = cell_records(page, name)
-        errors = [_ANSI.sub("", e) for r in recs for e in r["errors"]]
+        errors = [_short(e) for r in recs for e in r["errors"]]
         if errors:
             raise AssertionError("a notebook cell raised:\n" + "\n\n".join(errors))
         if index < len(recs):
@@ -363,7 +371,7 @@ def wait_visible(page: Any, name: str, selector: str, timeout: float) -> None:
     while True:
         if loc.is_visible():
             return
-        errors = [_ANSI.sub("", e) for e in cell_errors(page, name)]
+        errors = [_short(e) for e in cell_errors(page, name)]
         if errors:
             raise AssertionError(
                 f"{selector} never appeared: a notebook cell raised:\n" + "\n\n".join(errors)
