@@ -20,12 +20,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("kind", choices=["ticker", "echo", "broadcast"])
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     serve.add_argument("--port", type=int, default=8765, help="port (0: pick a free one)")
-    serve.add_argument("--rate", type=float, default=10.0, help="ticker: ticks per second")
+    serve.add_argument(
+        "--rate", type=float, default=10.0, help="ticker: ticks per second (0: as fast as read)"
+    )
+    serve.add_argument("--count", type=int, default=None, help="ticker: ticks per client")
     args = parser.parse_args(argv)
 
     server: TickerServer | EchoServer | BroadcastServer
     if args.kind == "ticker":
-        server = TickerServer(rate=args.rate, host=args.host, port=args.port)
+        rate = args.rate if args.rate > 0 else None
+        server = TickerServer(rate=rate, count=args.count, host=args.host, port=args.port)
     elif args.kind == "echo":
         server = EchoServer(host=args.host, port=args.port)
     else:

@@ -1,0 +1,146 @@
+"""The demo servers, used by real clients; and `python -m ipywebsockets serve`."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+from tests.conftest import eventually, timeout
+
+import ipywebsockets as iws
+
+T = timeout(5)
+
+
+def test_ticker_sends_json_ticks_at_about_its_rate() -> None:
+    with iws.TickerServer(rate=50, symbols=["AAA", "BBB"], seed=1) as ticker:
+        ws = iws.WebSocket(ticker.url)
+        try:
+            ticks = [ws.recv(timeout=T).json() for _ in range(50)]
+        finally:
+            ws.close(widget=True)
+    assert [t["seq"] for t in ticks] == list(range(1, 51))
+    assert {t["symbol"] for t in ticks} == {"AAA", "BBB"}
+    assert all(t["type"] == "tick" and isinstance(t["price"], float) for t in ticks)
+    elapsed = ticks[-1]["time"] - ticks[0]["time"]
+    assert 0.5 < elapsed < 2.0  # 49 intervals at 50/s is about 1 s
+
+
+def test_ticker_count_then_normal_close() -> None:
+    with iws.TickerServer(rate=None, count=10) as ticker:
+        ws = iws.WebSocket(ticker.url, reconnect=False)
+        try:
+            assert [ws.recv(timeout=T).json()["seq"] for _ in range(10)] == list(range(1, 11))
+            with pytest.raises(iws.ConnectionClosed, match=r"1000 \(normal closure\): ticker done"):
+                ws.recv(timeout=T)
+        finally:
+            ws.close(widget=True)
+
+
+def test_ticker_refuses_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="rate must be positive"):
+        iws.TickerServer(rate=0)
+    with pytest.raises(ValueError, match="at least one symbol"):
+        iws.TickerServer(symbols=[])
+    with pytest.raises(RuntimeError, match="not running: call start"):
+        iws.TickerServer().url  # noqa: B018
+
+
+def test_broadcast_reaches_every_client() -> None:
+    with iws.BroadcastServer() as hub:
+        alice, bob = iws.WebSocket(hub.url), iws.WebSocket(hub.url)
+        try:
+            eventually(lambda: hub.clients == 2, what="both clients connected")
+            alice.send({"from": "alice"})
+            assert bob.recv(timeout=T).json() == {"from": "alice"}
+            assert alice.recv(timeout=T).json() == {"from": "alice"}
+            hub.broadcast({"from": "server"})
+            assert bob.recv(timeout=T).json() == alice.recv(timeout=T).json() == {"from": "server"}
+        finally:
+            alice.close(widget=True)
+            bob.close(widget=True)
+        eventually(lambda: hub.clients == 0, what="clients gone after close")
+
+
+def test_echo_keeps_binary_binary() -> None:
+    with iws.EchoServer() as echo:
+        ws = iws.WebSocket(echo.url)
+        try:
+            ws.send(bytes(range(256)))
+            msg = ws.recv(timeout=T)
+        finally:
+            ws.close(widget=True)
+    assert msg.kind == "binary" and msg.data == bytes(range(256))
+
+
+def test_stopping_a_server_closes_clients_with_going_away() -> None:
+    echo = iws.EchoServer().start()
+    ws = iws.WebSocket(echo.url, reconnect=False)
+    try:
+        ws.send("x")
+        ws.recv(timeout=T)
+        echo.stop()
+        with pytest.raises(iws.ConnectionClosed) as info:
+            ws.recv(timeout=T)
+        assert info.value.code == 1001
+    finally:
+        ws.close(widget=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("kind", ["ticker", "echo", "broadcast"])
+def test_cli_serve(kind: str) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ipywebsockets",
+            "serve",
+            kind,
+            "--port",
+            str(port),
+            "--rate",
+            "100",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert f"listening on ws://127.0.0.1:{port}" in line
+        ws = iws.WebSocket(f"ws://127.0.0.1:{port}")
+        try:
+            if kind == "ticker":
+                assert ws.recv(timeout=T).json()["type"] == "tick"
+            else:
+                ws.send("hi")
+                assert ws.recv(timeout=T).data == "hi"
+        finally:
+            ws.close(widget=True)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=T) == 0
+
+
+def test_cli_port_in_use_says_so() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "ipywebsockets", "serve", "echo", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=T * 4,
+        )
+    assert proc.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in proc.stderr
