@@ -596,8 +596,13 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         """Called by the publisher thread: flush when dirty and allowed; see _publish.py."""
         interval = 1.0 / self.max_fps
         since = now - self._last_flush
-        if not self._dirty and not (self._stats.meter.rate(time.time()) and since >= 1.0):
-            return None
+        if not self._dirty:
+            if since < 1.0:
+                return None
+            with self._lock:  # the I/O thread writes the meter
+                streaming = self._stats.meter.rate(time.time()) > 0 or self.rate > 0
+            if not streaming:
+                return None
         if since < interval:
             return interval - since
         self._flush(now)
