@@ -40,7 +40,7 @@ import pytest
 # Plain asserts in the shared helpers get pytest's detailed messages too.
 pytest.register_assert_rewrite("iws_e2e_harness")
 
-from iws_e2e_harness import (
+from iws_e2e_harness import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     KERNELSPEC_META,
@@ -70,12 +70,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     return rep
 
 
+def _artifact_stem(item: pytest.Item) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Drop this test's artifacts from an earlier failed run, so none are stale."""
+    stem = _artifact_stem(item)
+    for suffix in (".png", ".console.txt"):
+        (RESULTS_DIR / f"{stem}{suffix}").unlink(missing_ok=True)
+
+
 def _attach_failure_artifacts(item: pytest.Item, rep: pytest.TestReport) -> None:
     """Screenshot + browser console + server log tail into the failure report."""
     funcargs = getattr(item, "funcargs", {})
     page = funcargs.get("page")
     RESULTS_DIR.mkdir(exist_ok=True)
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)
+    stem = _artifact_stem(item)
     if page is not None:
         shot = RESULTS_DIR / f"{stem}.png"
         try:

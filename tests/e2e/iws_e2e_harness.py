@@ -396,7 +396,8 @@ def wait_open(page: Any, name: str) -> None:
         raise AssertionError(f"{exc}; .iws-error shows {shown!r}") from None
     status = page.locator(".iws-status").first
     assert status.get_attribute("data-status") == "open"
-    assert status.inner_text().strip() == "open"
+    # textContent: the view may style it (CSS text-transform), the contract is the text.
+    assert (status.text_content() or "").strip() == "open"
 
 
 def assert_ticker_live(page) -> None:

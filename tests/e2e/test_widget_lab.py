@@ -8,6 +8,7 @@ kernel-side values printed by a cell run afterwards.
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -57,6 +58,10 @@ def test_ticker_streams_into_view_and_kernel(page, notebook_runner):
     assert row.get_attribute("data-seq") is not None
     for part in (".iws-dir", ".iws-time", ".iws-size"):
         assert row.locator(part).count() == 1, f"{part} missing in .iws-row"
+
+    # `IPYWEBSOCKETS_SCREENSHOT=docs/widget.png pytest tests/e2e -k ticker` refreshes the README picture.
+    if shot := os.environ.get("IPYWEBSOCKETS_SCREENSHOT"):
+        page.locator(".iws-widget").first.screenshot(path=shot)
 
     # Kernel-side view of the same stream.
     idx = run_cell(page, name, 'print("RECEIVED", ws.received, len(ws.messages))')
