@@ -59,7 +59,7 @@ def test_ticker_streams_into_view_and_kernel(page, notebook_runner):
     for part in (".iws-dir", ".iws-time", ".iws-size"):
         assert row.locator(part).count() == 1, f"{part} missing in .iws-row"
 
-    # `IPYWEBSOCKETS_SCREENSHOT=docs/widget.png pytest tests/e2e -k ticker` refreshes the README picture.
+    # IPYWEBSOCKETS_SCREENSHOT=docs/widget.png pytest tests/e2e -k ticker: the README picture.
     if shot := os.environ.get("IPYWEBSOCKETS_SCREENSHOT"):
         page.locator(".iws-widget").first.screenshot(path=shot)
 
