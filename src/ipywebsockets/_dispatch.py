@@ -18,7 +18,7 @@ from typing import Any
 
 from .message import Message
 
-__all__ = ["Dispatcher", "Handler", "current_parent"]
+__all__ = ["Dispatcher", "Handler", "current_parent", "shell"]
 
 
 class Handler:
@@ -31,7 +31,8 @@ class Handler:
         self.parent = parent
 
 
-def _shell() -> Any:
+def shell() -> Any:
+    """The running IPython shell, or None outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython comes with ipywidgets
@@ -41,10 +42,10 @@ def _shell() -> Any:
 
 def current_parent() -> dict[str, Any] | None:
     """The request (cell) the calling code runs for, when the kernel can route thread output."""
-    shell = _shell()
-    if shell is None or not hasattr(shell, "set_thread_parent"):
+    ip = shell()
+    if ip is None or not hasattr(ip, "set_thread_parent"):
         return None
-    parent = shell.get_parent()
+    parent = ip.get_parent()
     return parent if parent else None
 
 
@@ -120,11 +121,11 @@ class Dispatcher:
                 self._call(handler, msg)
 
     def _call(self, handler: Handler, msg: Message) -> None:
-        shell = _shell() if handler.parent is not None else None
-        tokens = shell.set_thread_parent(handler.parent) if shell is not None else None
+        ip = shell() if handler.parent is not None else None
+        tokens = ip.set_thread_parent(handler.parent) if ip is not None else None
         try:
             handler.fn(msg)
-        except Exception:
+        except BaseException:  # SystemExit too: one handler must not end the stream
             name = getattr(handler.fn, "__qualname__", repr(handler.fn))
             print(
                 f"[ipywebsockets] on_message handler {name} raised on message #{msg.seq}; "
@@ -134,10 +135,10 @@ class Dispatcher:
             )
             self._on_error()
         finally:
-            if shell is not None:
+            if ip is not None:
                 sys.stdout.flush()
                 sys.stderr.flush()
-                shell.reset_thread_parent(tokens)
+                ip.reset_thread_parent(tokens)
 
 
 def _resolve(fut: asyncio.Future[None]) -> None:

@@ -190,7 +190,9 @@ class TickerServer(_DemoServer):
                     f'{{"type":"tick","seq":{sent},"time":{time.time():.6f},'
                     f'"symbol":"{symbol}","price":{price}}}'
                 )
-            if self.rate is not None:
+            if self.rate is None:
+                await asyncio.sleep(0)  # let the other clients and servers on this loop run
+            else:
                 # Fast streams go out in bursts every few milliseconds, not one sleep per tick.
                 next_at = start + due / self.rate
                 await asyncio.sleep(max(next_at - time.monotonic(), min(0.005, 1 / self.rate)))

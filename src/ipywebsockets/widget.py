@@ -9,6 +9,7 @@ import ssl as ssl_module
 import threading
 import time
 import warnings
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -17,7 +18,7 @@ import anywidget
 import traitlets
 from websockets.asyncio.client import ClientConnection
 
-from ._dispatch import Dispatcher, Handler, current_parent
+from ._dispatch import Dispatcher, Handler, current_parent, shell
 from ._publish import get_publisher
 from .client import Backoff, Connection, describe_close, redact_url
 from .exceptions import ConnectionClosed, ConnectionFailed, IPyWebSocketsWarning
@@ -49,6 +50,7 @@ _COALESCED = frozenset(
     }
 )
 _LAST_VALUE_MAX_BYTES = 64 * 1024
+_QUIET_SECONDS = 0.25
 
 
 def _load_esm() -> str | pathlib.Path:
@@ -164,8 +166,10 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         self._pending: deque[Message] = deque(maxlen=max(1, view_rows))
         self._omitted = 0
         self._dirty = False
-        self._deferred: set[str] = set()
+        self._deferred: set[str] = set()  # changed by a refresh, not yet published
+        self._unsynced: set[str] = set()  # published in frames messages only
         self._last_flush = 0.0
+        self._last_update = 0.0
         self._waiters = 0
         self._async_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._ended = False
@@ -201,6 +205,8 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         self.set_trait("url", redact_url(url))
         self.set_trait("status", self._state["status"])
         get_publisher().add(self)
+        _live.add(self)
+        _hook_cell_ends()
         if connect:
             self._conn.start()
 
@@ -593,50 +599,93 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             self._apply(values, last)
 
     def _publish_due(self, now: float) -> float | None:
-        """Called by the publisher thread: flush when dirty and allowed; see _publish.py."""
+        """Called by the publisher thread: flush when due; return when to ask again."""
         interval = 1.0 / self.max_fps
         since = now - self._last_flush
         if not self._dirty:
-            if since < 1.0:
+            if self._unsynced:
+                # The stream paused: give ipywidgets' own state (what nbclient and
+                # other front ends save) the values that only rode in frames messages.
+                if since < _QUIET_SECONDS:
+                    return _QUIET_SECONDS - since
+            elif since < 1.0:
                 return None
-            with self._lock:  # the I/O thread writes the meter
-                streaming = self._stats.meter.rate(time.time()) > 0 or self.rate > 0
-            if not streaming:
-                return None
+            else:
+                with self._lock:  # the I/O thread writes the meter
+                    streaming = self._stats.meter.rate(time.time()) > 0 or self.rate > 0
+                if not streaming:
+                    return None
         if since < interval:
             return interval - since
         self._flush(now)
-        return 1.0 if self._stats.received else None
+        return _QUIET_SECONDS if self._unsynced else (1.0 if self._stats.received else None)
 
     def _flush(self, now: float) -> None:
-        """One state update and at most one frames message, as a single comm message."""
+        """Publish what changed: one comm message, two at most once a second.
+
+        New rows travel in a ``frames`` custom message that also carries the
+        changed traits (the view applies them), so a stream costs one message
+        per flush. Those values reach ipywidgets' own state (``update``
+        messages, which nbclient saves) once a second while streaming, when
+        the stream pauses, and at the end of every cell.
+        """
         with self._sync_lock:
             with self._lock:
                 self._dirty = False
                 self._last_flush = now
-                values, last = self._values(), self._last_in
                 rows = list(self._pending)
                 omitted, self._omitted = self._omitted, 0
                 self._pending.clear()
-                deferred, self._deferred = self._deferred, set()
-            self._tls.flushing = True
-            try:
-                keys = self._apply(values, last) | deferred
-            finally:
-                self._tls.flushing = False
-            if rows:
+            keys = self._apply_now()
+            if not rows:
+                if keys or self._unsynced:
+                    self._send_update(keys)
+                return
+            state = {}
+            if now - self._last_update >= 1.0:
+                self._send_update(keys)
+            else:
                 state = {k: getattr(self, k) for k in keys}
-                self._send_custom(
-                    {
-                        "type": "frames",
-                        "reset": False,
-                        "frames": [_row(m) for m in rows],
-                        "omitted": omitted,
-                        "state": state,
-                    }
-                )
-            elif keys:
-                super().send_state(sorted(keys))
+                self._unsynced |= keys
+            self._send_custom(
+                {
+                    "type": "frames",
+                    "reset": False,
+                    "frames": [_row(m) for m in rows],
+                    "omitted": omitted,
+                    "state": state,
+                }
+            )
+
+    def _apply_now(self) -> set[str]:
+        """Set the stream traits from the stream's truth; return the keys to publish.
+
+        Call with _sync_lock held. Includes keys changed earlier by a refresh
+        on another thread (deferred), since those were not sent yet.
+        """
+        with self._lock:
+            values, last = self._values(), self._last_in
+            deferred, self._deferred = self._deferred, set()
+        self._tls.flushing = True
+        try:
+            return self._apply(values, last) | deferred
+        finally:
+            self._tls.flushing = False
+
+    def _send_update(self, keys: set[str]) -> None:
+        """An ipywidgets ``update`` message with ``keys`` and everything not yet in one."""
+        keys = keys | self._unsynced
+        self._unsynced = set()
+        self._last_update = time.monotonic()
+        if keys:
+            super().send_state(sorted(keys))
+
+    def _sync_saved_state(self) -> None:
+        """Bring ipywidgets' state up to date now (end of a cell): at most one message."""
+        with self._sync_lock:
+            keys = self._apply_now()
+            if keys or self._unsynced:
+                self._send_update(keys)
 
     def _send_custom(self, content: dict[str, Any]) -> None:
         anywidget.AnyWidget.send(self, content)
@@ -680,6 +729,27 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         except Exception as exc:  # every failure goes back to the view, as text
             error = str(exc)
         self._send_custom({"type": "send_result", "id": content.get("id"), "error": error})
+
+
+_live: weakref.WeakSet[WebSocket] = weakref.WeakSet()
+_hooked = False
+
+
+def _hook_cell_ends() -> None:
+    """At the end of every cell, publish each widget's current state (for saved notebooks)."""
+    global _hooked
+    if _hooked:
+        return
+    ip = shell()
+    if ip is not None and hasattr(ip, "events"):
+        ip.events.register("post_execute", _sync_all)
+        _hooked = True
+
+
+def _sync_all() -> None:
+    for widget in list(_live):
+        if widget.comm is not None:
+            widget._sync_saved_state()
 
 
 def _row(msg: Message) -> dict[str, Any]:

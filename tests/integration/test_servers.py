@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from tests.conftest import eventually, timeout
@@ -144,3 +145,19 @@ def test_cli_port_in_use_says_so() -> None:
             timeout=T * 4,
         )
     assert proc.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in proc.stderr
+
+
+def test_unthrottled_ticker_leaves_room_for_other_servers() -> None:
+    with iws.TickerServer(rate=None) as ticker, iws.EchoServer() as echo:
+        fast = iws.WebSocket(ticker.url)
+        chat = iws.WebSocket(echo.url)
+        try:
+            fast.recv(timeout=T)
+            chat.send("still answering")
+            assert chat.recv(timeout=T).data == "still answering"
+            started = time.monotonic()
+            fast.close()
+            assert fast.status == "closed" and time.monotonic() - started < timeout(2)
+        finally:
+            fast.close(widget=True)
+            chat.close(widget=True)

@@ -343,3 +343,25 @@ def test_fast_stream_is_counted_exactly_with_bounded_history(
         assert ws.received == 20_000 and ws.close_code == 1000
         assert len(ws.messages) == 100 and ws.evicted == 19_900
         assert ws.last is not None and ws.last.json()["seq"] == 20_000
+
+
+def test_handler_raising_system_exit_does_not_end_the_stream(
+    connect: Callable[..., iws.WebSocket],
+    echo_server: LocalServer,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    ws = connect(echo_server.url, callback_queue=2)
+    seen: list[str] = []
+
+    @ws.on_message
+    def handle(msg: iws.Message) -> None:
+        if msg.data == "exit":
+            raise SystemExit(3)
+        seen.append(msg.text())
+
+    for data in ("a", "exit", "b", "c", "d"):
+        ws.send(data)
+    eventually(lambda: seen == ["a", "b", "c", "d"], what="the messages after SystemExit")
+    ws.messages  # noqa: B018
+    assert ws.callback_errors == 1
+    assert "SystemExit: 3" in capfd.readouterr().err

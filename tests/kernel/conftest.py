@@ -137,8 +137,8 @@ class Kernel:
         self.workdir = workdir
         self.stdout_path = workdir / "kernel-stdout.txt"
         self.stderr_path = workdir / "kernel-stderr.txt"
-        self._stdout = open(self.stdout_path, "wb")  # noqa: SIM115 - closed in shutdown()
-        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115
+        self._stdout = open(self.stdout_path, "wb")
+        self._stderr = open(self.stderr_path, "wb")
         self.km = KernelManager(kernel_name=KERNEL_NAME)
         env = dict(os.environ)
         env["IPYTHONDIR"] = str(workdir / "ipython")
@@ -149,11 +149,13 @@ class Kernel:
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self.kc.start_channels()
+        # wait_for_ready() reads the IOPub socket itself: start the collector only after it,
+        # never two readers on one zmq socket.
+        self.kc.wait_for_ready(timeout=scaled(60))
         self._collector = threading.Thread(
             target=self._collect, name="kernel-test-iopub", daemon=True
         )
         self._collector.start()
-        self.kc.wait_for_ready(timeout=scaled(60))
         self._shut = False
 
     # -- IOPub ---------------------------------------------------------------
