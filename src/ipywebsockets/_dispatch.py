@@ -18,7 +18,7 @@ from typing import Any
 
 from .message import Message
 
-__all__ = ["Dispatcher", "Handler", "current_parent", "shell"]
+__all__ = ["Dispatcher", "Handler", "current_parent", "resolve", "shell"]
 
 
 class Handler:
@@ -114,7 +114,7 @@ class Dispatcher:
                 if self._paused is not None and len(queue) <= self._maxsize // 2:
                     loop, fut = self._paused
                     self._paused = None
-                    loop.call_soon_threadsafe(_resolve, fut)
+                    loop.call_soon_threadsafe(resolve, fut)
             if msg is None:
                 return
             for handler in self._handlers():
@@ -141,6 +141,7 @@ class Dispatcher:
                 ip.reset_thread_parent(tokens)
 
 
-def _resolve(fut: asyncio.Future[None]) -> None:
+def resolve(fut: asyncio.Future[None]) -> None:
+    """Complete a waiting future (on its own loop) unless it is already done."""
     if not fut.done():
         fut.set_result(None)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import ssl as ssl_module
 from collections import deque
 from collections.abc import Awaitable, Mapping, Sequence
@@ -18,102 +17,26 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import (
-    ConnectionClosed as WsConnectionClosed,
-)
-from websockets.exceptions import (
-    InvalidHandshake,
-    InvalidStatus,
-    InvalidURI,
-)
+from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 from websockets.typing import Subprotocol
 
-from .exceptions import ConnectionClosed, InvalidURL, SendQueueFull
+from ._reasons import (
+    check_url,
+    close_of,
+    describe_close,
+    describe_connect_error,
+    describe_lost,
+    redact_url,
+)
+from .exceptions import ConnectionClosed, SendQueueFull
 from .runtime import Runtime, get_runtime
 
-__all__ = ["Backoff", "Connection", "Listener", "check_url", "describe_close", "redact_url"]
+__all__ = ["Backoff", "Connection", "Listener"]
 
 # Close codes after which reconnecting can help: the peer went away or hit a
 # transient condition. Protocol and policy errors (1002, 1003, 1007, 1008,
 # 1009, 1010) and a normal close (1000) would only repeat.
 _RECONNECT_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014})
-
-CLOSE_CODE_NAMES = {
-    1000: "normal closure",
-    1001: "going away",
-    1002: "protocol error",
-    1003: "unsupported data",
-    1005: "no status received",
-    1006: "abnormal closure",
-    1007: "invalid payload data",
-    1008: "policy violation",
-    1009: "message too big",
-    1010: "mandatory extension",
-    1011: "internal error",
-    1012: "service restart",
-    1013: "try again later",
-    1014: "bad gateway",
-    1015: "TLS handshake failure",
-}
-
-_SECRET_QUERY_KEYS = ("token", "password", "passwd", "secret", "key", "auth", "signature", "sig")
-
-
-def check_url(url: str) -> str:
-    """Return ``url`` when it is a usable ``ws://`` or ``wss://`` URL.
-
-    Raises:
-        InvalidURL: it is not one, with what is wrong and what to pass instead.
-    """
-    if not isinstance(url, str):
-        raise InvalidURL(f"the URL must be a str, got {type(url).__name__}")
-    parts = urlsplit(url)
-    if parts.scheme not in ("ws", "wss"):
-        hint = ""
-        if parts.scheme in ("http", "https"):
-            scheme = "ws" if parts.scheme == "http" else "wss"
-            hint = f"; did you mean {scheme}://{url.split('://', 1)[1]}?"
-        raise InvalidURL(f"{url!r} is not a ws:// or wss:// URL{hint}")
-    if not parts.hostname:
-        raise InvalidURL(f"{url!r} has no host; write it as ws://HOST[:PORT]/PATH")
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise InvalidURL(f"{url!r} has an invalid port: {exc}") from None
-    return url
-
-
-def redact_url(url: str) -> str:
-    """``url`` with any password and any token-like query value replaced by ``***``."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password is not None:
-        user = parts.username or ""
-        host = netloc.rsplit("@", 1)[1]
-        netloc = f"{user}:***@{host}"
-    query = parts.query
-    if query:
-        items = []
-        for item in query.split("&"):
-            name, sep, value = item.partition("=")
-            if sep and value and any(k in name.lower() for k in _SECRET_QUERY_KEYS):
-                value = "***"
-            items.append(f"{name}{sep}{value}")
-        query = "&".join(items)
-    out = f"{parts.scheme}://{netloc}{parts.path}"
-    if query:
-        out += f"?{query}"
-    if parts.fragment:
-        out += f"#{parts.fragment}"
-    return out
-
-
-def describe_close(code: int | None, reason: str) -> str:
-    """``1001 (going away): reason`` — a close code made readable."""
-    if code is None:
-        return "no close frame (the connection dropped)"
-    name = CLOSE_CODE_NAMES.get(code, "application code" if 3000 <= code < 5000 else "unknown")
-    return f"{code} ({name})" + (f": {reason}" if reason else "")
 
 
 @dataclass(frozen=True)
@@ -332,7 +255,7 @@ class Connection:
                     raise
                 except Exception as exc:
                     self._connecting = False
-                    error, retriable = _describe_connect_error(exc, self.url, self._options)
+                    error, retriable = describe_connect_error(exc, self.url, self._options)
                     if ever_open and retriable and self._may_retry(attempt + 1):
                         attempt += 1
                         delay = self._reconnect.delay(attempt) if self._reconnect else 0.0
@@ -365,8 +288,8 @@ class Connection:
                     sender.cancel()
                     self._ws = None
                     self._opened.clear()
-                code, reason = _close_of(ws)
-                error = "" if self._closing is not None else _describe_lost(ws, self._options)
+                code, reason = close_of(ws)
+                error = "" if self._closing is not None else describe_lost(ws, self._options)
                 if self._closing is not None or code not in _RECONNECT_CODES:
                     return
                 if not self._may_retry(attempt + 1):
@@ -429,92 +352,3 @@ class Connection:
             ready.clear()
             if not outbox:
                 await ready.wait()
-
-
-def _describe_connect_error(
-    exc: Exception, url: str, options: Mapping[str, Any]
-) -> tuple[str, bool]:
-    """A readable reason for a failed opening handshake, and whether retrying may help."""
-    parts = urlsplit(url)
-    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'wss' else 80)}"
-    if isinstance(exc, InvalidStatus):
-        status = exc.response.status_code
-        phrase = exc.response.reason_phrase
-        body = (
-            exc.response.body.decode("utf-8", "replace").strip()[:200] if exc.response.body else ""
-        )
-        detail = f" ({body})" if body else ""
-        hint = {
-            401: "the server wants credentials: pass headers=",
-            403: "the server refused this client: check credentials, origin and path",
-            404: "there is no WebSocket endpoint at this path: check the URL",
-        }.get(status, "check the URL and the server")
-        return (
-            f"the server answered HTTP {status} {phrase} instead of switching to WebSocket"
-            f"{detail}; {hint}",
-            status in (500, 502, 503, 504),
-        )
-    if isinstance(exc, ssl_module.SSLError):
-        reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or str(exc)
-        return (
-            f"TLS handshake with {where} failed: {reason}; check the certificate, "
-            "or pass ssl= an SSLContext that trusts it",
-            False,
-        )
-    if isinstance(exc, socket.gaierror):
-        return f"unknown host {parts.hostname!r}: {exc.strerror or exc}; check the URL", True
-    if isinstance(exc, ConnectionRefusedError):
-        return (
-            f"connection refused by {where}: no server listens there; "
-            "check the URL and that the server runs",
-            True,
-        )
-    if isinstance(exc, TimeoutError):
-        return f"no answer from {where} within open_timeout={options['open_timeout']} s", True
-    if isinstance(exc, InvalidURI):
-        return f"invalid URL: {exc}", False
-    if isinstance(exc, InvalidHandshake):
-        return f"the opening handshake with {where} failed: {exc}", True
-    if isinstance(exc, OSError):
-        detail = exc.strerror or str(exc) or type(exc).__name__
-        if parts.scheme == "wss":
-            detail += (
-                " during the TLS handshake; check that the server speaks TLS on this port "
-                "(or use ws://)"
-            )
-        return f"cannot connect to {where}: {detail}", True
-    return f"cannot connect to {where}: {type(exc).__name__}: {exc}", False
-
-
-def _close_of(ws: ClientConnection) -> tuple[int, str]:
-    """The close code and reason that ended ``ws``: the peer's, else ours, else 1006."""
-    exc = ws.close_exc
-    frame = exc.rcvd or exc.sent
-    if frame is None:
-        return 1006, ""
-    return frame.code, frame.reason
-
-
-def _describe_lost(ws: ClientConnection, options: Mapping[str, Any]) -> str:
-    """Why an open connection ended, or "" for a close that needs no explanation."""
-    exc = ws.close_exc
-    sent = getattr(exc, "sent", None)
-    rcvd = getattr(exc, "rcvd", None)
-    if sent is not None and sent.code == 1009:
-        return (
-            f"a message larger than max_size={options['max_size']} bytes arrived; the "
-            "connection was closed with 1009 (message too big). Pass a larger max_size= "
-            "(or None for no limit)"
-        )
-    if sent is not None and sent.code == 1011 and "keepalive" in (sent.reason or ""):
-        return (
-            f"the server did not answer pings within ping_timeout={options['ping_timeout']} s; "
-            "the connection was closed with 1011"
-        )
-    if rcvd is None and sent is None:
-        return "the connection dropped without a close frame (1006)"
-    if rcvd is not None and rcvd.code not in (1000, 1001):
-        return f"the server closed the connection: {describe_close(rcvd.code, rcvd.reason)}"
-    if sent is not None and sent.code not in (1000, 1001) and rcvd is None:
-        return f"the connection was closed: {describe_close(sent.code, sent.reason)}"
-    return ""

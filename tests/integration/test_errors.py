@@ -38,7 +38,7 @@ def _failed(ws: iws.WebSocket, match: str) -> None:
     with pytest.raises(iws.ConnectionFailed, match=match):
         ws.recv(timeout=T)
     assert ws.status == "closed"
-    assert ws.error and ws.error in str(ws._end_exception())
+    assert ws.error and ws.error in str(ws._stream._end_exception())
     with pytest.raises(iws.ConnectionFailed, match=match):
         ws.wait_for(lambda m: True, timeout=T)
 

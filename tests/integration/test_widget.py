@@ -136,7 +136,7 @@ def test_slow_callback_backs_off_reception_without_dropping(
     def slow(msg: iws.Message) -> None:
         time.sleep(0.002)
         seen.append(int(msg.text()))
-        backlog.append(ws._dispatcher.backlog if ws._dispatcher else 0)
+        backlog.append(ws._stream.callback_backlog)
 
     eventually(lambda: len(seen) == 300, within=20, what="every message reaches the slow callback")
     assert seen == list(range(300))

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ipywebsockets.client import Backoff, check_url, describe_close, redact_url
+from ipywebsockets._reasons import check_url, describe_close, redact_url
+from ipywebsockets.client import Backoff
 from ipywebsockets.exceptions import InvalidURL
 
 

@@ -1,0 +1,306 @@
+"""Publishing a stream to the front end: coalesced trait updates and frame batches.
+
+Jupyter forwards at most about 1,000 IOPub messages a second and drops the
+rest (FACTS.md), so a widget never sends a message per frame. The stream
+marks the widget dirty; the publisher thread (:mod:`._publish`) calls
+:meth:`FrontendSync._publish_due`, which sends at most ``max_fps`` flushes a
+second, each one comm message (two, once a second).
+
+Lock order: ``_sync_lock`` (widget state, comm sends) before ``stream.lock``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import weakref
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+
+from ._dispatch import shell
+from ._publish import get_publisher
+from .message import Message, preview
+
+if TYPE_CHECKING:
+    from ._stream import Stream
+
+__all__ = ["COALESCED", "FrontendSync", "hook_cell_ends"]
+
+# Traits that change with the stream: they reach the front end only through
+# the publisher, never one comm message per change.
+COALESCED = frozenset(
+    {
+        "status",
+        "error",
+        "received",
+        "sent",
+        "bytes_received",
+        "bytes_sent",
+        "rate",
+        "close_code",
+        "close_reason",
+        "subprotocol",
+        "reconnects",
+        "last_value",
+        "evicted",
+        "callback_errors",
+    }
+)
+_LAST_VALUE_MAX_BYTES = 64 * 1024
+_QUIET_SECONDS = 0.25  # a pause this long publishes the values that rode in frames only
+
+
+class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
+    """The publishing half of the WebSocket widget (state sync, frame batches, view requests)."""
+
+    _stream: Stream
+    max_fps: int
+    view_rows: int
+
+    def _init_sync(self) -> None:
+        self._sync_lock = threading.RLock()
+        self._tls = threading.local()
+        self._dirty = False
+        self._deferred: set[str] = set()  # changed by a refresh, not yet published
+        self._unsynced: set[str] = set()  # published in frames messages only
+        self._applied_last: Message | None = None
+        self._last_flush = 0.0
+        self._last_update = 0.0
+        _live.add(self)
+
+    def _mark_dirty(self) -> None:
+        """Something changed (called by the stream, under its lock)."""
+        if not self._dirty:
+            self._dirty = True
+            get_publisher().wake()
+
+    # -- ipywidgets hooks ---------------------------------------------------------
+
+    def send_state(self, key: str | Iterable[str] | None = None) -> None:
+        """ipywidgets' state sync, with stream traits left to the coalescing publisher."""
+        if key is not None:
+            keys = [key] if isinstance(key, str) else list(key)
+            later = [k for k in keys if k in COALESCED]
+            if later:
+                if not getattr(self._tls, "flushing", False):
+                    with self._stream.lock:
+                        self._deferred.update(later)
+                        self._mark_dirty()
+                keys = [k for k in keys if k not in COALESCED]
+                if not keys:
+                    return
+            key = keys
+        super().send_state(key)
+
+    def _handle_custom_msg(self, content: Any, buffers: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "hello":
+            self._send_tail()
+        elif kind == "send":
+            self._send_from_view(content)
+        elif kind == "connect":
+            self.connect()
+        elif kind == "close":
+            self._conn.close(1000, "closed from the view", timeout=0)
+        else:
+            super()._handle_custom_msg(content, buffers)
+
+    # -- traits from the stream -------------------------------------------------------
+
+    def _values(self) -> dict[str, Any]:
+        """What the stream traits should hold now (call with stream.lock held)."""
+        stream = self._stream
+        stats = stream.stats
+        values = dict(stream.state)
+        values.update(
+            received=stats.received,
+            sent=stats.sent,
+            bytes_received=stats.bytes_received,
+            bytes_sent=stats.bytes_sent,
+            rate=round(stats.meter.rate(time.time()), 2),
+            evicted=stream.history.evicted,
+        )
+        last = stream.last_in
+        if last is not None and last is not self._applied_last:
+            self._applied_last = last
+            values["last_value"] = (
+                last.value()
+                if last.size <= _LAST_VALUE_MAX_BYTES
+                else f"<{last.size} bytes: too large for last_value; read ws.last>"
+            )
+        return values
+
+    def _apply_now(self) -> set[str]:
+        """Set the stream traits; return the keys to publish (call with _sync_lock held).
+
+        Includes the keys a refresh on another thread changed but did not publish.
+        """
+        with self._stream.lock:
+            values = self._values()
+            deferred, self._deferred = self._deferred, set()
+        changed = {k for k, v in values.items() if getattr(self, k) != v}
+        self._tls.flushing = True
+        try:
+            for name in changed:
+                self.set_trait(name, values[name])
+        finally:
+            self._tls.flushing = False
+        return changed | deferred
+
+    def _refresh(self) -> None:
+        """Bring the traits up to date now, from any thread; the front end follows at max_fps."""
+        with self._sync_lock:
+            keys = self._apply_now()
+            if keys:
+                with self._stream.lock:
+                    self._deferred |= keys
+                    self._mark_dirty()
+
+    # -- publishing ------------------------------------------------------------------------
+
+    def _publish_due(self, now: float) -> float | None:
+        """Called by the publisher thread: flush when due; return when to ask again."""
+        interval = 1.0 / self.max_fps
+        since = now - self._last_flush
+        if not self._dirty:
+            if self._unsynced:
+                # The stream paused: give ipywidgets' own state (what nbclient and
+                # other front ends save) the values that only rode in frames messages.
+                if since < _QUIET_SECONDS:
+                    return _QUIET_SECONDS - since
+            elif since < 1.0:
+                return None
+            else:
+                with self._stream.lock:  # the I/O thread writes the meter
+                    streaming = self._stream.stats.meter.rate(time.time()) > 0 or self.rate > 0
+                if not streaming:
+                    return None
+        if since < interval:
+            return interval - since
+        self._flush(now)
+        return _QUIET_SECONDS if self._unsynced else (1.0 if self.received else None)
+
+    def _flush(self, now: float) -> None:
+        """Publish what changed: one comm message, two at most once a second.
+
+        New rows travel in a ``frames`` custom message that also carries the
+        changed traits (the view applies them), so a stream costs one message
+        per flush. Those values reach ipywidgets' own state (``update``
+        messages, which nbclient saves) once a second while streaming, when
+        the stream pauses, and at the end of every cell.
+        """
+        with self._sync_lock:
+            stream = self._stream
+            with stream.lock:
+                self._dirty = False
+                self._last_flush = now
+                rows = list(stream.pending)
+                omitted, stream.omitted = stream.omitted, 0
+                stream.pending.clear()
+            keys = self._apply_now()
+            if not rows:
+                if keys or self._unsynced:
+                    self._send_update(keys)
+                return
+            state = {}
+            if now - self._last_update >= 1.0:
+                self._send_update(keys)
+            else:
+                state = {k: getattr(self, k) for k in keys}
+                self._unsynced |= keys
+            self._send_custom(
+                {
+                    "type": "frames",
+                    "reset": False,
+                    "frames": [_row(m) for m in rows],
+                    "omitted": omitted,
+                    "state": state,
+                }
+            )
+
+    def _send_update(self, keys: set[str]) -> None:
+        """An ipywidgets ``update`` message with ``keys`` and everything not yet in one."""
+        keys = keys | self._unsynced
+        self._unsynced = set()
+        self._last_update = time.monotonic()
+        if keys:
+            super().send_state(sorted(keys))
+
+    def _sync_saved_state(self) -> None:
+        """Bring ipywidgets' state up to date now (end of a cell): at most one message."""
+        with self._sync_lock:
+            keys = self._apply_now()
+            if keys or self._unsynced:
+                self._send_update(keys)
+
+    def _send_custom(self, content: dict[str, Any]) -> None:
+        anywidget.AnyWidget.send(self, content)
+
+    def _send_tail(self) -> None:
+        """A view appeared: send it the latest rows (it asks with ``hello``)."""
+        with self._sync_lock:
+            with self._stream.lock:
+                rows = self._stream.history.tail(self.view_rows)
+                earlier = self._stream.history.next_seq - 1 - len(rows)
+            self._send_custom(
+                {
+                    "type": "frames",
+                    "reset": True,
+                    "frames": [_row(m) for m in rows],
+                    "omitted": earlier,
+                    "state": {},
+                }
+            )
+
+    def _send_from_view(self, content: dict[str, Any]) -> None:
+        error = None
+        data = content.get("data", "")
+        try:
+            if content.get("format") == "json":
+                try:
+                    value = json.loads(data)
+                except ValueError as exc:
+                    raise ValueError(f"not valid JSON: {exc}") from None
+                self.send(value)
+            else:
+                self.send(str(data))
+        except Exception as exc:  # every failure goes back to the view, as text
+            error = str(exc)
+        self._send_custom({"type": "send_result", "id": content.get("id"), "error": error})
+
+
+_live: weakref.WeakSet[FrontendSync] = weakref.WeakSet()
+_hooked = False
+
+
+def hook_cell_ends() -> None:
+    """At the end of every cell, publish each widget's current state (for saved notebooks)."""
+    global _hooked
+    if _hooked:
+        return
+    ip = shell()
+    if ip is not None and hasattr(ip, "events"):
+        ip.events.register("post_execute", _sync_all)
+        _hooked = True
+
+
+def _sync_all() -> None:
+    for widget in list(_live):
+        if widget.comm is not None:
+            widget._sync_saved_state()
+
+
+def _row(msg: Message) -> dict[str, Any]:
+    text, is_json = preview(msg)
+    return {
+        "seq": msg.seq,
+        "time": msg.time * 1000.0,
+        "dir": msg.direction,
+        "kind": msg.kind,
+        "size": msg.size,
+        "text": text,
+        "json": is_json,
+    }

@@ -1,0 +1,269 @@
+"""The truth about one socket's stream, safe to touch from any thread.
+
+A :class:`Stream` is what a :class:`~.client.Connection` reports to: it
+numbers messages, keeps the bounded history and the counters, wakes readers
+(``recv``, ``arecv``), feeds the callback dispatcher and collects the rows
+the live view has not seen yet. It knows nothing of widgets: the widget
+reads it (under :attr:`Stream.lock`) when it publishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection
+
+from ._dispatch import Dispatcher, Handler, resolve
+from ._reasons import describe_close
+from .exceptions import ConnectionClosed, ConnectionFailed, IPyWebSocketsWarning
+from .history import History, Stats
+from .message import Message
+
+__all__ = ["Stream"]
+
+
+class Stream:
+    """History, counters, readers and callbacks of one socket.
+
+    Args:
+        url: the (redacted) URL, for error messages.
+        history: messages kept, both directions.
+        view_rows: rows kept for the next front-end flush (the rest are counted as omitted).
+        callback_queue: messages that may wait for handlers before reception pauses.
+        on_change: called (under the lock) when something the widget shows changed.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        history: int,
+        view_rows: int,
+        callback_queue: int,
+        on_change: Callable[[], None],
+    ) -> None:
+        self.url = url
+        self.lock = threading.Lock()
+        self._cond = threading.Condition(self.lock)
+        self.history = History(history)
+        self.stats = Stats()
+        self.last_in: Message | None = None
+        self.state: dict[str, Any] = {
+            "status": "closed",
+            "error": "",
+            "close_code": None,
+            "close_reason": "",
+            "subprotocol": "",
+            "reconnects": 0,
+            "callback_errors": 0,
+        }
+        self.handshake: ClientConnection | None = None
+        self.missed = 0  # incoming messages evicted before recv() read them
+        self.pending: deque[Message] = deque(maxlen=view_rows)
+        self.omitted = 0  # messages that left `pending` before the view saw them
+        self._on_change = on_change
+        self._next_seq = 1
+        self._cursor = 1  # seq of the next message recv() looks at
+        self._ended = False
+        self._opened_once = False
+        self._waiters = 0
+        self._async_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self.handlers: tuple[Handler, ...] = ()
+        self._dispatcher: Dispatcher | None = None
+        self._callback_queue = callback_queue
+
+    # -- lifecycle (any thread) ------------------------------------------------
+
+    def restart(self) -> None:
+        """A new connection attempt begins: readers wait again instead of raising."""
+        with self.lock:
+            self._ended = False
+            self.state.update(status="connecting", error="", close_code=None, close_reason="")
+            self._on_change()
+
+    def stop_callbacks(self, wait: float | None = None) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.stop(wait)
+
+    @property
+    def callback_backlog(self) -> int:
+        """Messages waiting for the ``on_message`` handlers."""
+        dispatcher = self._dispatcher
+        return dispatcher.backlog if dispatcher is not None else 0
+
+    # -- Listener: called by the Connection on the I/O loop ---------------------
+
+    def _ws_status(self, status: str, error: str) -> None:
+        with self.lock:
+            if status == "reconnecting" and self.state["status"] == "open":
+                self.state["reconnects"] += 1
+            self.state["status"] = status
+            self.state["error"] = error
+            self._on_change()
+
+    def _ws_open(self, ws: ClientConnection) -> None:
+        with self.lock:
+            self._opened_once = True
+            self.handshake = ws
+            self.state.update(subprotocol=ws.subprotocol or "", close_code=None, close_reason="")
+            self._on_change()
+
+    def _ws_message(self, data: str | bytes) -> asyncio.Future[None] | None:
+        # The hot path: one lock, no allocation beyond the Message.
+        with self.lock:
+            msg = self._append(Message.make(self._next_seq, time.time(), "in", data))
+            self.last_in = msg
+            if self._waiters or self._async_waiters:
+                self._wake_readers()
+            if not self.handlers:
+                return None
+        return self._dispatch(msg)
+
+    def _ws_sent(self, data: str | bytes) -> None:
+        with self.lock:
+            self._append(Message.make(self._next_seq, time.time(), "out", data))
+
+    def _ws_closed(self, code: int | None, reason: str, error: str) -> None:
+        with self.lock:
+            self._ended = True
+            self.state.update(status="closed", close_code=code, close_reason=reason, error=error)
+            self._wake_readers()
+            self._on_change()
+        self.stop_callbacks()
+
+    def _append(self, msg: Message) -> Message:
+        """Record a message (call with the lock held)."""
+        self._next_seq += 1
+        self.history.append(msg)
+        self.stats.count(msg)
+        if len(self.pending) == self.pending.maxlen:
+            self.omitted += 1
+        self.pending.append(msg)
+        self._on_change()
+        return msg
+
+    # -- callbacks ----------------------------------------------------------------
+
+    def add_handler(self, handler: Handler) -> None:
+        with self.lock:
+            self.handlers = (*self.handlers, handler)
+
+    def remove_handler(self, fn: Callable[[Message], object]) -> None:
+        with self.lock:
+            self.handlers = tuple(h for h in self.handlers if h.fn != fn)
+
+    def _dispatch(self, msg: Message) -> asyncio.Future[None] | None:
+        dispatcher = self._dispatcher
+        if dispatcher is None or not dispatcher.alive:
+            dispatcher = self._dispatcher = Dispatcher(
+                f"ipywebsockets-callbacks-{id(self):x}",
+                lambda: self.handlers,
+                self._count_callback_error,
+                self._callback_queue,
+            )
+        return dispatcher.put(msg)
+
+    def _count_callback_error(self) -> None:
+        with self.lock:
+            self.state["callback_errors"] += 1
+            self._on_change()
+
+    # -- reading ---------------------------------------------------------------------
+
+    def recv(self, timeout: float | None) -> Message:
+        """The next unread incoming message; see ``WebSocket.recv``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while True:
+                msg = self._take_unread()
+                if msg is not None:
+                    return msg
+                if self._ended:
+                    raise self._end_exception()
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError(self._timeout_text(timeout))
+                self._waiters += 1
+                try:
+                    self._cond.wait(remaining)
+                finally:
+                    self._waiters -= 1
+
+    async def arecv(self, timeout: float | None) -> Message:
+        """Awaitable :meth:`recv`, from any event loop."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            with self.lock:
+                msg = self._take_unread()
+                if msg is not None:
+                    return msg
+                if self._ended:
+                    raise self._end_exception()
+                fut: asyncio.Future[None] = loop.create_future()
+                self._async_waiters.append((loop, fut))
+            remaining = None if deadline is None else deadline - loop.time()
+            try:
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError
+                await asyncio.wait_for(fut, remaining)
+            except TimeoutError:
+                raise TimeoutError(self._timeout_text(timeout)) from None
+            finally:
+                with self.lock:
+                    if (loop, fut) in self._async_waiters:
+                        self._async_waiters.remove((loop, fut))
+
+    def ended_cleanly(self) -> bool:
+        """Whether the connection ended for good without an error."""
+        return self._ended and not self.state["error"]
+
+    def _take_unread(self) -> Message | None:
+        history = self.history
+        first = history.first_seq
+        if self._cursor < first:
+            lost = first - self._cursor
+            self.missed += lost
+            self._cursor = first
+            warnings.warn(
+                f"{lost} messages were evicted from the history (history={history.maxlen}) "
+                "before recv() read them; read faster or pass a larger history=",
+                IPyWebSocketsWarning,
+                stacklevel=5,
+            )
+        end = history.next_seq
+        while self._cursor < end:
+            msg = history.get(self._cursor)
+            self._cursor += 1
+            if msg is not None and msg.direction == "in":
+                return msg
+        return None
+
+    def _end_exception(self) -> ConnectionClosed | ConnectionFailed:
+        state = self.state
+        if state["error"] and not self._opened_once:
+            return ConnectionFailed(f"cannot connect to {self.url}: {state['error']}")
+        closed = describe_close(state["close_code"], state["close_reason"])
+        text = f"the connection to {self.url} is closed: {closed}"
+        if state["error"]:
+            text += f"; {state['error']}"
+        return ConnectionClosed(text, state["close_code"], state["close_reason"])
+
+    def _timeout_text(self, timeout: float | None) -> str:
+        status = self.state["status"]
+        error = f"; last error: {self.state['error']}" if self.state["error"] else ""
+        return f"no message within {timeout} s (status: {status}{error})"
+
+    def _wake_readers(self) -> None:
+        if self._waiters:
+            self._cond.notify_all()
+        if self._async_waiters:
+            for loop, fut in self._async_waiters:
+                loop.call_soon_threadsafe(resolve, fut)
+            self._async_waiters = []
