@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 JS_SOURCES := $(wildcard js/src/*) js/package.json js/package-lock.json
 PORT ?= 8888
 
-.PHONY: demo test lint typecheck pytest browser js clean
+.PHONY: demo test bench lint typecheck pytest browser js clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test: lint typecheck pytest
 demo: $(STAMP)
 	@echo "Starting JupyterLab on notebooks/quickstart.ipynb (Ctrl-C to stop)"
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.root_dir=notebooks quickstart.ipynb
+
+# Benchmarks (not part of `make test`, which runs each at a tiny size).
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py 200000 3
 
 clean:
 	rm -rf $(VENV) js/node_modules src/ipywebsockets/static

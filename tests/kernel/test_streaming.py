@@ -60,8 +60,7 @@ def test_blocking_cell_keeps_receiving(kernel: Kernel) -> None:
 def _stream_rate(kernel: Kernel, max_fps: int, seconds: float) -> None:
     setup = kernel.run(
         IMPORTS
-        # rate=20000: faster than the client reads, yet the server still yields to its loop
-        # (rate=None starves the demo servers' loop: see the report).
+        # rate=20000: about as fast as this machine's client reads.
         + "srv = iws.TickerServer(rate=20000).start()\n"
         f"ws = iws.WebSocket(srv.url, max_fps={max_fps})\n"
         "ws.recv(timeout=10)\n" + result_line("ws.model_id")
