@@ -23,3 +23,13 @@ def eventually(check: Callable[[], object], within: float = 5.0, what: str = "")
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout(within)} s: {what or check}")
         time.sleep(0.01)
+
+
+def pytest_collection_modifyitems(items: list) -> None:  # type: ignore[type-arg]
+    """Run the browser tests last.
+
+    Playwright's sync API keeps an event loop running on the main thread for
+    the whole session once it starts, and ``asyncio.run()`` refuses to run
+    under it; every other test must therefore come first.
+    """
+    items.sort(key=lambda item: "e2e" in item.keywords)

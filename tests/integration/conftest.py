@@ -11,6 +11,8 @@ import pytest
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+import ipywebsockets as iws
+
 
 class LoopThread:
     """An event loop on a thread of the test's own, so servers never share the client's loop."""
@@ -75,6 +77,21 @@ class LocalServer:
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[..., iws.WebSocket]]:
+    """Make WebSockets that are closed (widget and all) when the test ends."""
+    made: list[iws.WebSocket] = []
+
+    def make(url: str, **kw: Any) -> iws.WebSocket:
+        ws = iws.WebSocket(url, **kw)
+        made.append(ws)
+        return ws
+
+    yield make
+    for ws in made:
+        ws.close(widget=True)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +18,6 @@ from websockets.http11 import Response
 import ipywebsockets as iws
 
 T = timeout(5)
-
-
-@pytest.fixture
-def connect() -> Iterator[Callable[..., iws.WebSocket]]:
-    made: list[iws.WebSocket] = []
-
-    def make(url: str, **kw: Any) -> iws.WebSocket:
-        ws = iws.WebSocket(url, **kw)
-        made.append(ws)
-        return ws
-
-    yield make
-    for ws in made:
-        ws.close(widget=True)
 
 
 def _failed(ws: iws.WebSocket, match: str) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,20 +17,6 @@ from websockets.asyncio.server import ServerConnection
 import ipywebsockets as iws
 
 T = timeout(5)
-
-
-@pytest.fixture
-def connect() -> Iterator[Callable[..., iws.WebSocket]]:
-    made: list[iws.WebSocket] = []
-
-    def make(url: str, **kw: Any) -> iws.WebSocket:
-        ws = iws.WebSocket(url, **kw)
-        made.append(ws)
-        return ws
-
-    yield make
-    for ws in made:
-        ws.close(widget=True)
 
 
 def test_send_and_receive_text_binary_json(
