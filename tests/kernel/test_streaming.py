@@ -83,6 +83,10 @@ def _stream_rate(kernel: Kernel, max_fps: int, seconds: float) -> None:
     window = r["t1"] - r["t0"]
     in_window = [e for e in _widget_comm_msgs(kernel, model_id) if r["t0"] <= e.date <= r["t1"]]
     per_second = len(in_window) / window
+    print(
+        f"max_fps={max_fps}: {r['received']} messages in {window:.2f} s, "
+        f"{len(in_window)} comm messages = {per_second:.1f}/s"
+    )
     assert per_second <= max_fps + (3 if max_fps >= 30 else 2), (
         f"{len(in_window)} comm messages in {window:.2f} s = {per_second:.1f}/s > max_fps={max_fps}"
     )
