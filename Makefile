@@ -46,7 +46,7 @@ test: lint typecheck pytest
 
 demo: $(STAMP)
 	@echo "Starting JupyterLab on notebooks/quickstart.ipynb (Ctrl-C to stop)"
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.root_dir=notebooks quickstart.ipynb
+	cd notebooks && ../$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) quickstart.ipynb
 
 # Benchmarks (not part of `make test`, which runs each at a tiny size).
 bench: $(STAMP)
