@@ -5,6 +5,7 @@ Pure: no I/O. Every text says what happened and what to do about it.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl as ssl_module
 from collections.abc import Mapping
@@ -142,7 +143,7 @@ def describe_connect_error(
             "check the URL and that the server runs",
             True,
         )
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):  # distinct before Python 3.11
         return f"no answer from {where} within open_timeout={options['open_timeout']} s", True
     if isinstance(exc, InvalidURI):
         return f"invalid URL: {exc}", False

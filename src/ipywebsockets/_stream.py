@@ -213,7 +213,7 @@ class Stream:
                 if remaining is not None and remaining <= 0:
                     raise TimeoutError
                 await asyncio.wait_for(fut, remaining)
-            except TimeoutError:
+            except (TimeoutError, asyncio.TimeoutError):  # distinct classes before Python 3.11
                 raise TimeoutError(self._timeout_text(timeout)) from None
             finally:
                 with self.lock:

@@ -8,8 +8,10 @@ and knows nothing of widgets: it reports what happens to a
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import random
 import ssl as ssl_module
+import time
 from collections import deque
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +39,8 @@ __all__ = ["Backoff", "Connection", "Listener"]
 # transient condition. Protocol and policy errors (1002, 1003, 1007, 1008,
 # 1009, 1010) and a normal close (1000) would only repeat.
 _RECONNECT_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014})
+# How long send() waits for room in a full queue while the connection is open.
+_SEND_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,16 @@ class Connection:
                 f"cannot send: the connection to {redact_url(self.url)} is closed; "
                 "call connect() to open it again"
             )
+        if len(self._outbox) >= self._send_queue and self.status == "open":
+            # A burst while open: wait for the socket to take it rather than refuse.
+            deadline = time.monotonic() + _SEND_WAIT_SECONDS
+            while (
+                len(self._outbox) >= self._send_queue
+                and self.status == "open"
+                and time.monotonic() < deadline
+                and not self._runtime.in_loop()
+            ):
+                time.sleep(0.001)
         if len(self._outbox) >= self._send_queue:
             raise SendQueueFull(
                 f"cannot send: {len(self._outbox)} messages already wait while the connection "
@@ -195,7 +209,7 @@ class Connection:
         if not self._runtime.in_loop():
             try:
                 fut.result(timeout)
-            except TimeoutError:
+            except concurrent.futures.TimeoutError:
                 pass
 
     # -- I/O loop ------------------------------------------------------------
@@ -213,7 +227,7 @@ class Connection:
             # send() then close() right away: let the handshake finish and deliver first.
             try:
                 await asyncio.wait_for(self._opened.wait(), close_timeout)
-            except TimeoutError:
+            except asyncio.TimeoutError:
                 pass
             ws = self._ws
         if ws is not None:

@@ -351,3 +351,15 @@ def test_handler_raising_system_exit_does_not_end_the_stream(
     ws.messages  # noqa: B018
     assert ws.callback_errors == 1
     assert "SystemExit: 3" in capfd.readouterr().err
+
+
+def test_a_burst_of_sends_while_open_waits_instead_of_failing(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
+    ws = connect(echo_server.url, send_queue=10, history=10_000)
+    ws.send("first")
+    assert ws.recv(timeout=T).data == "first"
+    for i in range(3000):
+        ws.send(str(i))  # far more than send_queue: send() waits for room instead of raising
+    eventually(lambda: ws.received == 3001, within=20, what="every echo")
+    assert [m.data for m in ws.messages if m.direction == "in"][1:] == [str(i) for i in range(3000)]
