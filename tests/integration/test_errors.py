@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import subprocess
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import timeout
-from tests.integration.conftest import LocalServer, echo
+from tests.integration.conftest import LocalServer, LoopThread, echo
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Response
 
@@ -176,3 +177,51 @@ def test_send_view_message_with_bad_json_answers_the_view(
     assert answers[0]["id"] == 7 and answers[0]["error"].startswith("not valid JSON")
     assert answers[1] == {"type": "send_result", "id": 8, "error": None}
     assert ws.recv(timeout=T).data == '{"a":1}'
+
+
+def test_keepalive_detects_a_silent_server(
+    connect: Callable[..., iws.WebSocket], loop_thread: LoopThread
+) -> None:
+    """A server that completes the handshake and then never answers pings is dropped."""
+    from websockets.server import ServerProtocol
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        protocol = ServerProtocol()
+        events: list[Any] = []
+        while not events:
+            protocol.receive_data(await reader.read(4096))
+            events = protocol.events_received()
+        protocol.send_response(protocol.accept(events[0]))
+        writer.write(b"".join(protocol.data_to_send()))
+        await done.wait()  # reads nothing more meanwhile: no pong ever comes back
+        writer.close()
+
+    done = asyncio.Event()
+
+    async def start() -> asyncio.Server:
+        return await asyncio.start_server(silent, "127.0.0.1", 0)
+
+    server = loop_thread.run(start())
+    port = server.sockets[0].getsockname()[1]
+    try:
+        ws = connect(
+            f"ws://127.0.0.1:{port}",
+            ping_interval=0.2,
+            ping_timeout=0.3,
+            close_timeout=0.5,
+            reconnect=False,
+        )
+        with pytest.raises(
+            iws.ConnectionClosed, match=r"did not answer pings within ping_timeout=0\.3 s"
+        ):
+            ws.recv(timeout=T)
+        assert ws.close_code == 1011
+    finally:
+
+        async def shutdown() -> None:
+            done.set()
+            server.close()
+            await server.wait_closed()
+            await asyncio.sleep(0.05)  # let the handler close its transport
+
+        loop_thread.run(shutdown())

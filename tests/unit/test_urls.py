@@ -42,3 +42,9 @@ def test_describe_close() -> None:
 def test_backoff_grows_and_caps() -> None:
     backoff = Backoff(initial=0.5, factor=2, max_delay=3, jitter=0)
     assert [backoff.delay(n) for n in (1, 2, 3, 4, 5)] == [0.5, 1, 2, 3, 3]
+
+
+def test_default_backoff_retries_within_about_a_second() -> None:
+    backoff = Backoff()
+    assert 0.4 <= backoff.delay(1) <= 0.6
+    assert backoff.delay(30) <= 30 * 1.1
