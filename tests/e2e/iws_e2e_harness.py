@@ -293,7 +293,7 @@ def int_text(page: Any, selector: str) -> int:
 
 _JS_RUN_CELL = (
     """
-async ([path, code]) => {
+async ([path, code, wait]) => {
   const find = """
     + _JS_PANEL
     + """;
@@ -305,21 +305,24 @@ async ([path, code]) => {
   nb.mode = 'command';
   nb.activeCellIndex = n;
   nb.deselectAll();
-  await window.jupyterapp.commands.execute('notebook:run-cell');
+  // The command's promise settles when the cell has finished running.
+  const done = window.jupyterapp.commands.execute('notebook:run-cell');
+  if (wait) await done;
   return n;
 }
 """
 )
 
 
-def run_cell(page: Any, name: str, code: str) -> int:
+def run_cell(page: Any, name: str, code: str, *, wait: bool = True) -> int:
     """Append a code cell to the open notebook, run it, return its index.
 
     For kernel-side checks that must run *after* browser-side conditions hold
     (Run All would run them at once).  Read its output with
-    :func:`wait_for_cell_output`.
+    :func:`wait_for_cell_output`. ``wait=False`` returns as soon as the cell is
+    sent to the kernel, to look at the page while it runs.
     """
-    return int(page.evaluate(_JS_RUN_CELL, [f"{name}.ipynb", code]))
+    return int(page.evaluate(_JS_RUN_CELL, [f"{name}.ipynb", code, wait]))
 
 
 def wait_for_text(page: Any, selector: str, values: tuple[str, ...], timeout: float) -> None:

@@ -103,3 +103,24 @@ def test_incoming_data_is_text_not_html(page, notebook_runner):
     assert payload in echoed.first.locator(".iws-text").inner_text()
     assert page.locator("#pwned").count() == 0, "echoed HTML was rendered as markup"
     assert page.locator(".iws-log b").count() == 0
+
+
+def test_view_keeps_updating_while_a_cell_blocks(page, notebook_runner):
+    name = notebook_runner(TICKER_CELLS, ui="lab")
+    wait_open(page, name)
+    assert_ticker_live(page)
+
+    idx = run_cell(
+        page, name, "import time; time.sleep(5); print('SLEPT', ws.received)", wait=False
+    )
+    # The running cell's prompt reads [*]. (The kernel status indicator is no
+    # signal: comm messages handled on subshells publish their own idle status.)
+    prompt = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(idx).locator(".jp-InputPrompt")
+    prompt.filter(has_text="*").wait_for(timeout=timeout_ms(5))
+    first = int_text(page, ".iws-received")
+    page.wait_for_timeout(1500)
+    second = int_text(page, ".iws-received")
+    assert "*" in prompt.inner_text(), "the blocking cell ended before the second reading"
+    assert second >= first + 30, f"the view froze while the cell blocked: {first} -> {second}"
+    m = wait_for_cell_output(page, name, idx, r"SLEPT (\d+)")
+    assert int(m.group(1)) >= second
