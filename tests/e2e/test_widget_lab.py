@@ -19,6 +19,7 @@ from iws_e2e_harness import (
     int_text,
     run_cell,
     timeout_ms,
+    timeout_s,
     wait_for_cell_output,
     wait_open,
 )
@@ -124,3 +125,20 @@ def test_view_keeps_updating_while_a_cell_blocks(page, notebook_runner):
     assert second >= first + 30, f"the view froze while the cell blocked: {first} -> {second}"
     m = wait_for_cell_output(page, name, idx, r"SLEPT (\d+)")
     assert int(m.group(1)) >= second
+
+
+def test_fast_stream_never_exceeds_the_iopub_rate_limit(page, notebook_runner, jupyter_server):
+    cells = [
+        "import ipywebsockets as iws, time",
+        "srv = iws.TickerServer(rate=20000).start()",
+        "ws = iws.WebSocket(srv.url)",
+        "ws",
+        "time.sleep(5); print('STREAMED', ws.received)",
+    ]
+    name = notebook_runner(cells, ui="lab")
+    m = wait_for_cell_output(page, name, 4, r"STREAMED (\d+)", timeout=timeout_s(30))
+    assert int(m.group(1)) > 10_000, f"not a fast stream: {m.group(0)}"
+    assert int_text(page, ".iws-received") > 10_000
+    log = jupyter_server.started["lab"].log_path.read_text(errors="replace")
+    assert "IOPub message rate exceeded" not in log
+    assert "rate exceeded" not in page.locator(".jp-Notebook").inner_text()
