@@ -9,6 +9,7 @@ a second while they stream, so that the rate shown decays when data stops.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import weakref
@@ -29,6 +30,7 @@ class Publisher:
 
     def __init__(self) -> None:
         self._widgets: weakref.WeakSet[Publishable] = weakref.WeakSet()
+        self._reported: weakref.WeakKeyDictionary[Publishable, str] = weakref.WeakKeyDictionary()
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="ipywebsockets-publish", daemon=True)
@@ -59,7 +61,13 @@ class Publisher:
                 try:
                     wait = widget._publish_due(now)
                 except Exception as exc:  # never let one widget stop the others' updates
-                    print(f"[ipywebsockets] publishing {widget!r} failed: {exc!r}")
+                    # Said once per widget and error, not 30 times a second.
+                    if self._reported.get(widget) != repr(exc):
+                        self._reported[widget] = repr(exc)
+                        print(
+                            f"[ipywebsockets] cannot update the view of {widget!r}: {exc!r}",
+                            file=sys.stderr,
+                        )
                     wait = None
                 if wait is not None:
                     timeout = min(timeout, wait)

@@ -68,10 +68,14 @@ class Message:
             ) from exc
 
     def value(self) -> Any:
-        """The JSON value of the payload when it is JSON, else its text."""
+        """The payload's value when it is strict JSON, else its text.
+
+        Strict: ``NaN`` and ``Infinity`` (which Python's parser accepts) make it
+        text, so the value can always travel to the browser as JSON.
+        """
         if isinstance(self.data, str):
             try:
-                return json.loads(self.data)
+                return json.loads(self.data, parse_constant=_refuse_constant)
             except ValueError:
                 return self.data
         return self.text()
@@ -81,6 +85,10 @@ class Message:
             f"Message(seq={self.seq}, direction={self.direction!r}, kind={self.kind!r}, "
             f"size={self.size}, data={_short(self.data)!r})"
         )
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _short(data: str | bytes, limit: int = 60) -> str | bytes:

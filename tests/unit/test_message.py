@@ -47,3 +47,9 @@ def test_preview_compacts_json_and_dumps_binary_as_hex() -> None:
     assert text.startswith("00 01 02") and text.endswith("(+52 bytes)") and not is_json
     long, _ = preview(Message.make(1, 0.0, "in", "x" * 600))
     assert long.endswith("… (+100 chars)")
+
+
+def test_value_of_non_standard_json_is_its_text() -> None:
+    # Python's parser takes NaN, but the browser's JSON cannot carry it.
+    assert Message.make(1, 0.0, "in", '{"x": NaN}').value() == '{"x": NaN}'
+    assert Message.make(1, 0.0, "in", '{"x": NaN}').json() != {}
