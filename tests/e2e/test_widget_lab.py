@@ -114,8 +114,7 @@ def test_view_keeps_updating_while_a_cell_blocks(page, notebook_runner):
     idx = run_cell(
         page, name, "import time; time.sleep(5); print('SLEPT', ws.received)", wait=False
     )
-    # The running cell's prompt reads [*]. (The kernel status indicator is no
-    # signal: comm messages handled on subshells publish their own idle status.)
+    # The running cell's prompt reads [*] until it ends.
     prompt = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(idx).locator(".jp-InputPrompt")
     prompt.filter(has_text="*").wait_for(timeout=timeout_ms(5))
     first = int_text(page, ".iws-received")
