@@ -330,6 +330,11 @@ class WebSocket(FrontendSync):
         return snapshot
 
     @property
+    def unsent(self) -> int:
+        """Messages that were queued by ``send()`` but dropped: the connection ended first."""
+        return self._conn.unsent
+
+    @property
     def missed(self) -> int:
         """Incoming messages evicted from the history before ``recv()`` read them."""
         return self._stream.missed

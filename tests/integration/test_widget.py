@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import eventually, timeout
-from tests.integration.conftest import LocalServer
+from tests.integration.conftest import LocalServer, echo
 from websockets.asyncio.server import ServerConnection
 
 import ipywebsockets as iws
@@ -374,3 +374,18 @@ def test_state_stays_strict_json_whatever_arrives(
     ws.recv(timeout=T)
     assert ws.last_value == '{"price": NaN, "size": Infinity}'
     json.dumps(ws.get_state(), allow_nan=False, default=str)  # what the comm will send
+
+
+def test_sends_dropped_by_a_close_before_open_are_counted(
+    connect: Callable[..., iws.WebSocket], make_server: Callable[..., LocalServer]
+) -> None:
+    async def slow_handshake(connection: Any, request: Any) -> None:
+        await asyncio.sleep(1.0)
+
+    server = make_server(echo, process_request=slow_handshake)
+    ws = connect(server.url, close_timeout=0.1)
+    ws.send("a")
+    ws.send("b")
+    ws.close()
+    assert ws.unsent == 2
+    assert ws.status == "closed" and "2 queued messages were not sent" in ws.error
