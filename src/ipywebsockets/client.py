@@ -272,11 +272,7 @@ class Connection:
                     error, retriable = describe_connect_error(exc, self.url, self._options)
                     if ever_open and retriable and self._may_retry(attempt + 1):
                         attempt += 1
-                        delay = self._reconnect.delay(attempt) if self._reconnect else 0.0
-                        self._set_status(
-                            "reconnecting", f"{error}; retry {attempt} in {delay:.1f} s"
-                        )
-                        await asyncio.sleep(delay)
+                        await self._wait_to_retry(attempt, error)
                         continue
                     code, reason = None, ""
                     return
@@ -287,7 +283,7 @@ class Connection:
                         "check protocols="
                     )
                     await ws.close(1002, "no subprotocol")
-                    code, reason = ws.close_code, ws.close_reason or ""
+                    code, reason = close_of(ws)
                     return
                 self._connecting = False
                 ever_open, attempt, error = True, 0, ""
@@ -309,13 +305,9 @@ class Connection:
                 if not self._may_retry(attempt + 1):
                     return
                 attempt += 1
-                delay = self._reconnect.delay(attempt) if self._reconnect else 0.0
-                self._set_status(
-                    "reconnecting",
-                    f"connection lost: {describe_close(code, reason)}; "
-                    f"retry {attempt} in {delay:.1f} s",
+                await self._wait_to_retry(
+                    attempt, f"connection lost: {describe_close(code, reason)}"
                 )
-                await asyncio.sleep(delay)
         except asyncio.CancelledError:
             if self._closing is None:
                 raise
@@ -333,6 +325,13 @@ class Connection:
             self._connecting = False
             self._active = False
             self._listener._ws_closed(code, reason, error)
+
+    async def _wait_to_retry(self, attempt: int, why: str) -> None:
+        """Say why and when the next attempt comes, then wait for it."""
+        assert self._reconnect is not None  # _may_retry() said yes
+        delay = self._reconnect.delay(attempt)
+        self._set_status("reconnecting", f"{why}; retry {attempt} in {delay:.1f} s")
+        await asyncio.sleep(delay)
 
     def _may_retry(self, attempt: int) -> bool:
         if self._reconnect is None:
