@@ -57,18 +57,19 @@ def check_url(url: str) -> str:
     if not isinstance(url, str):
         raise InvalidURL(f"the URL must be a str, got {type(url).__name__}")
     parts = urlsplit(url)
+    shown = redact_url(url)  # error messages end up in saved notebooks
     if parts.scheme not in ("ws", "wss"):
         hint = ""
         if parts.scheme in ("http", "https"):
             scheme = "ws" if parts.scheme == "http" else "wss"
-            hint = f"; did you mean {scheme}://{url.split('://', 1)[1]}?"
-        raise InvalidURL(f"{url!r} is not a ws:// or wss:// URL{hint}")
+            hint = f"; did you mean {scheme}://{shown.split('://', 1)[1]}?"
+        raise InvalidURL(f"{shown!r} is not a ws:// or wss:// URL{hint}")
     if not parts.hostname:
-        raise InvalidURL(f"{url!r} has no host; write it as ws://HOST[:PORT]/PATH")
+        raise InvalidURL(f"{shown!r} has no host; write it as ws://HOST[:PORT]/PATH")
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        raise InvalidURL(f"{url!r} has an invalid port: {exc}") from None
+        raise InvalidURL(f"{shown!r} has an invalid port: {exc}") from None
     return url
 
 

@@ -48,3 +48,10 @@ def test_default_backoff_retries_within_about_a_second() -> None:
     backoff = Backoff()
     assert 0.4 <= backoff.delay(1) <= 0.6
     assert backoff.delay(30) <= 30 * 1.1
+
+
+def test_url_errors_do_not_show_secrets() -> None:
+    with pytest.raises(InvalidURL) as info:
+        check_url("https://u:pw@h/feed?token=abc")
+    assert "pw" not in str(info.value) and "abc" not in str(info.value)
+    assert "did you mean wss://u:***@h/feed?token=***" in str(info.value)
