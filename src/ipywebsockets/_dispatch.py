@@ -66,18 +66,17 @@ class Dispatcher:
         on_error: Callable[[], None],
         maxsize: int,
     ) -> None:
+        self._name = name
         self._handlers = handlers
         self._on_error = on_error
         self._maxsize = maxsize
-        self._queue: deque[Message | None] = deque()
+        self._queue: deque[Message] = deque()
         self._cond = threading.Condition()
         self._paused: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
+        # One queue, at most one thread at a time, so handlers see messages in
+        # order even across stop() and a later put() (a reconnect).
+        self._thread: threading.Thread | None = None
+        self._stopping = False
 
     @property
     def backlog(self) -> int:
@@ -88,6 +87,10 @@ class Dispatcher:
         """Queue a message (from the I/O loop); returns a future to await when full."""
         with self._cond:
             self._queue.append(msg)
+            self._stopping = False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
             self._cond.notify()
             if len(self._queue) < self._maxsize:
                 return None
@@ -97,26 +100,28 @@ class Dispatcher:
             return fut
 
     def stop(self, wait: float | None = None) -> None:
-        """Finish the queued messages, then end the thread."""
+        """End the thread once the queued messages are handled (a later put() starts another)."""
         with self._cond:
-            self._queue.append(None)
+            self._stopping = True
+            thread = self._thread
             self._cond.notify()
-        if wait is not None and threading.current_thread() is not self._thread:
-            self._thread.join(wait)
+        if wait is not None and thread is not None and threading.current_thread() is not thread:
+            thread.join(wait)
 
     def _run(self) -> None:
         queue = self._queue
         while True:
             with self._cond:
                 while not queue:
+                    if self._stopping:
+                        self._thread = None  # from here on, put() starts a new thread
+                        return
                     self._cond.wait()
                 msg = queue.popleft()
                 if self._paused is not None and len(queue) <= self._maxsize // 2:
                     loop, fut = self._paused
                     self._paused = None
                     loop.call_soon_threadsafe(resolve, fut)
-            if msg is None:
-                return
             for handler in self._handlers():
                 self._call(handler, msg)
 

@@ -160,7 +160,7 @@ class Stream:
 
     def _dispatch(self, msg: Message) -> asyncio.Future[None] | None:
         dispatcher = self._dispatcher
-        if dispatcher is None or not dispatcher.alive:
+        if dispatcher is None:
             dispatcher = self._dispatcher = Dispatcher(
                 f"ipywebsockets-callbacks-{id(self):x}",
                 lambda: self.handlers,

@@ -122,6 +122,9 @@ class WebSocket(FrontendSync):
             raise TypeError(
                 f"headers must be a mapping of str to str, not {type(headers).__name__}"
             )
+        for name, value in (("send_queue", send_queue), ("callback_queue", callback_queue)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
         backoff = Backoff() if reconnect is True else (reconnect or None)
         if backoff is not None and not isinstance(backoff, Backoff):
             raise TypeError(f"reconnect must be True, False or a Backoff, not {reconnect!r}")

@@ -52,6 +52,10 @@ def test_other_bad_arguments() -> None:
         iws.WebSocket("ws://127.0.0.1:1", protocols="chat")
     with pytest.raises(TypeError, match="reconnect must be True, False or a Backoff"):
         iws.WebSocket("ws://127.0.0.1:1", reconnect=3)
+    with pytest.raises(ValueError, match="callback_queue must be a positive int, got 0"):
+        iws.WebSocket("ws://127.0.0.1:1", callback_queue=0)
+    with pytest.raises(ValueError, match="history must keep at least 1 message"):
+        iws.WebSocket("ws://127.0.0.1:1", history=0)
 
 
 def test_refused_port(connect: Callable[..., iws.WebSocket]) -> None:

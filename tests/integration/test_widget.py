@@ -389,3 +389,29 @@ def test_sends_dropped_by_a_close_before_open_are_counted(
     ws.close()
     assert ws.unsent == 2
     assert ws.status == "closed" and "2 queued messages were not sent" in ws.error
+
+
+def test_callbacks_stay_in_order_across_close_and_connect(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
+    ws = connect(echo_server.url)
+    seen: list[str] = []
+
+    @ws.on_message
+    def slow(msg: iws.Message) -> None:
+        time.sleep(0.002)  # still busy with the first batch when the second arrives
+        seen.append(msg.text())
+
+    first = [f"a{i}" for i in range(100)]
+    second = [f"b{i}" for i in range(100)]
+    for data in first:
+        ws.send(data)
+    ws.wait_for(lambda m: m.data == first[-1], timeout=T)
+    ws.close()
+    ws.connect()
+    for data in second:
+        ws.send(data)
+    eventually(lambda: len(seen) == 200, within=10, what="every message handled")
+    assert seen == first + second
+    callback_threads = [t for t in threading.enumerate() if t.name.startswith("ipywebsockets-call")]
+    assert len(callback_threads) <= 1
