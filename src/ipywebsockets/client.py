@@ -152,11 +152,6 @@ class Connection:
         """Whether the connection is open or trying to open."""
         return self._active
 
-    @property
-    def ws(self) -> ClientConnection | None:
-        """The current websockets connection, when open."""
-        return self._ws
-
     def start(self) -> None:
         """Start connecting (no-op when already running)."""
         if self._active:

@@ -67,13 +67,6 @@ class History:
             return list(self._items)
         return [self._items[i] for i in range(len(self._items) - n, len(self._items))]
 
-    def since(self, seq: int) -> list[Message]:
-        """The kept messages whose seq is ``seq`` or later, oldest first."""
-        if not self._items:
-            return []
-        start = max(0, seq - self._items[0].seq)
-        return [self._items[i] for i in range(start, len(self._items))]
-
     def snapshot(self) -> list[Message]:
         return list(self._items)
 

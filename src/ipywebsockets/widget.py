@@ -23,6 +23,7 @@ from .message import Message, encode_outgoing
 __all__ = ["WebSocket"]
 
 _STATIC = pathlib.Path(__file__).parent / "static"
+_RANGES = {"max_fps": (1, 120), "view_rows": (1, 10_000)}
 
 
 def _load_esm() -> str | pathlib.Path:
@@ -165,18 +166,13 @@ class WebSocket(FrontendSync):
             f"{stats.sent} sent>"
         )
 
-    @traitlets.validate("max_fps")
-    def _check_max_fps(self, proposal: dict[str, Any]) -> int:
+    @traitlets.validate("max_fps", "view_rows")
+    def _check_range(self, proposal: dict[str, Any]) -> int:
+        name = proposal["trait"].name
+        low, high = _RANGES[name]
         value = int(proposal["value"])
-        if not 1 <= value <= 120:
-            raise traitlets.TraitError(f"max_fps must be between 1 and 120, got {value}")
-        return value
-
-    @traitlets.validate("view_rows")
-    def _check_view_rows(self, proposal: dict[str, Any]) -> int:
-        value = int(proposal["value"])
-        if not 1 <= value <= 10_000:
-            raise traitlets.TraitError(f"view_rows must be between 1 and 10000, got {value}")
+        if not low <= value <= high:
+            raise traitlets.TraitError(f"{name} must be between {low} and {high}, got {value}")
         return value
 
     # -- connection ---------------------------------------------------------------

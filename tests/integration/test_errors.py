@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import traitlets
 from tests.conftest import timeout
 from tests.integration.conftest import LocalServer, LoopThread, echo
 from websockets.asyncio.server import ServerConnection
@@ -56,6 +57,11 @@ def test_other_bad_arguments() -> None:
         iws.WebSocket("ws://127.0.0.1:1", callback_queue=0)
     with pytest.raises(ValueError, match="history must keep at least 1 message"):
         iws.WebSocket("ws://127.0.0.1:1", history=0)
+    with pytest.raises(traitlets.TraitError, match="max_fps must be between 1 and 120, got 0"):
+        iws.WebSocket("ws://127.0.0.1:1", max_fps=0, connect=False)
+    ws = iws.WebSocket("ws://127.0.0.1:1", connect=False)
+    with pytest.raises(traitlets.TraitError, match="view_rows must be between 1 and 10000"):
+        ws.view_rows = 20_000
 
 
 def test_refused_port(connect: Callable[..., iws.WebSocket]) -> None:
