@@ -32,6 +32,7 @@ from ._reasons import (
 )
 from .exceptions import ConnectionClosed, SendQueueFull
 from .runtime import Runtime, get_runtime
+from .wiretap import Wiretap
 
 __all__ = ["Backoff", "Connection", "Listener"]
 
@@ -144,6 +145,7 @@ class Connection:
         self._closing: tuple[int, str] | None = None
         self.status = "closed"
         self.unsent = 0  # messages dropped from the queue because the connection ended first
+        self.tap: Wiretap | None = None  # records the bytes of each new connection when set
 
     # -- any thread ----------------------------------------------------------
 
@@ -207,6 +209,33 @@ class Connection:
             except concurrent.futures.TimeoutError:
                 pass
 
+    def ping(self, payload: bytes = b"", timeout: float = 10.0) -> float:
+        """Send a ping, wait for its pong and return the round-trip time in seconds.
+
+        Raises:
+            ConnectionClosed: the connection is not open.
+            TimeoutError: no pong within ``timeout`` seconds.
+        """
+        ws = self._ws
+        if ws is None or self.status != "open":
+            raise ConnectionClosed(
+                f"cannot ping: the connection to {redact_url(self.url)} is {self.status}"
+            )
+
+        async def _ping() -> float:
+            pong = await ws.ping(payload)
+            return await asyncio.wait_for(pong, timeout)
+
+        try:
+            return self._runtime.run(_ping(), timeout + 1.0)
+        except (asyncio.TimeoutError, concurrent.futures.TimeoutError):
+            raise TimeoutError(
+                f"no pong within {timeout} s from {redact_url(self.url)}: the server or the "
+                "network is slow or gone"
+            ) from None
+        except WsConnectionClosed as exc:
+            raise ConnectionClosed(f"cannot ping: the connection closed ({exc})") from None
+
     # -- I/O loop ------------------------------------------------------------
 
     async def _close_at_exit(self) -> None:
@@ -253,11 +282,13 @@ class Connection:
             while True:
                 self._set_status("reconnecting" if ever_open else "connecting", error)
                 self._connecting = True
+                tap = self.tap
                 try:
                     ws = await connect(
                         self.url,
                         subprotocols=self._protocols or None,
                         additional_headers=self._headers or None,
+                        create_connection=tap.connection_class() if tap is not None else None,
                         **self._options,
                     )
                 except asyncio.CancelledError:

@@ -174,13 +174,12 @@ def encode_frame(
     return head + mask_key + apply_mask(bytes(payload), mask_key)
 
 
-def decode_frame(data: bytes) -> DecodedFrame:
+def decode_frame(data: bytes | bytearray) -> DecodedFrame:
     """Read the first frame in ``data`` (bytes after it are ignored; see ``len(frame.raw)``).
 
     Raises:
         IncompleteFrame: ``data`` ends before the frame does.
     """
-    data = bytes(data)
     if len(data) < 2:
         raise IncompleteFrame(f"a frame starts with 2 header bytes; got {len(data)}", 2 - len(data))
     b0, b1 = data[0], data[1]
@@ -201,7 +200,7 @@ def decode_frame(data: bytes) -> DecodedFrame:
         length, form = struct.unpack("!Q", data[2:10])[0], _LENGTH_FORMS[2]
     else:
         length, form = short, _LENGTH_FORMS[0]
-    key = data[pos : pos + 4] if masked else None
+    key = bytes(data[pos : pos + 4]) if masked else None
     header_size = pos + (4 if masked else 0)
     end = header_size + length
     if len(data) < end:
@@ -238,7 +237,7 @@ def decode_frame(data: bytes) -> DecodedFrame:
         length=length,
         length_form=form,
         mask_key=key,
-        raw=data[:end],
+        raw=bytes(data[:end]),
         header_size=header_size,
         fields=tuple(fields),
     )

@@ -19,6 +19,7 @@ from ._stream import Stream
 from .client import Backoff, Connection
 from .exceptions import ConnectionClosed
 from .message import Message, encode_outgoing
+from .wiretap import Wiretap
 
 __all__ = ["WebSocket"]
 
@@ -69,6 +70,8 @@ class WebSocket(FrontendSync):
         ping_interval, ping_timeout, open_timeout, close_timeout: seconds.
         ssl: an :class:`ssl.SSLContext` for ``wss://`` servers with private CAs.
         connect: open at once (default) or wait for :meth:`connect`.
+        inspect: record the real bytes of every connection (handshake and
+            frames) for :class:`Handshake` and :class:`Inspector`; see :meth:`inspect`.
     """
 
     _esm = _load_esm()
@@ -113,6 +116,7 @@ class WebSocket(FrontendSync):
         close_timeout: float | None = 5.0,
         ssl: ssl_module.SSLContext | None = None,
         connect: bool = True,
+        inspect: bool = False,
         **kwargs: Any,
     ) -> None:
         if mode != "kernel":
@@ -156,6 +160,8 @@ class WebSocket(FrontendSync):
         self.set_trait("url", self._stream.url)
         get_publisher().add(self)
         hook_cell_ends()
+        if inspect:
+            self.inspect()
         if connect:
             self.connect()
 
@@ -212,6 +218,40 @@ class WebSocket(FrontendSync):
     def handshake(self) -> ClientConnection | None:
         """The last opened websockets connection (``.request``, ``.response``, ``.subprotocol``)."""
         return self._stream.handshake
+
+    def inspect(self, keep: int = 2000) -> Wiretap:
+        """Record the real bytes of every connection from the next one on; return the tap.
+
+        ``WebSocket(url, inspect=True)`` enables it before the first connection;
+        :class:`Handshake` and :class:`Inspector` enable it too. Without it,
+        reception runs websockets' code untouched. ``keep``: frames kept per connection.
+        """
+        if self.mode == "browser":
+            raise ValueError(
+                "inspect() needs mode='kernel': a browser does not let pages see the bytes "
+                "of its WebSocket frames (use the browser's DevTools, Network tab)"
+            )
+        if self._conn.tap is None:
+            self._conn.tap = Wiretap(keep)
+        return self._conn.tap
+
+    def ping(self, payload: bytes | str = b"", *, timeout: float = 10.0) -> float:
+        """Send a ping frame, wait for the pong and return the round-trip time in seconds.
+
+        Raises:
+            ValueError: in browser mode (browsers do not let pages send pings).
+            ConnectionClosed: the connection is not open.
+            TimeoutError: no pong came within ``timeout`` seconds.
+        """
+        if self.mode == "browser":
+            raise ValueError(
+                "ping() needs mode='kernel': browsers answer pings themselves but give pages "
+                "no way to send one"
+            )
+        data = payload.encode() if isinstance(payload, str) else bytes(payload)
+        if len(data) > 125:
+            raise ValueError(f"a ping carries at most 125 bytes (RFC 6455 §5.5), got {len(data)}")
+        return self._conn.ping(data, timeout)
 
     # -- sending -------------------------------------------------------------------
 
