@@ -90,3 +90,75 @@ export function formatOmitted(count: number): string {
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${groupDigits(count)} ${count === 1 ? singular : pluralForm}`;
 }
+
+const PREVIEW_CHARS = 500;
+const PREVIEW_BYTES = 48;
+
+/** UTF-8 length of a string without allocating (lone surrogates count 3, as encoders do). */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i += 1;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** The one-line preview of a message, as the kernel makes it: compact JSON, hex for binary. */
+export function previewPayload(data: string | ArrayBuffer): { text: string; json: boolean } {
+  if (typeof data !== "string") {
+    const bytes = new Uint8Array(data, 0, Math.min(PREVIEW_BYTES, data.byteLength));
+    const head = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+    const more = data.byteLength - PREVIEW_BYTES;
+    return { text: more > 0 ? `${head} … (+${more} bytes)` : head, json: false };
+  }
+  let text = data;
+  let json = false;
+  if (text.length <= 20 * PREVIEW_CHARS && (text[0] === "{" || text[0] === "[")) {
+    try {
+      text = JSON.stringify(JSON.parse(text));
+      json = true;
+    } catch {
+      // not JSON: shown as it came
+    }
+  }
+  if (text.length > PREVIEW_CHARS) {
+    text = `${text.slice(0, PREVIEW_CHARS)}… (+${text.length - PREVIEW_CHARS} chars)`;
+  }
+  return { text, json };
+}
+
+/** Events per second over a sliding window of whole seconds (as the kernel's RateMeter). */
+export class RateMeter {
+  private readonly buckets = new Map<number, number>();
+  private first: number | null = null;
+
+  constructor(private readonly window = 5) {}
+
+  add(nowSeconds: number, n = 1): void {
+    if (this.first === null) this.first = nowSeconds;
+    const second = Math.floor(nowSeconds);
+    this.buckets.set(second, (this.buckets.get(second) ?? 0) + n);
+    if (this.buckets.size > this.window + 2) {
+      for (const key of this.buckets.keys()) if (key < second - this.window - 1) this.buckets.delete(key);
+    }
+  }
+
+  rate(nowSeconds: number): number {
+    const second = Math.floor(nowSeconds);
+    const start = second - this.window + 1;
+    let count = 0;
+    for (const [s, n] of this.buckets) if (s >= start && s <= second) count += n;
+    if (count === 0 || this.first === null) return 0;
+    const span = Math.min(this.window - 1 + (nowSeconds - second), Math.max(nowSeconds - this.first, 1));
+    return count / span;
+  }
+}

@@ -1,5 +1,7 @@
-// anywidget entry point: `initialize` owns the per-model store, `render` one view.
+// anywidget entry point: `initialize` owns the per-model store (and, in browser
+// mode, the socket), `render` one view.
 import type { Initialize, Render } from "@anywidget/types";
+import { Bridge } from "./bridge";
 import { disposeStore, storeFor } from "./store";
 import type { Traits } from "./types";
 import { createView } from "./view";
@@ -11,9 +13,15 @@ function lifetime(signal: AbortSignal | undefined): AbortController {
   return controller;
 }
 
+// Once per model, not per view: showing a widget twice opens one socket, and
+// closing a view keeps it; the socket closes when the model goes (ws.close()).
 const initialize: Initialize<Traits> = ({ model }) => {
-  storeFor(model);
-  return () => disposeStore(model);
+  const store = storeFor(model);
+  const bridge = model.get("mode") === "browser" ? new Bridge(model, store) : null;
+  return () => {
+    bridge?.dispose();
+    disposeStore(model);
+  };
 };
 
 const render: Render<Traits> = ({ model, el, signal }) => {

@@ -1,7 +1,7 @@
 // Per-model state shared by every view of one widget: the ring of recent rows,
 // the omitted-message count and pending send requests.
 import { toNumber, toText } from "./format";
-import type { Model, Row, SendFormat, Traits } from "./types";
+import type { LocalTraits, Model, Row, SendFormat, Traits } from "./types";
 
 const DEFAULT_VIEW_ROWS = 50;
 
@@ -45,6 +45,9 @@ export class FrameStore {
   epoch = 0;
   /** Messages the kernel counted but did not send to the view. */
   omitted = 0;
+  /** Browser mode, in the front end that holds the socket: its own counters and status. */
+  private local: LocalTraits | null = null;
+  private direct: ((data: string) => string | null) | null = null;
 
   private readonly model: Model;
   private readonly controller = new AbortController();
@@ -59,7 +62,7 @@ export class FrameStore {
     const signal = this.controller.signal;
     listen(model, "msg:custom", (content: unknown) => this.receive(content), signal);
     listen(model, "change:view_rows", () => this.trim() && this.notify(), signal);
-    this.post({ type: "hello" });
+    if (model.get("mode") !== "browser") this.post({ type: "hello" });
   }
 
   /** Calls `callback` after every change, until `signal` aborts. */
@@ -69,8 +72,36 @@ export class FrameStore {
     signal.addEventListener("abort", () => this.listeners.delete(callback), { once: true });
   }
 
+  /** A displayed trait: the socket's own value in the browser that holds it, else the model's. */
+  value<K extends keyof Traits>(name: K): Traits[K] {
+    const local = this.local;
+    if (local !== null && name in local) return local[name as keyof LocalTraits] as Traits[K];
+    return this.model.get(name);
+  }
+
+  /** Browser mode: this front end holds the socket (`local` set) or no longer does (null). */
+  setLocal(local: LocalTraits | null, direct: ((data: string) => string | null) | null): void {
+    this.local = local;
+    this.direct = direct;
+    this.notify();
+  }
+
+  /** A message the browser socket received or sent: shown without a kernel round trip. */
+  appendLocal(row: Row): void {
+    this.rows.push(row);
+    this.total += 1;
+    this.trim();
+    this.notify();
+  }
+
+  /** Counters changed without a new row (e.g. the rate): views redraw. */
+  touch(): void {
+    this.notify();
+  }
+
   /** Asks the kernel to send `data`; resolves to its error text, or null on success. */
   request(format: SendFormat, data: string): Promise<string | null> {
+    if (this.direct !== null) return Promise.resolve(this.direct(data));
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
@@ -133,6 +164,10 @@ export class FrameStore {
       ? msg.frames.map(toRow).filter((row): row is Row => row !== null)
       : [];
     const omitted = Math.max(0, toNumber(msg.omitted));
+    if (this.local !== null && !(msg.reset === true && this.total === 0)) {
+      // This browser's socket already showed these rows; only a first tail is news.
+      return;
+    }
     if (msg.reset === true) {
       this.rows = incoming;
       this.total = incoming.length;
@@ -152,6 +187,7 @@ export class FrameStore {
     const excess = this.rows.length - viewRows(this.model);
     if (excess <= 0) return false;
     this.rows.splice(0, excess);
+    if (this.local !== null) this.omitted += excess;
     return true;
   }
 

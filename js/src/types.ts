@@ -2,7 +2,7 @@
 // snake_case because Python owns them.
 import type { AnyModel } from "@anywidget/types";
 
-export type Status = "connecting" | "open" | "reconnecting" | "closing" | "closed";
+export type Status = "connecting" | "open" | "reconnecting" | "closing" | "closed" | "no-browser";
 
 /** Synced traits of the Python `WebSocket` widget. */
 export interface Traits {
@@ -23,20 +23,37 @@ export interface Traits {
   view_rows: number;
   evicted: number;
   callback_errors: number;
+  lost: number;
   mode: string;
 }
 
+/** The traits a browser-mode owner knows first-hand, ahead of the kernel. */
+export type LocalTraits = Pick<
+  Traits,
+  | "status"
+  | "error"
+  | "received"
+  | "sent"
+  | "bytes_received"
+  | "bytes_sent"
+  | "rate"
+  | "close_code"
+  | "close_reason"
+  | "subprotocol"
+  | "reconnects"
+>;
+
 export type Model = AnyModel<Traits>;
 
-/** One message as prepared by the kernel for display. */
+/** One message as prepared for display (by the kernel, or by the browser socket). */
 export interface Row {
-  seq: number;
-  time: number;
-  dir: "in" | "out";
-  kind: "text" | "binary";
-  size: number;
-  text: string;
-  json: boolean;
+  readonly seq: number;
+  readonly time: number;
+  readonly dir: "in" | "out";
+  readonly kind: "text" | "binary";
+  readonly size: number;
+  readonly text: string;
+  readonly json: boolean;
 }
 
 export type SendFormat = "text" | "json";

@@ -29,6 +29,7 @@ const DISPLAYED_TRAITS = [
   "reconnects",
   "evicted",
   "callback_errors",
+  "lost",
   "mode",
 ];
 
@@ -143,15 +144,17 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
   evicted.title = "the kernel keeps a bounded history; older messages were dropped from it";
   const callbackErrors = h("span", "iws-callback-errors");
   callbackErrors.title = "exceptions raised by your message callbacks";
+  const lost = h("span", "iws-lost");
+  lost.title = "messages the browser handled that never reached the kernel (a gap in their numbering)";
   const footer = h("div", "iws-footer");
-  footer.append(evicted, callbackErrors);
+  footer.append(evicted, callbackErrors, lost);
 
   root.append(header, error, log, sendBox, sendError, footer);
   el.append(root);
 
   function updateHeader(): void {
-    const statusWord = toText(model.get("status")) || "closed";
-    const errorText = toText(model.get("error"));
+    const statusWord = toText(store.value("status")) || "closed";
+    const errorText = toText(store.value("error"));
     const closed = statusWord === "closed";
     setData(root, "status", statusWord);
     setData(status, "status", statusWord);
@@ -159,24 +162,24 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     setData(status, "error", errorText ? "true" : null);
     setText(status, statusWord);
 
-    const urlText = toText(model.get("url"));
+    const urlText = toText(store.value("url"));
     setText(url, urlText);
     url.title = urlText;
-    const sub = toText(model.get("subprotocol"));
+    const sub = toText(store.value("subprotocol"));
     setText(subprotocol, sub);
     subprotocol.hidden = sub === "";
 
-    setText(received, formatCount(model.get("received")));
-    setText(sent, formatCount(model.get("sent")));
-    setText(bytes, `↓${formatBytes(model.get("bytes_received"))} ↑${formatBytes(model.get("bytes_sent"))}`);
+    setText(received, formatCount(store.value("received")));
+    setText(sent, formatCount(store.value("sent")));
+    setText(bytes, `↓${formatBytes(store.value("bytes_received"))} ↑${formatBytes(store.value("bytes_sent"))}`);
     bytesStat.title =
-      `${formatCount(model.get("bytes_received"))} bytes received, ` +
-      `${formatCount(model.get("bytes_sent"))} bytes sent`;
-    setText(rate, formatRate(model.get("rate")));
-    setText(reconnects, formatCount(model.get("reconnects")));
+      `${formatCount(store.value("bytes_received"))} bytes received, ` +
+      `${formatCount(store.value("bytes_sent"))} bytes sent`;
+    setText(rate, formatRate(store.value("rate")));
+    setText(reconnects, formatCount(store.value("reconnects")));
 
-    const code = model.get("close_code");
-    setText(close, formatClose(code, model.get("close_reason")));
+    const code = store.value("close_code");
+    setText(close, formatClose(code, store.value("close_reason")));
     close.hidden = code == null;
     close.title = code == null ? "" : closeCodeName(toNumber(code));
 
@@ -187,14 +190,17 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     setText(error, errorText);
     error.hidden = errorText === "";
 
-    const evictedCount = toNumber(model.get("evicted"));
-    const errorCount = toNumber(model.get("callback_errors"));
+    const evictedCount = toNumber(store.value("evicted"));
+    const errorCount = toNumber(store.value("callback_errors"));
     setText(evicted, evictedCount > 0 ? `${plural(evictedCount, "message")} evicted from the kernel's history` : "");
     setText(callbackErrors, errorCount > 0 ? `${plural(errorCount, "callback error")}` : "");
+    const lostCount = toNumber(store.value("lost"));
+    setText(lost, lostCount > 0 ? `${plural(lostCount, "message")} lost between browser and kernel` : "");
     evicted.hidden = evictedCount <= 0;
     callbackErrors.hidden = errorCount <= 0;
-    footer.hidden = evictedCount <= 0 && errorCount <= 0;
-    status.title = `connection status (socket runs in the ${toText(model.get("mode")) || "kernel"})`;
+    lost.hidden = lostCount <= 0;
+    footer.hidden = evictedCount <= 0 && errorCount <= 0 && lostCount <= 0;
+    status.title = `connection status (socket runs in the ${toText(store.value("mode")) || "kernel"})`;
   }
 
   let renderedEpoch = -1;
@@ -243,7 +249,8 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
   for (const name of DISPLAYED_TRAITS) {
     listen(model, `change:${name}`, () => ((headerDirty = true), schedule()), signal);
   }
-  store.subscribe(() => ((logDirty = true), schedule()), signal);
+  // The store changes with new rows, and (in the browser that holds a socket) its counters.
+  store.subscribe(() => ((logDirty = headerDirty = true), schedule()), signal);
 
   // Sending. Only the latest request may clear the error line; any failure shows.
   let latestRequest = 0;

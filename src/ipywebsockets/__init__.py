@@ -13,6 +13,7 @@ from .client import Backoff
 from .exceptions import (
     ConnectionClosed,
     ConnectionFailed,
+    FrontendUnavailable,
     InvalidURL,
     IPyWebSocketsWarning,
     SendQueueFull,
@@ -20,6 +21,7 @@ from .exceptions import (
 )
 from .message import Message
 from .servers import BroadcastServer, EchoServer, TickerServer
+from .teaching import CloseCodes, FrameAnatomy, Handshake, Inspector, PollingVsPush
 from .widget import WebSocket
 
 __version__ = "0.1.0"
@@ -27,12 +29,18 @@ __version__ = "0.1.0"
 __all__ = [
     "Backoff",
     "BroadcastServer",
+    "CloseCodes",
     "ConnectionClosed",
     "ConnectionFailed",
     "EchoServer",
+    "FrameAnatomy",
+    "FrontendUnavailable",
+    "Handshake",
     "IPyWebSocketsWarning",
+    "Inspector",
     "InvalidURL",
     "Message",
+    "PollingVsPush",
     "SendQueueFull",
     "TickerServer",
     "WebSocket",

@@ -94,7 +94,10 @@ class Dispatcher:
             self._cond.notify()
             if len(self._queue) < self._maxsize:
                 return None
-            loop = asyncio.get_running_loop()
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # a caller that cannot wait (browser mode): the queue grows
+                return None
             fut: asyncio.Future[None] = loop.create_future()
             self._paused = (loop, fut)
             return fut

@@ -47,6 +47,7 @@ COALESCED = frozenset(
         "last_value",
         "evicted",
         "callback_errors",
+        "lost",
     }
 )
 _LAST_VALUE_MAX_BYTES = 64 * 1024
@@ -236,8 +237,8 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
             if keys or self._unsynced:
                 self._send_update(keys)
 
-    def _send_custom(self, content: dict[str, Any]) -> None:
-        anywidget.AnyWidget.send(self, content)
+    def _send_custom(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        anywidget.AnyWidget.send(self, content, buffers)
 
     def _send_tail(self) -> None:
         """A view appeared: send it the latest rows (it asks with ``hello``)."""

@@ -62,6 +62,7 @@ class Stream:
             "subprotocol": "",
             "reconnects": 0,
             "callback_errors": 0,
+            "lost": 0,
         }
         self.handshake: ClientConnection | None = None
         self.missed = 0  # incoming messages evicted before recv() read them
@@ -114,10 +115,28 @@ class Stream:
             self.state.update(subprotocol=ws.subprotocol or "", close_code=None, close_reason="")
             self._on_change()
 
-    def _ws_message(self, data: str | bytes) -> asyncio.Future[None] | None:
+    def _ws_opened(self, subprotocol: str) -> None:
+        """A connection opened somewhere the kernel has no handshake of (browser mode)."""
+        with self.lock:
+            self._opened_once = True
+            self.handshake = None
+            self.state.update(subprotocol=subprotocol, close_code=None, close_reason="")
+            self._on_change()
+
+    def _ws_lost(self, count: int, error: str) -> None:
+        """``count`` messages never reached the kernel (a gap in the browser's numbering)."""
+        with self.lock:
+            self.state["lost"] += count
+            self.state["error"] = error
+            self._on_change()
+
+    def _ws_message(
+        self, data: str | bytes, at: float | None = None
+    ) -> asyncio.Future[None] | None:
         # The hot path: one lock, no allocation beyond the Message.
         with self.lock:
-            msg = self._append(Message.make(self._next_seq, time.time(), "in", data))
+            when = time.time() if at is None else at
+            msg = self._append(Message.make(self._next_seq, when, "in", data))
             self.last_in = msg
             if self._waiters or self._async_waiters:
                 self._wake_readers()
@@ -125,9 +144,10 @@ class Stream:
                 return None
         return self._dispatch(msg)
 
-    def _ws_sent(self, data: str | bytes) -> None:
+    def _ws_sent(self, data: str | bytes, at: float | None = None) -> None:
         with self.lock:
-            self._append(Message.make(self._next_seq, time.time(), "out", data))
+            when = time.time() if at is None else at
+            self._append(Message.make(self._next_seq, when, "out", data))
 
     def _ws_closed(self, code: int | None, reason: str, error: str) -> None:
         with self.lock:
@@ -219,6 +239,22 @@ class Stream:
                 with self.lock:
                     if (loop, fut) in self._async_waiters:
                         self._async_waiters.remove((loop, fut))
+
+    @property
+    def next_seq(self) -> int:
+        """The seq the next message will get."""
+        with self.lock:
+            return self._next_seq
+
+    def has_unread(self) -> bool:
+        """Whether ``recv()`` would return at once (an unread incoming message is kept)."""
+        with self.lock:
+            history = self.history
+            for seq in range(max(self._cursor, history.first_seq), history.next_seq):
+                msg = history.get(seq)
+                if msg is not None and msg.direction == "in":
+                    return True
+            return False
 
     def ended_cleanly(self) -> bool:
         """Whether the connection ended for good without an error."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 __all__ = [
     "ConnectionClosed",
     "ConnectionFailed",
+    "FrontendUnavailable",
     "IPyWebSocketsWarning",
     "InvalidURL",
     "SendQueueFull",
@@ -48,6 +49,15 @@ class ConnectionClosed(WebSocketError, ConnectionError):
         super().__init__(message)
         self.code = code
         self.reason = reason
+
+
+class FrontendUnavailable(WebSocketError):
+    """Browser mode: no browser runs the connection, or its messages cannot reach this cell.
+
+    Raised when no front end has the widget (headless execution, a closed
+    notebook) or when a blocking wait could never be served because the front
+    end delivers the browser's messages only between cells.
+    """
 
 
 class SendQueueFull(WebSocketError):

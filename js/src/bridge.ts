@@ -1,0 +1,278 @@
+// Browser mode: one front end per model (the owner, chosen by the kernel) runs
+// the socket, feeds its own views at full rate and reports to the kernel in
+// batches (at most max_fps a second, binary frames as buffers). The wire
+// protocol is described in src/ipywebsockets/_browser.py.
+import { RateMeter, previewPayload, toNumber, toText, utf8Length } from "./format";
+import { type Backoff, BrowserSocket, type Payload } from "./socket";
+import { type FrameStore, listen } from "./store";
+import type { LocalTraits, Model, Row, Status } from "./types";
+
+const BEAT_MS = 1000;
+
+type WireEvent = Record<string, unknown>;
+
+/** A row built from a socket event; its preview is made only if a view shows it. */
+class LocalRow implements Row {
+  private preview: { text: string; json: boolean } | null = null;
+
+  constructor(
+    readonly seq: number,
+    readonly time: number,
+    readonly dir: "in" | "out",
+    readonly size: number,
+    private readonly data: Payload,
+  ) {}
+
+  get kind(): "text" | "binary" {
+    return typeof this.data === "string" ? "text" : "binary";
+  }
+
+  get text(): string {
+    this.preview ??= previewPayload(this.data);
+    return this.preview.text;
+  }
+
+  get json(): boolean {
+    this.preview ??= previewPayload(this.data);
+    return this.preview.json;
+  }
+}
+
+function toArrayBuffer(view: unknown): ArrayBuffer {
+  if (view instanceof ArrayBuffer) return view;
+  if (ArrayBuffer.isView(view)) {
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    return bytes.slice().buffer;
+  }
+  return new ArrayBuffer(0);
+}
+
+export class Bridge {
+  /** This front end's id; the kernel names the owner by it. */
+  readonly client = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  owner = false;
+
+  private socket: BrowserSocket | null = null;
+  private gen = -1;
+  private seq = 1; // seq of the next message event
+  private first = 1; // seq of the first message event in the pending batch
+  private events: WireEvent[] = [];
+  private buffers: ArrayBuffer[] = [];
+  private flushTimer = 0;
+  private lastFlush = 0;
+  private readonly beatTimer: number;
+  private readonly controller = new AbortController();
+  private readonly meter = new RateMeter();
+  private local: LocalTraits = Bridge.freshTraits();
+
+  constructor(
+    private readonly model: Model,
+    private readonly store: FrameStore,
+  ) {
+    listen(model, "msg:custom", (content: unknown, buffers: unknown) => this.command(content, buffers), this.controller.signal);
+    this.post({ type: "hello", client: this.client });
+    this.beatTimer = window.setInterval(() => this.beat(), BEAT_MS);
+  }
+
+  dispose(): void {
+    this.controller.abort();
+    window.clearInterval(this.beatTimer);
+    window.clearTimeout(this.flushTimer);
+    this.socket?.dispose();
+    this.socket = null;
+  }
+
+  /** Sends `data` from a view of this front end; returns an error text or null. */
+  sendFromView(data: string): string | null {
+    if (!this.socket) return "the connection is not open in this browser";
+    return this.socket.send(data, null);
+  }
+
+  private static freshTraits(): LocalTraits {
+    return {
+      status: "connecting",
+      error: "",
+      received: 0,
+      sent: 0,
+      bytes_received: 0,
+      bytes_sent: 0,
+      rate: 0,
+      close_code: null,
+      close_reason: "",
+      subprotocol: "",
+      reconnects: 0,
+    };
+  }
+
+  // -- commands from the kernel ----------------------------------------------------
+
+  private command(content: unknown, buffers: unknown): void {
+    if (typeof content !== "object" || content === null) return;
+    const msg = content as Record<string, unknown>;
+    if (msg.client !== this.client) {
+      if (msg.type === "owner" && this.owner) this.disown();
+      return;
+    }
+    switch (msg.type) {
+      case "owner":
+        this.own(msg);
+        break;
+      case "ws_send": {
+        const ref = toNumber(msg.id, -1);
+        const data: Payload =
+          typeof msg.text === "string" ? msg.text : toArrayBuffer(Array.isArray(buffers) ? buffers[0] : undefined);
+        if (this.socket) this.socket.send(data, ref);
+        else this.push({ e: "refused", ref, error: "the connection is not open in the browser" });
+        break;
+      }
+      case "ws_close":
+        this.socket?.close(toNumber(msg.code, 1000), toText(msg.reason));
+        break;
+      default:
+        break;
+    }
+  }
+
+  private own(msg: Record<string, unknown>): void {
+    this.owner = true;
+    const gen = toNumber(msg.gen, 0);
+    if (msg.connect !== true || (gen === this.gen && this.socket?.running)) return;
+    this.socket?.dispose();
+    this.gen = gen;
+    this.seq = this.first = toNumber(msg.seq, 1);
+    this.events = [];
+    this.buffers = [];
+    this.local = { ...Bridge.freshTraits(), reconnects: this.local.reconnects };
+    this.store.setLocal(this.local, (data) => this.sendFromView(data));
+    const reconnect = msg.reconnect as Backoff | null;
+    const socket = new BrowserSocket(
+      {
+        url: toText(msg.url),
+        protocols: Array.isArray(msg.protocols) ? msg.protocols.map(toText) : [],
+        reconnect: reconnect && typeof reconnect === "object" ? reconnect : null,
+        sendQueue: Math.max(1, toNumber(msg.send_queue, 1000)),
+      },
+      {
+        status: (status, error) => this.onStatus(socket, status, error),
+        open: (subprotocol) => {
+          if (this.socket !== socket) return;
+          this.local.subprotocol = subprotocol;
+          this.local.close_code = null;
+          this.local.close_reason = "";
+          this.push({ e: "open", subprotocol });
+        },
+        message: (data, time) => this.onData(socket, "in", data, time, null),
+        sent: (data, time, ref) => this.onData(socket, "out", data, time, ref),
+        refused: (ref, error) => {
+          if (this.socket === socket && ref !== null) this.push({ e: "refused", ref, error });
+        },
+        closed: (code, reason, error) => {
+          if (this.socket !== socket) return;
+          Object.assign(this.local, { status: "closed", close_code: code, close_reason: reason, error });
+          this.push({ e: "closed", code, reason, error });
+          this.flush();
+        },
+      },
+    );
+    this.socket = socket;
+    socket.open();
+  }
+
+  /** Another front end holds the socket now: stop ours, show the kernel's view. */
+  private disown(): void {
+    this.owner = false;
+    this.socket?.dispose();
+    this.socket = null;
+    this.store.setLocal(null, null);
+  }
+
+  // -- socket events -------------------------------------------------------------------
+
+  private onStatus(socket: BrowserSocket, status: Status, error: string): void {
+    if (this.socket !== socket) return;
+    if (status === "reconnecting" && this.local.status === "open") this.local.reconnects += 1;
+    this.local.status = status;
+    this.local.error = error;
+    this.push({ e: "status", status, error });
+  }
+
+  private onData(socket: BrowserSocket, dir: "in" | "out", data: Payload, time: number, ref: number | null): void {
+    if (this.socket !== socket) return;
+    const size = typeof data === "string" ? utf8Length(data) : data.byteLength;
+    const event: WireEvent = { e: dir, t: time };
+    if (ref !== null) event.ref = ref;
+    else if (typeof data === "string") event.text = data;
+    else {
+      event.buf = this.buffers.length;
+      this.buffers.push(data);
+    }
+    const local = this.local;
+    if (dir === "in") {
+      local.received += 1;
+      local.bytes_received += size;
+      this.meter.add(time / 1000);
+    } else {
+      local.sent += 1;
+      local.bytes_sent += size;
+    }
+    this.store.appendLocal(new LocalRow(this.seq, time, dir, size, data));
+    this.seq += 1;
+    this.push(event);
+  }
+
+  // -- batches to the kernel ----------------------------------------------------------------
+
+  private push(event: WireEvent): void {
+    this.events.push(event);
+    if (this.flushTimer !== 0) return;
+    const interval = 1000 / Math.max(1, toNumber(this.model.get("max_fps"), 30));
+    const wait = Math.max(0, this.lastFlush + interval - performance.now());
+    this.flushTimer = window.setTimeout(() => this.flush(), wait);
+  }
+
+  private beat(): void {
+    this.local.rate = Math.round(this.meter.rate(Date.now() / 1000) * 100) / 100;
+    if (this.socket) {
+      this.store.touch();
+      if (performance.now() - this.lastFlush >= BEAT_MS) this.flush();
+    } else {
+      this.post({ type: "beat", client: this.client });
+    }
+  }
+
+  private flush(): void {
+    window.clearTimeout(this.flushTimer);
+    this.flushTimer = 0;
+    this.lastFlush = performance.now();
+    const events = this.events;
+    const buffers = this.buffers;
+    const first = this.first;
+    this.events = [];
+    this.buffers = [];
+    this.first = this.seq;
+    const socket = this.socket;
+    this.post(
+      {
+        type: "batch",
+        client: this.client,
+        gen: this.gen,
+        first,
+        running: socket?.running ?? false,
+        status: this.local.status,
+        error: this.local.error,
+        events,
+      },
+      buffers,
+    );
+  }
+
+  private post(content: Record<string, unknown>, buffers: ArrayBuffer[] = []): void {
+    if (this.controller.signal.aborted) return;
+    try {
+      this.model.send(content, undefined, buffers);
+    } catch (exc) {
+      // The kernel will see the gap in the numbering and count what was lost.
+      console.error("[ipywebsockets] could not reach the kernel:", exc);
+    }
+  }
+}

@@ -1,0 +1,250 @@
+// The browser-side connection of a mode="browser" widget: open, reconnect with
+// backoff, a bounded send queue, close. It knows nothing of models or views.
+import type { Status } from "./types";
+
+export interface Backoff {
+  initial: number;
+  factor: number;
+  max_delay: number;
+  max_attempts: number | null;
+  jitter: number;
+}
+
+export interface SocketConfig {
+  url: string;
+  protocols: string[];
+  reconnect: Backoff | null;
+  sendQueue: number;
+}
+
+export type Payload = string | ArrayBuffer;
+
+export interface SocketEvents {
+  status(status: Status, error: string): void;
+  open(subprotocol: string): void;
+  message(data: Payload, time: number): void;
+  sent(data: Payload, time: number, ref: number | null): void;
+  /** A send that did not go out (queue full, or the connection ended first). */
+  refused(ref: number | null, error: string): void;
+  /** The connection ended for good. */
+  closed(code: number | null, reason: string, error: string): void;
+}
+
+// Close codes after which a connection that was open is retried (as in kernel mode).
+const RECONNECT_CODES = new Set([1001, 1006, 1011, 1012, 1013, 1014]);
+
+const LOCAL_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1|.*\.localhost)$/i;
+const PRIVATE_HOSTS =
+  /^(10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|.*\.local|\[f[cd][0-9a-f]*:.*\])$/i;
+
+/** 0 = public, 1 = private network, 2 = this machine (Chromium's Local Network Access order). */
+function addressSpace(host: string): number {
+  if (LOCAL_HOSTS.test(host)) return 2;
+  if (PRIVATE_HOSTS.test(host)) return 1;
+  return 0;
+}
+
+/** Why a connection may have failed before opening: the browser never says. */
+export function failureText(url: string, pageHost: string): string {
+  let target = "";
+  try {
+    target = new URL(url).hostname;
+  } catch {
+    return `the browser could not open ${url}`;
+  }
+  const base =
+    `the browser could not open the connection to ${target} (refused, unreachable, not a ` +
+    "WebSocket server, or blocked by the browser: pages are not told which; the browser's " +
+    "console has the details)";
+  if (addressSpace(target) > addressSpace(pageHost)) {
+    const where = addressSpace(target) === 2 ? "this computer" : "your local network";
+    return (
+      `${base}. This page comes from ${pageHost}, and ${target} is on ${where}: ` +
+      "Chromium-based browsers block such connections (Local Network Access) unless the site " +
+      "is allowed to reach local devices (the prompt, or the site settings). Open JupyterLab " +
+      "from a local address (http://127.0.0.1 or localhost), allow the site, or use " +
+      "mode='kernel' so the kernel connects"
+    );
+  }
+  return base;
+}
+
+function describeClose(code: number, reason: string): string {
+  return `code ${code}${reason ? ` (${reason})` : ""}`;
+}
+
+function payloadSize(data: Payload): number {
+  return typeof data === "string" ? new TextEncoder().encode(data).length : data.byteLength;
+}
+
+export class BrowserSocket {
+  status: Status = "closed";
+  private ws: WebSocket | null = null;
+  private readonly queue: { data: Payload; ref: number | null }[] = [];
+  private everOpen = false;
+  private attempt = 0;
+  private retryTimer = 0;
+  private closing = false;
+  private ended = false;
+
+  constructor(
+    private readonly config: SocketConfig,
+    private readonly events: SocketEvents,
+  ) {}
+
+  /** Whether the connection is open or trying to open. */
+  get running(): boolean {
+    return !this.ended && this.status !== "closed";
+  }
+
+  open(): void {
+    this.setStatus("connecting", "");
+    this.dial();
+  }
+
+  /** Sends now when open, else queues (bounded); returns an error text or null. */
+  send(data: Payload, ref: number | null = null): string | null {
+    if (!this.running || this.closing) {
+      const error = "the connection is closed";
+      this.events.refused(ref, error);
+      return error;
+    }
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(data);
+      this.events.sent(data, Date.now(), ref);
+      return null;
+    }
+    if (this.queue.length >= this.config.sendQueue) {
+      const error = `${this.queue.length} messages already wait for the connection (send_queue)`;
+      this.events.refused(ref, error);
+      return error;
+    }
+    this.queue.push({ data, ref });
+    return null;
+  }
+
+  close(code = 1000, reason = ""): void {
+    if (this.ended) return;
+    this.closing = true;
+    window.clearTimeout(this.retryTimer);
+    const ws = this.ws;
+    if (ws && (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING)) {
+      this.setStatus("closing", "");
+      try {
+        ws.close(code, reason);
+      } catch (exc) {
+        ws.close();
+        console.warn("[ipywebsockets] close code refused by the browser:", exc);
+      }
+      return;
+    }
+    this.end(null, "", "");
+  }
+
+  /** Ends at once (the model went away): no more events. */
+  dispose(): void {
+    this.ended = true;
+    window.clearTimeout(this.retryTimer);
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) {
+        ws.close(1000, "widget closed");
+      }
+    }
+  }
+
+  private setStatus(status: Status, error: string): void {
+    this.status = status;
+    this.events.status(status, error);
+  }
+
+  private dial(): void {
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.config.url, this.config.protocols);
+    } catch (exc) {
+      // SyntaxError: bad URL or protocol names; SecurityError: a blocked port.
+      this.end(null, "", `the browser refused to open ${this.config.url}: ${exc instanceof Error ? exc.message : String(exc)}`);
+      return;
+    }
+    ws.binaryType = "arraybuffer";
+    this.ws = ws;
+    let opened = false;
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      opened = true;
+      this.everOpen = true;
+      this.attempt = 0;
+      this.events.open(ws.protocol);
+      this.setStatus("open", "");
+      if (this.closing) {
+        ws.close(1000, "");
+        return;
+      }
+      for (const item of this.queue.splice(0)) {
+        ws.send(item.data);
+        this.events.sent(item.data, Date.now(), item.ref);
+      }
+    };
+    ws.onmessage = (event: MessageEvent) => {
+      if (this.ws === ws) this.events.message(event.data as Payload, Date.now());
+    };
+    ws.onclose = (event: CloseEvent) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.onClosed(ws, opened, event);
+    };
+  }
+
+  private onClosed(ws: WebSocket, opened: boolean, event: CloseEvent): void {
+    const code = event.code === 1005 ? null : event.code;
+    if (this.closing) {
+      this.end(code, event.reason, "");
+      return;
+    }
+    if (!opened && !this.everOpen) {
+      // The first connection failed: final, as in kernel mode.
+      this.end(null, "", failureText(this.config.url, window.location.hostname));
+      return;
+    }
+    if (opened && this.config.protocols.length > 0 && ws.protocol === "") {
+      this.end(code, event.reason, `the server accepted none of the subprotocols ${JSON.stringify(this.config.protocols)}; check protocols=`);
+      return;
+    }
+    const why = opened
+      ? `connection lost: ${describeClose(event.code, event.reason)}`
+      : failureText(this.config.url, window.location.hostname);
+    const retriable = opened ? RECONNECT_CODES.has(event.code) : true;
+    const backoff = this.config.reconnect;
+    const next = this.attempt + 1;
+    if (!retriable || !backoff || (backoff.max_attempts !== null && next > backoff.max_attempts)) {
+      this.end(code, event.reason, opened ? (retriable ? why : "") : why);
+      return;
+    }
+    this.attempt = next;
+    const base = Math.min(backoff.max_delay, backoff.initial * backoff.factor ** (next - 1));
+    const delay = base * (1 + backoff.jitter * (Math.random() * 2 - 1));
+    this.setStatus("reconnecting", `${why}; retry ${next} in ${delay.toFixed(1)} s`);
+    this.retryTimer = window.setTimeout(() => {
+      if (!this.closing && !this.ended) this.dial();
+    }, delay * 1000);
+  }
+
+  private end(code: number | null, reason: string, error: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.ws = null;
+    let why = error;
+    if (this.queue.length > 0) {
+      const refused = this.queue.splice(0);
+      why = why || `${refused.length} queued messages were not sent: the connection closed first`;
+      for (const item of refused) this.events.refused(item.ref, "the connection closed first");
+    }
+    this.status = "closed";
+    this.events.closed(code, reason, why);
+  }
+}
+
+export { payloadSize };

@@ -1,0 +1,404 @@
+"""Browser mode, kernel half: the socket lives in the widget's JavaScript.
+
+A :class:`BrowserLink` stands where a :class:`~.client.Connection` stands in
+kernel mode: the widget calls ``start``/``send``/``close`` on it and it reports
+to the same :class:`~._stream.Stream`, so history, counters, callbacks and
+``recv`` behave the same. The socket itself is opened by one front end (the
+*owner*: several browser tabs may show one widget, only one connects).
+
+Wire protocol, custom messages on the widget's comm:
+
+browser → kernel (every front end of a browser-mode widget)
+  ``{"type": "hello", "client": id}``        the front end created the model
+  ``{"type": "beat", "client": id}``         still here (each second)
+  ``{"type": "batch", "client": id, "gen": g, "first": seq, "running": bool,
+  "status": s, "error": e, "events": [...]}`` + buffers: what the socket did,
+  in order, at most ``max_fps`` times a second (the owner's heartbeat too):
+    ``{"e": "in", "t": ms, "text": str}`` or ``{"e": "in", "t": ms, "buf": i}``
+    ``{"e": "out", "t": ms, "text"|"buf": ...}`` or ``{"e": "out", "t": ms, "ref": id}``
+    ``{"e": "status", "status": s, "error": e}``, ``{"e": "open", "subprotocol": p}``
+    ``{"e": "refused", "ref": id, "error": e}``: a kernel send that did not go out
+    ``{"e": "closed", "code": c, "reason": r, "error": e}``: the end, for good
+kernel → browser
+  ``{"type": "owner", "client": id, "gen": g, "connect": bool, "url", "protocols",
+  "reconnect", "send_queue", "seq"}``: who holds the socket; connect or not
+  ``{"type": "ws_send", "client": id, "id": n, "text": str}`` (binary: one buffer)
+  ``{"type": "ws_close", "client": id, "code": c, "reason": r}``
+
+``seq`` numbers the owner's "in" and "out" events from the kernel's next
+stream seq; a batch whose ``first`` skips ahead tells the kernel how many
+messages it lost (counted in ``lost``, said in ``error``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ._reasons import check_url, redact_url
+from ._routing import cell_running, incoming_subshell, on_busy_main_shell
+from ._stream import Stream
+from .client import Backoff
+from .exceptions import ConnectionClosed, FrontendUnavailable, SendQueueFull
+
+__all__ = ["BrowserLink"]
+
+STALE_SECONDS = 3.0  # a front end silent this long (while it could talk) is gone
+_SEND_WAIT_SECONDS = 5.0
+_CLIENT_MESSAGES = frozenset({"hello", "beat", "batch"})
+
+Post = Callable[[dict[str, Any], "list[bytes] | None"], None]
+
+
+def _cannot_block_text(url: str) -> str:
+    return (
+        f"cannot wait here for {url}: in browser mode the browser's messages reach the "
+        "kernel through the front end, and this front end delivers them to the main shell, "
+        "which is busy running this cell (no kernel subshells), so a blocking wait would only "
+        "time out. Use `await ws.arecv()`, `await ws.wait_for_async(...)` or `async for msg "
+        "in ws` in this cell, an `ws.on_message(...)` callback, or read in a later cell"
+    )
+
+
+class BrowserLink:
+    """The kernel's side of a connection opened by the browser.
+
+    Args:
+        url: the full URL (sent to the owning front end only, never synced).
+        stream: where messages and status changes go.
+        post: sends a custom message (and binary buffers) to the front ends.
+        protocols: subprotocols the browser offers.
+        reconnect: backoff for the browser's reconnects, or None.
+        send_queue: kernel sends that may wait for the browser to deliver them.
+        browser_timeout: seconds to wait for a front end before saying there is none.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        stream: Stream,
+        post: Post,
+        *,
+        protocols: Sequence[str] = (),
+        reconnect: Backoff | None = None,
+        send_queue: int = 1000,
+        browser_timeout: float = 2.0,
+    ) -> None:
+        self.url = check_url(url)
+        self._shown_url = redact_url(url)
+        self._stream = stream
+        self._post = post
+        self._protocols = list(protocols)
+        self._reconnect = reconnect
+        self._send_queue = send_queue
+        self._browser_timeout = browser_timeout
+        self._cond = threading.Condition()
+        self._clients: dict[str, float] = {}  # front end id -> when last heard (monotonic)
+        self._owner: str | None = None
+        self._gen = 0  # bumped by each connect; events of older sockets change no status
+        self._active = False  # from start() until closed for good
+        self._closed_gen = -1  # the gen whose socket reported its end
+        self._started = 0.0
+        self._audible_since = time.monotonic()  # front ends could reach us since then
+        self._seq: int | None = None  # next browser seq expected
+        self._outstanding: dict[int, str | bytes] = {}  # posted sends not reported yet
+        self._next_id = 1
+        self.unsent = 0
+        # None until a front end spoke; then whether it talks over a subshell,
+        # which is served while a cell runs.
+        self.concurrent: bool | None = None
+
+    # -- the Connection surface (any thread) -----------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether the connection is open or wanted open."""
+        return self._active
+
+    @property
+    def status(self) -> str:
+        with self._stream.lock:
+            return str(self._stream.state["status"])
+
+    def start(self) -> None:
+        """Ask a front end to open the socket (no-op when already running)."""
+        with self._cond:
+            if self._active:
+                return
+            self._active = True
+            self._gen += 1
+            self._started = time.monotonic()
+            self._owner = None
+            self._assign(self._started)
+
+    def send(self, payload: str | bytes) -> None:
+        """Hand ``payload`` to the owning front end, which sends it or queues it.
+
+        Raises:
+            ConnectionClosed: the connection is closed; call ``connect()``.
+            FrontendUnavailable: no front end took the connection in ``browser_timeout``.
+            SendQueueFull: ``send_queue`` sends wait for the browser already.
+        """
+        deadline = time.monotonic() + self._browser_timeout
+        with self._cond:
+            while self._owner is None:
+                if not self._active:
+                    raise self._closed_error()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise FrontendUnavailable(f"cannot send: {self._no_browser_text()}")
+                self._cond.wait(remaining)
+            if not self._active:
+                raise self._closed_error()
+            if len(self._outstanding) >= self._send_queue and self._can_wait():
+                # A burst: the browser reports what it sent at max_fps; wait for room.
+                self._cond.wait_for(
+                    lambda: len(self._outstanding) < self._send_queue or not self._active,
+                    _SEND_WAIT_SECONDS,
+                )
+            if len(self._outstanding) >= self._send_queue:
+                raise SendQueueFull(
+                    f"cannot send: {len(self._outstanding)} messages already wait for the "
+                    f"browser to send them (status {self.status}); wait, or raise send_queue= "
+                    f"(now {self._send_queue})"
+                )
+            ident = self._next_id
+            self._next_id += 1
+            self._outstanding[ident] = payload
+            content: dict[str, Any] = {"type": "ws_send", "client": self._owner, "id": ident}
+            if isinstance(payload, str):
+                content["text"] = payload
+                self._post(content, None)
+            else:
+                self._post(content, [payload])
+
+    def close(self, code: int = 1000, reason: str = "", timeout: float | None = None) -> None:
+        """Ask the owner to close; wait (at most ``timeout`` s) for it to confirm, if it can."""
+        with self._cond:
+            if not self._active:
+                return
+            self._active = False
+            owner, gen = self._owner, self._gen
+            if owner is None:
+                self._end_here(None, "", "")
+                return
+            self._stream._ws_status("closing", "")
+            self._post(
+                {"type": "ws_close", "client": owner, "code": code, "reason": reason}, None
+            )
+            if timeout and self._can_wait():
+                self._cond.wait_for(lambda: self._closed_gen >= gen, timeout)
+
+    # -- waiting in cells ------------------------------------------------------------------
+
+    def check_blocking(self) -> None:
+        """Before a blocking wait for messages: raise if it could never be served."""
+        if self._can_wait():
+            return
+        raise FrontendUnavailable(_cannot_block_text(self._shown_url))
+
+    def wait_contact(self) -> None:
+        """Wait (at most ``browser_timeout``) for a front end; raise if none came."""
+        with self._cond:
+            if self._cond.wait_for(
+                lambda: self._owner is not None or not self._active, self._browser_timeout
+            ):
+                return
+            raise FrontendUnavailable(self._no_browser_text())
+
+    def _can_wait(self) -> bool:
+        """Whether front-end messages can arrive while the caller blocks."""
+        return bool(self.concurrent) or not on_busy_main_shell()
+
+    # -- messages from front ends (comm handler threads) ---------------------------------------
+
+    def handle(self, content: dict[str, Any], buffers: Sequence[Any]) -> bool:
+        """Take a front-end message; False if it is not one of browser mode's."""
+        kind = content.get("type")
+        if kind not in _CLIENT_MESSAGES:
+            return False
+        client = content.get("client")
+        if not isinstance(client, str):
+            return True
+        known, subshell = incoming_subshell()
+        now = time.monotonic()
+        with self._cond:
+            if known:
+                self.concurrent = subshell is not None
+            self._clients[client] = now
+            if kind == "batch":
+                self._take_batch(client, content, buffers, now)
+            else:
+                self._assign(now)
+            self._cond.notify_all()
+        return True
+
+    def _take_batch(
+        self, client: str, content: dict[str, Any], buffers: Sequence[Any], now: float
+    ) -> None:
+        running = content.get("running") is True
+        if self._owner is None and self._active and running and content.get("gen") == self._gen:
+            self._owner = client  # the owner came back (e.g. after a long cell)
+        if client != self._owner:
+            if running:  # a socket nobody asked for: say again who owns it
+                self._post_owner()
+            return
+        current = content.get("gen") == self._gen
+        self._apply_events(content, buffers, current)
+        if current and self._active and self._closed_gen < self._gen:
+            status, error = str(content.get("status", "")), str(content.get("error", ""))
+            with self._stream.lock:
+                stale = self._stream.state["status"] != status
+            if stale and status in ("connecting", "open", "reconnecting"):
+                self._stream._ws_status(status, error)
+
+    def _apply_events(self, content: dict[str, Any], buffers: Sequence[Any], current: bool) -> None:
+        stream = self._stream
+        first = int(content.get("first", 0))
+        if self._seq is None:
+            self._seq = first
+        elif first > self._seq:
+            gap = first - self._seq
+            stream._ws_lost(
+                gap,
+                f"{gap} messages the browser handled never reached the kernel "
+                "(counted in ws.lost)",
+            )
+            self._seq = first
+        seq = first
+        for event in content.get("events") or ():
+            kind = event.get("e")
+            if kind in ("in", "out"):
+                if seq < self._seq:  # already seen
+                    seq += 1
+                    continue
+                seq += 1
+                self._seq = seq
+                data = self._payload(event, buffers)
+                at = float(event.get("t", time.time() * 1000)) / 1000.0
+                if kind == "in":
+                    stream._ws_message(data, at)
+                else:
+                    stream._ws_sent(data, at)
+            elif kind == "refused":
+                self._outstanding.pop(int(event.get("ref", -1)), None)
+                self.unsent += 1
+                stream._ws_status(self.status, str(event.get("error", "")))
+            elif not current:
+                continue
+            elif kind == "status":
+                stream._ws_status(str(event.get("status")), str(event.get("error", "")))
+            elif kind == "open":
+                stream._ws_opened(str(event.get("subprotocol", "")))
+            elif kind == "closed":
+                code = event.get("code")
+                self._active = False
+                self._end_here(
+                    int(code) if code is not None else None,
+                    str(event.get("reason", "")),
+                    str(event.get("error", "")),
+                )
+
+    def _payload(self, event: dict[str, Any], buffers: Sequence[Any]) -> str | bytes:
+        if "text" in event:
+            return str(event["text"])
+        if "buf" in event:
+            return bytes(buffers[int(event["buf"])])
+        data = self._outstanding.pop(int(event.get("ref", -1)), None)
+        return b"" if data is None else data
+
+    def _end_here(self, code: int | None, reason: str, error: str) -> None:
+        """The connection ended for good (call with the lock held)."""
+        self._closed_gen = self._gen
+        if self._outstanding:
+            lost = len(self._outstanding)
+            self.unsent += lost
+            self._outstanding.clear()
+            error = error or f"{lost} messages were not sent: the connection closed first"
+        self._stream._ws_closed(code, reason, error)
+        self._cond.notify_all()
+
+    # -- who owns the socket ---------------------------------------------------------------------
+
+    def _assign(self, now: float) -> None:
+        """Give the socket to the most recently heard front end if it has no live owner."""
+        if not self._active:
+            return
+        if self._owner is not None and now - self._clients.get(self._owner, 0.0) < STALE_SECONDS:
+            return
+        live = [c for c, t in self._clients.items() if now - t < STALE_SECONDS]
+        if not live:
+            return
+        self._owner = max(live, key=self._clients.__getitem__)
+        self._seq = self._stream.next_seq
+        self._post_owner()
+
+    def _post_owner(self) -> None:
+        backoff = self._reconnect
+        self._post(
+            {
+                "type": "owner",
+                "client": self._owner,
+                "gen": self._gen,
+                "connect": self._active,
+                "url": self.url,
+                "protocols": self._protocols,
+                "reconnect": None
+                if backoff is None
+                else {
+                    "initial": backoff.initial,
+                    "factor": backoff.factor,
+                    "max_delay": backoff.max_delay,
+                    "max_attempts": backoff.max_attempts,
+                    "jitter": backoff.jitter,
+                },
+                "send_queue": self._send_queue,
+                "seq": self._seq,
+            },
+            None,
+        )
+
+    def watch(self, now: float) -> None:
+        """Called about once a second: notice front ends that went away."""
+        with self._cond:
+            if not (bool(self.concurrent) or not cell_running()):
+                self._audible_since = now  # front ends cannot reach us now: judge nobody
+                return
+            if not self._active:
+                return
+            heard = self._clients.get(self._owner, 0.0) if self._owner is not None else 0.0
+            since = max(heard, self._audible_since, self._started)
+            if now - since < STALE_SECONDS:
+                return
+            gone = self._owner
+            if gone is not None:
+                self._clients.pop(gone, None)
+                self._owner = None
+                if self._outstanding:
+                    self.unsent += len(self._outstanding)
+                    self._outstanding.clear()
+            self._assign(now)
+            if self._owner is None and self.status != "no-browser":
+                text = (
+                    "the browser tab that held the connection stopped answering (closed, "
+                    "reloaded or asleep); the next front end that shows this widget takes over"
+                    if gone is not None
+                    else self._no_browser_text()
+                )
+                self._stream._ws_status("no-browser", text)
+            self._cond.notify_all()
+
+    def _no_browser_text(self) -> str:
+        return (
+            f"no browser has this widget open, so nothing can open {self._shown_url} "
+            "(mode='browser' connects from the page): display the widget (`ws` at the end of "
+            "a cell) in JupyterLab or Jupyter Notebook 7, or use mode='kernel'"
+        )
+
+    def _closed_error(self) -> ConnectionClosed:
+        return ConnectionClosed(
+            f"cannot send: the connection to {self._shown_url} is closed; "
+            "call connect() to open it again"
+        )
