@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 import ssl as ssl_module
 import time
@@ -11,10 +12,12 @@ from typing import Any
 import traitlets
 from websockets.asyncio.client import ClientConnection
 
+from ._browser import BrowserLink
 from ._dispatch import Handler, current_parent
 from ._frontend import FrontendSync, hook_cell_ends
 from ._publish import get_publisher
 from ._reasons import redact_url
+from ._routing import track_cells, unpin_replies
 from ._stream import Stream
 from .client import Backoff, Connection
 from .exceptions import ConnectionClosed
@@ -25,6 +28,7 @@ __all__ = ["WebSocket"]
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _RANGES = {"max_fps": (1, 120), "view_rows": (1, 10_000)}
+_MODES = ("kernel", "browser")
 
 
 def _load_esm() -> str | pathlib.Path:
@@ -50,6 +54,13 @@ class WebSocket(FrontendSync):
     ``recv()``, ``await arecv()``, ``async for``, ``wait_for()`` and
     ``on_message`` deliver the messages themselves, and ``send()`` answers.
 
+    ``mode="browser"`` opens the connection from the page instead (the
+    browser's own WebSocket, in the widget's JavaScript), for servers only the
+    browser can reach; the API is the same. The view updates straight from the
+    browser socket; frames reach the kernel in batches (at most ``max_fps`` a
+    second). It needs a front end: displayed nowhere, ``status`` says
+    ``"no-browser"`` and ``send()``/``recv()`` raise :class:`FrontendUnavailable`.
+
     Args:
         url: ``ws://`` or ``wss://`` URL. Passwords and token-like query values
             are redacted in the ``url`` trait (what the notebook saves).
@@ -57,7 +68,10 @@ class WebSocket(FrontendSync):
         headers: extra handshake headers, e.g. ``{"Authorization": ...}``. Kept in
             the kernel only: never synced, never saved in the notebook.
         history: how many messages (both directions) ``messages`` keeps.
-        mode: ``"kernel"``: the kernel opens the connection.
+        mode: ``"kernel"``: the kernel opens the connection; ``"browser"``: the
+            page does (browsers cannot set ``headers`` or ``ssl``, and close only
+            with code 1000 or 3000-4999; ``max_size`` and the ``ping_*`` and
+            ``*_timeout`` options are the browser's own).
         reconnect: ``True`` (default backoff: first retry after about 0.5 s,
             doubling, at most 30 s apart), ``False``, or a :class:`Backoff`.
         max_fps: most front-end updates per second.
@@ -78,7 +92,7 @@ class WebSocket(FrontendSync):
     _css = _STATIC / "widget.css" if (_STATIC / "widget.css").exists() else ""
 
     url = traitlets.Unicode(read_only=True).tag(sync=True)
-    mode = traitlets.Unicode("kernel", read_only=True).tag(sync=True)
+    mode = traitlets.Unicode(read_only=True).tag(sync=True)
     status = traitlets.Unicode("closed", read_only=True).tag(sync=True)
     error = traitlets.Unicode("", read_only=True).tag(sync=True)
     received = traitlets.Int(0, read_only=True).tag(sync=True)
@@ -93,6 +107,7 @@ class WebSocket(FrontendSync):
     last_value = traitlets.Any(None, read_only=True).tag(sync=True)
     evicted = traitlets.Int(0, read_only=True).tag(sync=True)
     callback_errors = traitlets.Int(0, read_only=True).tag(sync=True)
+    lost = traitlets.Int(0, read_only=True).tag(sync=True)
     max_fps = traitlets.Int(30).tag(sync=True)
     view_rows = traitlets.Int(50).tag(sync=True)
 
@@ -119,8 +134,19 @@ class WebSocket(FrontendSync):
         inspect: bool = False,
         **kwargs: Any,
     ) -> None:
-        if mode != "kernel":
-            raise ValueError(f"mode={mode!r} is not supported; use mode='kernel'")
+        if mode not in _MODES:
+            raise ValueError(f"mode must be 'kernel' or 'browser', not {mode!r}")
+        if mode == "browser" and headers:
+            raise ValueError(
+                "headers= cannot be used with mode='browser': browsers do not let pages set "
+                "WebSocket handshake headers. Pass credentials in the URL or a cookie the "
+                "browser already has, offer protocols=, or use mode='kernel'"
+            )
+        if mode == "browser" and ssl is not None:
+            raise ValueError(
+                "ssl= cannot be used with mode='browser': the browser checks certificates "
+                "against its own trust store; use mode='kernel' for a private CA"
+            )
         if isinstance(protocols, str):
             raise TypeError(f"protocols must be a list of str, not a str: use [{protocols!r}]")
         if headers is not None and not isinstance(headers, Mapping):
@@ -142,24 +168,37 @@ class WebSocket(FrontendSync):
             callback_queue=callback_queue,
             on_change=self._mark_dirty,
         )
-        self._conn = Connection(
-            url,
-            self._stream,
-            protocols=list(protocols),
-            headers=headers,
-            reconnect=backoff,
-            send_queue=send_queue,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            open_timeout=open_timeout,
-            close_timeout=close_timeout,
-            max_size=max_size,
-            ssl=ssl,
-        )
+        self._mode = mode
+        self._conn: Connection | BrowserLink
+        if mode == "browser":
+            self._conn = BrowserLink(
+                url,
+                self._stream,
+                self._post,
+                protocols=list(protocols),
+                reconnect=backoff,
+                send_queue=send_queue,
+            )
+        else:
+            self._conn = Connection(
+                url,
+                self._stream,
+                protocols=list(protocols),
+                headers=headers,
+                reconnect=backoff,
+                send_queue=send_queue,
+                ping_interval=ping_interval,
+                ping_timeout=ping_timeout,
+                open_timeout=open_timeout,
+                close_timeout=close_timeout,
+                max_size=max_size,
+                ssl=ssl,
+            )
         super().__init__(max_fps=max_fps, view_rows=view_rows, **kwargs)
-        self.set_trait("url", self._stream.url)
+        unpin_replies(self.comm)
         get_publisher().add(self)
         hook_cell_ends()
+        track_cells()
         if inspect:
             self.inspect()
         if connect:
@@ -171,6 +210,39 @@ class WebSocket(FrontendSync):
             f"<WebSocket {self.url} {self._conn.status}, {stats.received} received, "
             f"{stats.sent} sent>"
         )
+
+    # url and mode must be in the comm_open state: the front end decides at once
+    # whether it opens the socket.
+    @traitlets.default("url")
+    def _default_url(self) -> str:
+        return self._stream.url
+
+    @traitlets.default("mode")
+    def _default_mode(self) -> str:
+        return self._mode
+
+    @property
+    def _browser(self) -> BrowserLink | None:
+        conn = getattr(self, "_conn", None)
+        return conn if isinstance(conn, BrowserLink) else None
+
+    def _post(self, content: dict[str, Any], buffers: list[bytes] | None) -> None:
+        """A custom message to the front ends (browser mode's commands)."""
+        if self.comm is not None:
+            self._send_custom(content, buffers)
+
+    def _handle_custom_msg(self, content: Any, buffers: Any) -> None:
+        link = self._browser
+        if link is not None and isinstance(content, dict) and link.handle(content, buffers):
+            if content.get("type") != "hello":
+                return
+        super()._handle_custom_msg(content, buffers)
+
+    def _publish_due(self, now: float) -> float | None:
+        link = self._browser
+        if link is not None:
+            link.watch(now)
+        return super()._publish_due(now)
 
     @traitlets.validate("max_fps", "view_rows")
     def _check_range(self, proposal: dict[str, Any]) -> int:
@@ -202,6 +274,8 @@ class WebSocket(FrontendSync):
         conn = getattr(self, "_conn", None)
         if conn is None:  # ipywidgets may call close() on a half-built widget
             return
+        if isinstance(conn, BrowserLink):
+            _check_browser_close(code, reason)
         conn.close(code, reason, timeout)
         self._refresh()
         if widget:
@@ -211,12 +285,16 @@ class WebSocket(FrontendSync):
 
     def __del__(self) -> None:
         conn = getattr(self, "_conn", None)
-        if conn is not None and conn.running:
+        # A browser-side socket closes with its model, in the page.
+        if isinstance(conn, Connection) and conn.running:
             conn.close(1001, "widget deleted", timeout=1.0)
 
     @property
     def handshake(self) -> ClientConnection | None:
-        """The last opened websockets connection (``.request``, ``.response``, ``.subprotocol``)."""
+        """The last opened websockets connection (``.request``, ``.response``, ``.subprotocol``).
+
+        None in browser mode: the browser does not show pages its handshake.
+        """
         return self._stream.handshake
 
     def inspect(self, keep: int = 2000) -> Wiretap:
@@ -226,14 +304,15 @@ class WebSocket(FrontendSync):
         :class:`Handshake` and :class:`Inspector` enable it too. Without it,
         reception runs websockets' code untouched. ``keep``: frames kept per connection.
         """
-        if self.mode == "browser":
+        conn = self._conn
+        if not isinstance(conn, Connection):
             raise ValueError(
                 "inspect() needs mode='kernel': a browser does not let pages see the bytes "
                 "of its WebSocket frames (use the browser's DevTools, Network tab)"
             )
-        if self._conn.tap is None:
-            self._conn.tap = Wiretap(keep)
-        return self._conn.tap
+        if conn.tap is None:
+            conn.tap = Wiretap(keep)
+        return conn.tap
 
     def ping(self, payload: bytes | str = b"", *, timeout: float = 10.0) -> float:
         """Send a ping frame, wait for the pong and return the round-trip time in seconds.
@@ -243,7 +322,8 @@ class WebSocket(FrontendSync):
             ConnectionClosed: the connection is not open.
             TimeoutError: no pong came within ``timeout`` seconds.
         """
-        if self.mode == "browser":
+        conn = self._conn
+        if not isinstance(conn, Connection):
             raise ValueError(
                 "ping() needs mode='kernel': browsers answer pings themselves but give pages "
                 "no way to send one"
@@ -251,7 +331,7 @@ class WebSocket(FrontendSync):
         data = payload.encode() if isinstance(payload, str) else bytes(payload)
         if len(data) > 125:
             raise ValueError(f"a ping carries at most 125 bytes (RFC 6455 §5.5), got {len(data)}")
-        return self._conn.ping(data, timeout)
+        return conn.ping(data, timeout)
 
     # -- sending -------------------------------------------------------------------
 
@@ -280,8 +360,15 @@ class WebSocket(FrontendSync):
             TimeoutError: nothing arrived in time.
             ConnectionFailed, ConnectionClosed: the connection ended for good and
                 every message received before has been read.
+            FrontendUnavailable: browser mode, and no browser has the widget, or
+                this front end cannot deliver the browser's messages while the
+                cell blocks (use ``await ws.arecv()`` there).
         """
         try:
+            link = self._browser
+            if link is not None and timeout != 0 and not self._stream.has_unread():
+                link.check_blocking()
+                link.wait_contact()
             return self._stream.recv(timeout)
         finally:
             self._refresh()  # the traits tell the same story as what recv() returns or raises
@@ -289,6 +376,9 @@ class WebSocket(FrontendSync):
     async def arecv(self, timeout: float | None = None) -> Message:
         """Like :meth:`recv`, awaitable: the cell's event loop keeps running meanwhile."""
         try:
+            link = self._browser
+            if link is not None and timeout != 0 and not self._stream.has_unread():
+                await asyncio.to_thread(link.wait_contact)
             return await self._stream.arecv(timeout)
         finally:
             self._refresh()
@@ -377,3 +467,14 @@ class WebSocket(FrontendSync):
     def missed(self) -> int:
         """Incoming messages evicted from the history before ``recv()`` read them."""
         return self._stream.missed
+
+
+def _check_browser_close(code: int, reason: str) -> None:
+    """The WebSocket API in browsers closes only with 1000 or 3000-4999, reasons <= 123 bytes."""
+    if code != 1000 and not 3000 <= code <= 4999:
+        raise ValueError(
+            f"close code {code} cannot be sent by a browser (mode='browser'): browsers close "
+            "with 1000 or an application code from 3000 to 4999"
+        )
+    if len(reason.encode("utf-8")) > 123:
+        raise ValueError("the close reason must be at most 123 bytes of UTF-8")
