@@ -367,8 +367,8 @@ class WebSocket(FrontendSync):
         try:
             link = self._browser
             if link is not None and timeout != 0 and not self._stream.has_unread():
-                link.check_blocking()
                 link.wait_contact()
+                link.check_blocking()
             return self._stream.recv(timeout)
         finally:
             self._refresh()  # the traits tell the same story as what recv() returns or raises

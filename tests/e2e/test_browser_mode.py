@@ -1,0 +1,151 @@
+"""mode="browser" in a real JupyterLab: the socket is Chromium's, the kernel mirrors it.
+
+Servers run inside the notebook's kernel on 127.0.0.1; JupyterLab is served from
+127.0.0.1 too, so Chromium's Local Network Access checks allow the connection.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from iws_e2e_harness import (
+    assert_ticker_live,
+    int_text,
+    run_cell,
+    timeout_ms,
+    timeout_s,
+    wait_for_cell_output,
+    wait_for_text,
+    wait_open,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_browser_ticker_same_stream_in_view_and_kernel(page, notebook_runner):
+    name = notebook_runner(
+        [
+            "import ipywebsockets as iws",
+            "srv = iws.TickerServer(rate=50).start()",
+            'ws = iws.WebSocket(srv.url, mode="browser")',
+            "ws",
+            "ws",  # shown twice: still one socket
+        ],
+        ui="lab",
+    )
+    wait_open(page, name)
+    assert page.locator(".iws-widget").count() == 2
+    assert_ticker_live(page)
+    page.locator('.iws-row[data-dir="in"] .iws-text').filter(has_text='"symbol"').first.wait_for(
+        timeout=timeout_ms(10)
+    )
+
+    # A blocking recv() in a cell gets the browser's frames while the cell runs.
+    idx = run_cell(
+        page,
+        name,
+        "first = ws.recv(timeout=10)\n"
+        "import time; time.sleep(1.5)\n"
+        'print("CLIENTS", srv.clients, "RECV", first.json()["symbol"])',
+    )
+    m = wait_for_cell_output(page, name, idx, r"CLIENTS (\d+) RECV (\w+)")
+    assert m.group(1) == "1", f"the ticker sees {m.group(1)} connections for one model"
+
+    # Stop the stream, then compare what the page counted with what the kernel has.
+    idx = run_cell(page, name, "ws.close()\nimport time; time.sleep(1)\nprint('CLOSED', ws.status)")
+    wait_for_cell_output(page, name, idx, r"CLOSED closed")
+    wait_for_text(page, ".iws-status", ("closed",), timeout_s(10))
+    shown = int_text(page, ".iws-received")
+    last_row = page.locator('.iws-row[data-dir="in"]').last
+    last_seq = int(last_row.get_attribute("data-seq") or "0")
+    last_text = last_row.locator(".iws-text").inner_text()
+    idx = run_cell(
+        page,
+        name,
+        "import json\n"
+        "by_seq = {m.seq: m for m in ws.messages}\n"
+        f"m = by_seq.get({last_seq})\n"
+        'print("KERNEL", json.dumps({"received": ws.received, "kept": len(ws.messages), '
+        '"lost": ws.lost, "text": m and json.dumps(m.json(), separators=(",", ":"))}))',
+    )
+    kernel = json.loads(wait_for_cell_output(page, name, idx, r"KERNEL (\{.*\})").group(1))
+    assert kernel["received"] == shown, f"page counted {shown}, kernel {kernel}"
+    assert kernel["lost"] == 0
+    assert kernel["text"] == last_text, f"row {last_seq}: page {last_text!r}, kernel {kernel}"
+
+
+def test_browser_echo_send_binary_and_reconnect(page, notebook_runner):
+    name = notebook_runner(
+        [
+            "import ipywebsockets as iws",
+            "echo = iws.EchoServer().start()",
+            'ws = iws.WebSocket(echo.url, mode="browser", protocols=[], '
+            "reconnect=iws.Backoff(initial=0.3, jitter=0))",
+            "ws",
+        ],
+        ui="lab",
+    )
+    wait_open(page, name)
+
+    # Sent from a cell, through the browser's socket, echoed back; waited for
+    # with a blocking call right after the cell's own send.
+    idx = run_cell(
+        page,
+        name,
+        'ws.send({"hello": 1})\n'
+        'm = ws.wait_for(lambda m: m.kind == "text", timeout=10)\n'
+        "payload = bytes(range(256)) * 3\n"
+        "ws.send(payload)\n"
+        'b = ws.wait_for(lambda m: m.kind == "binary", timeout=10)\n'
+        'print("ECHO", m.json(), b.data == payload, len(b.data), ws.sent)',
+    )
+    m = wait_for_cell_output(page, name, idx, r"ECHO (.*) (True|False) (\d+) (\d+)")
+    assert m.group(1) == "{'hello': 1}", m.group(0)
+    assert m.group(2) == "True" and m.group(3) == "768", f"binary did not round-trip: {m.group(0)}"
+    assert m.group(4) == "2"
+    page.locator('.iws-row[data-dir="in"][data-kind="binary"] .iws-text').first.wait_for(
+        timeout=timeout_ms(10)
+    )
+    hex_text = page.locator('.iws-row[data-dir="in"][data-kind="binary"] .iws-text').first
+    assert hex_text.inner_text().startswith("00 01 02 03"), hex_text.inner_text()
+
+    # Awaiting works in a cell too.
+    idx = run_cell(
+        page,
+        name,
+        'ws.send("async-1")\n'
+        'a = await ws.wait_for_async(lambda m: m.data == "async-1", timeout=10)\n'
+        'print("ASYNC", a.data)',
+    )
+    wait_for_cell_output(page, name, idx, r"ASYNC async-1")
+
+    # The server restarts on the same port: the browser reconnects, and a send
+    # made while it is away is queued and delivered.
+    idx = run_cell(
+        page,
+        name,
+        "port = echo.port\n"
+        "echo.stop()\n"
+        "import time\n"
+        "t0 = time.monotonic()\n"
+        'while ws.status == "open" and time.monotonic() - t0 < 10:\n'
+        "    time.sleep(0.05)\n"
+        'ws.send("while-away")\n'
+        'print("AWAY", ws.status)',
+    )
+    wait_for_cell_output(page, name, idx, r"AWAY (reconnecting|connecting)")
+    wait_for_text(page, ".iws-status", ("reconnecting",), timeout_s(10))
+    idx = run_cell(
+        page,
+        name,
+        "echo = iws.EchoServer(port=port).start()\n"
+        'm = ws.wait_for(lambda m: m.data == "while-away", timeout=15)\n'
+        'print("BACK", ws.status, ws.reconnects, m.data)',
+    )
+    wait_for_cell_output(page, name, idx, r"BACK open 1 while-away", timeout=timeout_s(20))
+    wait_for_text(page, ".iws-status", ("open",), timeout_s(10))
+    assert int_text(page, ".iws-reconnects") == 1
+    time.sleep(0.2)
+    assert page.locator('.iws-row[data-dir="in"]').filter(has_text="while-away").count() >= 1
