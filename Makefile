@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-JS_SOURCES := $(wildcard js/src/*) js/package.json js/package-lock.json
+JS_SOURCES := $(shell find js/src -type f) js/package.json js/package-lock.json
 PORT ?= 8888
 
 .PHONY: demo test bench lint typecheck pytest browser js clean
