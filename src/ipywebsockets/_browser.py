@@ -185,9 +185,7 @@ class BrowserLink:
                 self._end_here(None, "", "")
                 return
             self._stream._ws_status("closing", "")
-            self._post(
-                {"type": "ws_close", "client": owner, "code": code, "reason": reason}, None
-            )
+            self._post({"type": "ws_close", "client": owner, "code": code, "reason": reason}, None)
             if timeout and self._can_wait():
                 self._cond.wait_for(lambda: self._closed_gen >= gen, timeout)
 
@@ -263,8 +261,7 @@ class BrowserLink:
             gap = first - self._seq
             stream._ws_lost(
                 gap,
-                f"{gap} messages the browser handled never reached the kernel "
-                "(counted in ws.lost)",
+                f"{gap} messages the browser handled never reached the kernel (counted in ws.lost)",
             )
             self._seq = first
         seq = first

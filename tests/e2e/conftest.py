@@ -217,6 +217,9 @@ class JupyterServer:
             "--IdentityProvider.token=",
             "--ServerApp.password=",
             "--ServerApp.disable_check_xsrf=True",
+            # test_browser_mode opens Lab as http://lab.example (mapped to 127.0.0.1).
+            "--ServerApp.local_hostnames=localhost",
+            "--ServerApp.local_hostnames=lab.example",
             f"--{app}.expose_app_in_browser=True",
             f"--ServerApp.root_dir={env.notebooks}",
             f"--{app}.workspaces_dir={env.workspaces_dir}",

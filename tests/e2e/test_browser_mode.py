@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 
 import pytest
 from iws_e2e_harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     assert_ticker_live,
     int_text,
     run_cell,
+    run_notebook,
     timeout_ms,
     timeout_s,
     wait_for_cell_output,
@@ -149,3 +153,57 @@ def test_browser_echo_send_binary_and_reconnect(page, notebook_runner):
     assert int_text(page, ".iws-reconnects") == 1
     time.sleep(0.2)
     assert page.locator('.iws-row[data-dir="in"]').filter(has_text="while-away").count() >= 1
+
+
+def test_local_network_access_refusal_is_explained(browser, jupyter_server, jupyter_env):
+    """Lab served from a "public" address; the browser-side socket targets 127.0.0.1.
+
+    Chromium is told to treat the Lab server's endpoint as public
+    (``--ip-address-space-overrides``), as for a JupyterHub on the internet, so
+    its Local Network Access checks refuse the connection to the in-kernel server.
+    """
+    port = int(jupyter_server("lab").rsplit(":", 1)[1])
+    remote = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--host-resolver-rules=MAP lab.example 127.0.0.1",
+            f"--ip-address-space-overrides=127.0.0.1:{port}=public",
+        ],
+    )
+    name = "browser_mode_lna"
+    try:
+        page = remote.new_page(viewport={"width": 1400, "height": 1000})
+        page._iws_console = []
+        run_notebook(
+            page,
+            f"http://lab.example:{port}",
+            [
+                "import ipywebsockets as iws",
+                "echo = iws.EchoServer().start()",
+                'ws = iws.WebSocket(echo.url, mode="browser")',
+                "ws",
+            ],
+            name,
+            notebooks_root=jupyter_env.notebooks,
+        )
+        wait_for_text(page, ".iws-status", ("closed",), timeout_s(20))
+        shown = page.locator(".iws-error").first.inner_text()
+        for words in ("Local Network Access", "lab.example", "mode='kernel'"):
+            assert words in shown, f"{words!r} not in the error shown: {shown!r}"
+        idx = run_cell(page, name, 'print("KERNEL", ws.status, "|", ws.error)')
+        m = wait_for_cell_output(page, name, idx, r"KERNEL closed \| (.*Local Network Access.*)")
+        assert "127.0.0.1" in m.group(1)
+    finally:
+        remote.close()
+        _shutdown_kernels(f"http://127.0.0.1:{port}", f"{name}.ipynb")
+
+
+def _shutdown_kernels(base_url: str, path: str) -> None:
+    with urllib.request.urlopen(f"{base_url}/api/sessions", timeout=timeout_s(5)) as r:
+        sessions = json.load(r)
+    for session in sessions:
+        if session.get("path") == path:
+            url = f"{base_url}/api/sessions/{session['id']}"
+            urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=10).close()
