@@ -106,6 +106,7 @@ class BrowserLink:
         self._outstanding: dict[int, str | bytes] = {}  # posted sends not reported yet
         self._next_id = 1
         self.unsent = 0
+        self.batches = 0  # batch messages taken from the owner (their rate is bounded by max_fps)
         # None until a front end spoke; then whether it talks over a subshell,
         # which is served while a cell runs.
         self.concurrent: bool | None = None
@@ -243,6 +244,7 @@ class BrowserLink:
             if running:  # a socket nobody asked for: say again who owns it
                 self._post_owner()
             return
+        self.batches += 1
         current = content.get("gen") == self._gen
         self._apply_events(content, buffers, current)
         if current and self._active and self._closed_gen < self._gen:

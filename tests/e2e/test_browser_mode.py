@@ -57,6 +57,28 @@ def test_browser_ticker_same_stream_in_view_and_kernel(page, notebook_runner):
     m = wait_for_cell_output(page, name, idx, r"CLIENTS (\d+) RECV (\w+)")
     assert m.group(1) == "1", f"the ticker sees {m.group(1)} connections for one model"
 
+    # Frames reach the kernel in batches: at most max_fps messages a second, however
+    # fast they come (the heartbeat rides on them).
+    idx = run_cell(
+        page,
+        name,
+        "ws.max_fps = 5\n"
+        "fast = iws.TickerServer(rate=3000).start()\n"
+        'busy = iws.WebSocket(fast.url, mode="browser", max_fps=5)\n'
+        "display(busy)\n"
+        "busy.recv(timeout=10)\n"
+        "b0, r0, t0 = busy._conn.batches, busy.received, time.monotonic()\n"
+        "time.sleep(3)\n"
+        "b1, r1, t1 = busy._conn.batches, busy.received, time.monotonic()\n"
+        'print("BATCHES", (b1 - b0) / (t1 - t0), "MSGS", (r1 - r0) / (t1 - t0))\n'
+        "busy.close(widget=True)\n"
+        "fast.stop()",
+    )
+    m = wait_for_cell_output(page, name, idx, r"BATCHES ([\d.]+) MSGS ([\d.]+)", timeout_s(30))
+    batches, msgs = float(m.group(1)), float(m.group(2))
+    assert msgs > 200, f"only {msgs:.0f} msg/s reached the kernel"
+    assert batches <= 5 + 1.5, f"{batches:.1f} batch messages/s at max_fps=5 ({msgs:.0f} msg/s)"
+
     # Stop the stream, then compare what the page counted with what the kernel has.
     idx = run_cell(page, name, "ws.close()\nimport time; time.sleep(1)\nprint('CLOSED', ws.status)")
     wait_for_cell_output(page, name, idx, r"CLOSED closed")
