@@ -7,6 +7,7 @@ DOM contract: ``.iws-t-handshake`` (``data-state``), ``.iws-t-accept-verdict[dat
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -69,6 +70,11 @@ def test_handshake_and_inspector_render(page, notebook_runner):
         arg=pings_before,
         timeout=timeout_ms(15),
     )
+
+    # IPYWEBSOCKETS_TEACHING_SCREENSHOTS=DIR pytest tests/e2e -k teaching: pictures of the views.
+    if shots := os.environ.get("IPYWEBSOCKETS_TEACHING_SCREENSHOTS"):
+        for view in ("handshake", "inspector", "anatomy"):
+            page.locator(f".iws-t-{view}").first.screenshot(path=f"{shots}/{view}.png")
 
     # The playground shows RFC 6455's masked "Hello" and rebuilds when the input changes.
     anatomy = page.locator(".iws-t-anatomy").first

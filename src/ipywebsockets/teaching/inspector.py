@@ -43,7 +43,8 @@ def frame_info(frame: DecodedFrame, **extra: Any) -> dict[str, Any]:
         "wire": frame.wire_payload[:_SHOW_BYTES].hex(" "),
         "payload_hex": payload[:_SHOW_BYTES].hex(" "),
         "more": max(0, frame.length - _SHOW_BYTES),
-        "text": _text(payload) if frame.opcode in (0x0, 0x1, 0x9, 0xA) else "",
+        # A compressed payload is not text until inflated (shown as "inflated" instead).
+        "text": _text(payload) if frame.opcode in (0x0, 0x1, 0x9, 0xA) and not frame.rsv1 else "",
         "fields": [[f.name, f.start, f.end, f.bits, f.value] for f in frame.fields],
     }
     if frame.opcode == 0x8:
