@@ -1,8 +1,9 @@
-"""The teaching views in a real JupyterLab: handshake and inspector render; the ping button works.
+"""The teaching views in a real JupyterLab: they render, and their buttons reach the kernel.
 
 DOM contract: ``.iws-t-handshake`` (``data-state``), ``.iws-t-accept-verdict[data-ok]``,
 ``.iws-t-http-header[data-name]``, ``.iws-t-inspector`` with ``.iws-t-frame[data-dir]
-[data-opcode]``, ``.iws-t-ping`` / ``.iws-t-rtt``, ``.iws-t-anatomy .iws-t-allbytes``.
+[data-opcode]``, ``.iws-t-ping`` / ``.iws-t-rtt``, ``.iws-t-anatomy .iws-t-allbytes``,
+``.iws-t-polling .iws-t-row-push``, ``.iws-t-closecodes .iws-t-code[data-code][data-current]``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ CELLS = [
     "iws.Handshake(ws)",
     "iws.Inspector(ws)",
     'iws.FrameAnatomy(payload="Hello", mask_key="37 fa 21 3d")',
+    "lab = iws.PollingVsPush(events=10, rate=20, interval=0.2)\nlab.run()\nlab",
+    "iws.CloseCodes(ws)",
 ]
 
 
@@ -92,3 +95,16 @@ def test_handshake_and_inspector_render(page, notebook_runner):
     problem = anatomy.locator(".iws-t-decoded .iws-t-problem").first
     problem.wait_for(timeout=timeout_ms(15))
     assert re.search(r"client frame must be masked", problem.inner_text())
+
+    # The lab's measured table, then closing from the close-code table's own control.
+    page.locator(".iws-t-polling .iws-t-row-push .iws-t-median").first.wait_for(
+        timeout=timeout_ms(15)
+    )
+    codes = page.locator(".iws-t-closecodes").first
+    codes.locator(".iws-t-close-code").select_option("1001")
+    codes.locator(".iws-t-close-reason").fill("bye from the view")
+    codes.locator(".iws-t-close-button").click()
+    codes.locator('.iws-t-code[data-code="1001"][data-current="true"]').wait_for(
+        timeout=timeout_ms(15)
+    )
+    assert "bye from the view" in codes.locator(".iws-t-stats").inner_text()
