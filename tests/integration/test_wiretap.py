@@ -201,3 +201,13 @@ def test_frame_parsed_by_websockets_matches_tap(
     assert sent.length_form == "16-bit"
     again = Frame(Opcode.BINARY, sent.payload).serialize(mask=True)
     assert len(again) == len(sent.raw) and again[:4] == sent.raw[:4]
+
+
+def test_browser_mode_cannot_ping_or_inspect(connect: Callable[..., iws.WebSocket]) -> None:
+    ws = connect("ws://127.0.0.1:9/", mode="browser", connect=False)
+    with pytest.raises(ValueError, match="ping\\(\\) needs mode='kernel'"):
+        ws.ping()
+    with pytest.raises(ValueError, match="inspect\\(\\) needs mode='kernel'"):
+        ws.inspect()
+    with pytest.raises(ValueError, match="needs mode='kernel'"):
+        iws.Inspector(ws)
