@@ -119,6 +119,11 @@ class BrowserLink:
         return self._active
 
     @property
+    def has_owner(self) -> bool:
+        """Whether a front end holds the socket (or did, until it went silent)."""
+        return self._owner is not None
+
+    @property
     def status(self) -> str:
         with self._stream.lock:
             return str(self._stream.state["status"])

@@ -366,7 +366,7 @@ class WebSocket(FrontendSync):
         """
         try:
             link = self._browser
-            if link is not None and timeout != 0 and not self._stream.has_unread():
+            if link is not None and link.running and timeout != 0 and not self._stream.has_unread():
                 link.wait_contact()
                 link.check_blocking()
             return self._stream.recv(timeout)
@@ -377,7 +377,13 @@ class WebSocket(FrontendSync):
         """Like :meth:`recv`, awaitable: the cell's event loop keeps running meanwhile."""
         try:
             link = self._browser
-            if link is not None and timeout != 0 and not self._stream.has_unread():
+            if (
+                link is not None
+                and not link.has_owner
+                and link.running
+                and timeout != 0
+                and not self._stream.has_unread()
+            ):
                 await asyncio.to_thread(link.wait_contact)
             return await self._stream.arecv(timeout)
         finally:

@@ -45,8 +45,14 @@ def test_invalid_url_raises_at_construction() -> None:
 
 
 def test_other_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="mode='browser' is not supported"):
-        iws.WebSocket("ws://127.0.0.1:1", mode="browser")
+    with pytest.raises(ValueError, match="mode must be 'kernel' or 'browser', not 'tab'"):
+        iws.WebSocket("ws://127.0.0.1:1", mode="tab")
+    with pytest.raises(ValueError, match="headers= cannot be used with mode='browser'"):
+        iws.WebSocket("ws://127.0.0.1:1", mode="browser", headers={"Authorization": "x"})
+    with pytest.raises(ValueError, match="ssl= cannot be used with mode='browser'"):
+        iws.WebSocket("ws://127.0.0.1:1", mode="browser", ssl=ssl.create_default_context())
+    with pytest.raises(iws.InvalidURL, match="not a ws:// or wss:// URL"):
+        iws.WebSocket("http://127.0.0.1:1", mode="browser")
     with pytest.raises(
         TypeError, match=r"protocols must be a list of str, not a str: use \['chat'\]"
     ):
