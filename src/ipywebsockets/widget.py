@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import pathlib
 import ssl as ssl_module
-import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import traitlets
 from websockets.asyncio.client import ClientConnection
 
 from ._browser import BrowserLink
-from ._dispatch import Handler, current_parent
 from ._frontend import FrontendSync, hook_cell_ends
 from ._publish import get_publisher
 from ._reasons import redact_url
+from ._receiving import Receiving
 from ._routing import track_cells, unpin_replies
 from ._stream import Stream
 from .client import Backoff, Connection
-from .exceptions import ConnectionClosed
-from .message import Message, encode_outgoing
+from .message import encode_outgoing
 from .wiretap import Wiretap
 
 __all__ = ["WebSocket"]
@@ -43,7 +40,7 @@ def _load_esm() -> str | pathlib.Path:
     )
 
 
-class WebSocket(FrontendSync):
+class WebSocket(Receiving, FrontendSync):
     """A WebSocket connection whose messages flow into traitlets, callbacks and live views.
 
     ``WebSocket(url)`` connects at once from the kernel, on a background I/O
@@ -348,131 +345,10 @@ class WebSocket(FrontendSync):
         """
         self._conn.send(encode_outgoing(data))
 
-    # -- receiving ----------------------------------------------------------------------
-
-    def recv(self, timeout: float | None = None) -> Message:
-        """The next unread incoming message, waiting up to ``timeout`` seconds.
-
-        Messages are read in order from the history; a reader that falls more
-        than ``history`` messages behind gets a warning saying how many it missed.
-
-        Raises:
-            TimeoutError: nothing arrived in time.
-            ConnectionFailed, ConnectionClosed: the connection ended for good and
-                every message received before has been read.
-            FrontendUnavailable: browser mode, and no browser has the widget, or
-                this front end cannot deliver the browser's messages while the
-                cell blocks (use ``await ws.arecv()`` there).
-        """
-        try:
-            link = self._browser
-            if link is not None and link.running and timeout != 0 and not self._stream.has_unread():
-                link.wait_contact()
-                link.check_blocking()
-            return self._stream.recv(timeout)
-        finally:
-            self._refresh()  # the traits tell the same story as what recv() returns or raises
-
-    async def arecv(self, timeout: float | None = None) -> Message:
-        """Like :meth:`recv`, awaitable: the cell's event loop keeps running meanwhile."""
-        try:
-            link = self._browser
-            if (
-                link is not None
-                and not link.has_owner
-                and link.running
-                and timeout != 0
-                and not self._stream.has_unread()
-            ):
-                await asyncio.to_thread(link.wait_contact)
-            return await self._stream.arecv(timeout)
-        finally:
-            self._refresh()
-
-    def wait_for(
-        self, predicate: Callable[[Message], object], timeout: float | None = None
-    ) -> Message:
-        """Read messages (as :meth:`recv` does) until one satisfies ``predicate``; return it.
-
-        The messages before it are consumed. Raises as :meth:`recv`.
-        """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                msg = self.recv(remaining)
-            except TimeoutError:
-                raise TimeoutError(
-                    f"no message matching the predicate within {timeout} s "
-                    f"(status: {self._conn.status}, {self.received} received so far)"
-                ) from None
-            if predicate(msg):
-                return msg
-
-    async def wait_for_async(
-        self, predicate: Callable[[Message], object], timeout: float | None = None
-    ) -> Message:
-        """Awaitable :meth:`wait_for`."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            msg = await self.arecv(remaining)
-            if predicate(msg):
-                return msg
-
-    def __aiter__(self) -> AsyncIterator[Message]:
-        """``async for msg in ws``: every unread message until the connection ends for good.
-
-        A clean end stops the loop; an error raises it.
-        """
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[Message]:
-        while True:
-            try:
-                yield await self.arecv()
-            except ConnectionClosed:
-                if self._stream.ended_cleanly():
-                    return
-                raise
-
-    def on_message(
-        self, callback: Callable[[Message], object], remove: bool = False
-    ) -> Callable[[Message], object]:
-        """Call ``callback(msg)`` for every incoming message, in order, off the I/O thread.
-
-        Usable as a decorator. What the callback prints, and the traceback of
-        any exception it raises, appear under the cell that registered it; an
-        exception does not stop the stream. ``remove=True`` unregisters it.
-        """
-        if remove:
-            self._stream.remove_handler(callback)
-        else:
-            self._stream.add_handler(Handler(callback, current_parent()))
-        return callback
-
-    @property
-    def last(self) -> Message | None:
-        """The last message received (None before the first)."""
-        return self._stream.last_in
-
-    @property
-    def messages(self) -> list[Message]:
-        """A snapshot of the history: the last ``history`` messages, both directions."""
-        with self._stream.lock:
-            snapshot = self._stream.history.snapshot()
-        self._refresh()
-        return snapshot
-
     @property
     def unsent(self) -> int:
         """Messages that were queued by ``send()`` but dropped: the connection ended first."""
         return self._conn.unsent
-
-    @property
-    def missed(self) -> int:
-        """Incoming messages evicted from the history before ``recv()`` read them."""
-        return self._stream.missed
 
 
 def _check_browser_close(code: int, reason: str) -> None:

@@ -1,0 +1,156 @@
+"""Reading a socket's messages: recv, arecv, wait_for, async for, callbacks, history.
+
+A mixin of :class:`~.widget.WebSocket`; the same in both modes. It reads the
+:class:`~._stream.Stream` and, in browser mode, first makes sure a wait can be
+served at all (:class:`~._browser.BrowserLink`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
+
+from ._dispatch import Handler, current_parent
+from .exceptions import ConnectionClosed
+from .message import Message
+
+if TYPE_CHECKING:
+    from ._browser import BrowserLink
+    from ._stream import Stream
+
+__all__ = ["Receiving"]
+
+
+class Receiving:
+    """The reading half of the WebSocket API."""
+
+    _stream: Stream
+    received: int
+
+    if TYPE_CHECKING:  # provided by the widget
+
+        @property
+        def _browser(self) -> BrowserLink | None: ...
+
+        def _refresh(self) -> None: ...
+
+    def recv(self, timeout: float | None = None) -> Message:
+        """The next unread incoming message, waiting up to ``timeout`` seconds.
+
+        Messages are read in order from the history; a reader that falls more
+        than ``history`` messages behind gets a warning saying how many it missed.
+
+        Raises:
+            TimeoutError: nothing arrived in time.
+            ConnectionFailed, ConnectionClosed: the connection ended for good and
+                every message received before has been read.
+            FrontendUnavailable: browser mode, and no browser has the widget, or
+                this front end cannot deliver the browser's messages while the
+                cell blocks (use ``await ws.arecv()`` there).
+        """
+        try:
+            link = self._browser
+            if link is not None and link.running and timeout != 0 and not self._stream.has_unread():
+                link.wait_contact()
+                link.check_blocking()
+            return self._stream.recv(timeout)
+        finally:
+            self._refresh()  # the traits tell the same story as what recv() returns or raises
+
+    async def arecv(self, timeout: float | None = None) -> Message:
+        """Like :meth:`recv`, awaitable: the cell's event loop keeps running meanwhile."""
+        try:
+            link = self._browser
+            if (
+                link is not None
+                and not link.has_owner
+                and link.running
+                and timeout != 0
+                and not self._stream.has_unread()
+            ):
+                await asyncio.to_thread(link.wait_contact)
+            return await self._stream.arecv(timeout)
+        finally:
+            self._refresh()
+
+    def wait_for(
+        self, predicate: Callable[[Message], object], timeout: float | None = None
+    ) -> Message:
+        """Read messages (as :meth:`recv` does) until one satisfies ``predicate``; return it.
+
+        The messages before it are consumed. Raises as :meth:`recv`.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                msg = self.recv(remaining)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"no message matching the predicate within {timeout} s "
+                    f"(status: {self._stream.state['status']}, {self.received} received so far)"
+                ) from None
+            if predicate(msg):
+                return msg
+
+    async def wait_for_async(
+        self, predicate: Callable[[Message], object], timeout: float | None = None
+    ) -> Message:
+        """Awaitable :meth:`wait_for`."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            msg = await self.arecv(remaining)
+            if predicate(msg):
+                return msg
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        """``async for msg in ws``: every unread message until the connection ends for good.
+
+        A clean end stops the loop; an error raises it.
+        """
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Message]:
+        while True:
+            try:
+                yield await self.arecv()
+            except ConnectionClosed:
+                if self._stream.ended_cleanly():
+                    return
+                raise
+
+    def on_message(
+        self, callback: Callable[[Message], object], remove: bool = False
+    ) -> Callable[[Message], object]:
+        """Call ``callback(msg)`` for every incoming message, in order, off the I/O thread.
+
+        Usable as a decorator. What the callback prints, and the traceback of
+        any exception it raises, appear under the cell that registered it; an
+        exception does not stop the stream. ``remove=True`` unregisters it.
+        """
+        if remove:
+            self._stream.remove_handler(callback)
+        else:
+            self._stream.add_handler(Handler(callback, current_parent()))
+        return callback
+
+    @property
+    def last(self) -> Message | None:
+        """The last message received (None before the first)."""
+        return self._stream.last_in
+
+    @property
+    def messages(self) -> list[Message]:
+        """A snapshot of the history: the last ``history`` messages, both directions."""
+        with self._stream.lock:
+            snapshot = self._stream.history.snapshot()
+        self._refresh()
+        return snapshot
+
+    @property
+    def missed(self) -> int:
+        """Incoming messages evicted from the history before ``recv()`` read them."""
+        return self._stream.missed
