@@ -1,10 +1,12 @@
-// anywidget entry point: `initialize` owns the per-model store (and, in browser
-// mode, the socket), `render` one view.
+// anywidget entry point. The WebSocket widget: `initialize` owns the per-model
+// store (and, in browser mode, the socket), `render` one view. The live views
+// (widgets with a `_view` trait) render from js/src/views.
 import type { Initialize, Render } from "@anywidget/types";
 import { Bridge } from "./bridge";
 import { disposeStore, storeFor } from "./store";
-import type { Traits } from "./types";
+import type { Model } from "./types";
 import { createView } from "./view";
+import { VIEWS, type ViewModel, viewName } from "./views/index";
 
 /** Aborts when the returned cleanup runs or when anywidget's own signal (if any) aborts. */
 function lifetime(signal: AbortSignal | undefined): AbortController {
@@ -15,19 +17,32 @@ function lifetime(signal: AbortSignal | undefined): AbortController {
 
 // Once per model, not per view: showing a widget twice opens one socket, and
 // closing a view keeps it; the socket closes when the model goes (ws.close()).
-const initialize: Initialize<Traits> = ({ model }) => {
-  const store = storeFor(model);
-  const bridge = model.get("mode") === "browser" ? new Bridge(model, store) : null;
+const initialize: Initialize<Record<string, any>> = ({ model }) => {
+  if (viewName(model) !== "") return undefined;
+  const wsModel = model as unknown as Model;
+  const store = storeFor(wsModel);
+  const bridge = wsModel.get("mode") === "browser" ? new Bridge(wsModel, store) : null;
   return () => {
     bridge?.dispose();
-    disposeStore(model);
+    disposeStore(wsModel);
   };
 };
 
-const render: Render<Traits> = ({ model, el, signal }) => {
+const render: Render<Record<string, any>> = ({ model, el, signal }) => {
   const controller = lifetime(signal);
-  createView(model, el, storeFor(model), controller.signal);
-  return () => controller.abort();
+  const name = viewName(model);
+  if (name === "") {
+    const wsModel = model as unknown as Model;
+    createView(wsModel, el, storeFor(wsModel), controller.signal);
+  } else {
+    const view = VIEWS[name];
+    if (view) view(model as ViewModel, el, controller.signal);
+    else el.textContent = `[ipywebsockets] unknown view ${JSON.stringify(name)}: rebuild the front end`;
+  }
+  return () => {
+    controller.abort();
+    if (name !== "") el.replaceChildren();
+  };
 };
 
 export default { initialize, render };

@@ -246,6 +246,25 @@ class Stream:
         with self.lock:
             return self._next_seq
 
+    def read_since(self, cursor: int, limit: int | None = None) -> tuple[list[Message], int, int]:
+        """Messages (both directions) from seq ``cursor`` on, for followers such as views.
+
+        Returns ``(messages, skipped, next_cursor)``: ``skipped`` counts messages
+        evicted from the history before this reader got them, plus those left
+        out to keep the newest ``limit``. Followers read at their own pace (at
+        flush time), so reception pays nothing for them.
+        """
+        with self.lock:
+            history = self.history
+            first, end = history.first_seq, history.next_seq
+            start = max(cursor, first)
+            skipped = max(0, start - cursor)
+            if limit is not None and end - start > limit:
+                skipped += end - limit - start
+                start = end - limit
+            found = [history.get(seq) for seq in range(start, end)]
+            return [m for m in found if m is not None], skipped, max(end, cursor)
+
     def has_unread(self) -> bool:
         """Whether ``recv()`` would return at once (an unread incoming message is kept)."""
         with self.lock:

@@ -76,3 +76,18 @@ def test_reconnect_counts_only_after_an_open() -> None:
     stream._ws_status("reconnecting", "retry 2")
     stream._ws_status("open", "")
     assert stream.state["reconnects"] == 1
+
+
+def test_read_since_follows_the_history_and_counts_what_it_skipped() -> None:
+    stream = Stream("ws://x", history=5, view_rows=5, callback_queue=10, on_change=lambda: None)
+    for i in range(3):
+        stream._ws_message(f"m{i}")
+    msgs, skipped, cursor = stream.read_since(1)
+    assert [m.data for m in msgs] == ["m0", "m1", "m2"] and skipped == 0 and cursor == 4
+    assert stream.read_since(cursor) == ([], 0, 4)
+    for i in range(3, 10):  # 7 more: the history keeps the last 5 (seq 6-10)
+        stream._ws_message(f"m{i}")
+    msgs, skipped, cursor = stream.read_since(4)
+    assert [m.seq for m in msgs] == [6, 7, 8, 9, 10] and skipped == 2 and cursor == 11
+    msgs, skipped, _ = stream.read_since(6, limit=2)
+    assert [m.seq for m in msgs] == [9, 10] and skipped == 3

@@ -1,0 +1,14 @@
+// The live views that are widgets of their own (iws.Log(ws), iws.Chart(ws, ...), ...).
+// Their Python class sets `_view`; each module here registers its renderer in VIEWS.
+import type { AnyModel } from "@anywidget/types";
+
+export type ViewModel = AnyModel<Record<string, any>>;
+export type ViewRender = (model: ViewModel, el: HTMLElement, signal: AbortSignal) => void;
+
+export const VIEWS: Record<string, ViewRender> = {};
+
+/** The view a model asks for (its `_view` trait), or "" for the WebSocket widget itself. */
+export function viewName(model: unknown): string {
+  const name = (model as ViewModel).get("_view");
+  return typeof name === "string" ? name : "";
+}

@@ -1,0 +1,125 @@
+"""What every live view shares: a WebSocket source, a cursor over its history, coalesced sends.
+
+A :class:`SourceView` is a widget of its own (so it can sit in any ipywidgets
+layout, and several can share one source). It never touches the source's
+reception path: at most ``max_fps`` times a second the process's publisher
+thread asks it to publish, and it reads the messages that arrived since its
+last read from the source's history (:meth:`Stream.read_since`). What the
+history evicted before the view read it is counted (``skipped``), not lost
+silently.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import anywidget
+import traitlets
+from ipywidgets import widget_serialization
+
+from .._publish import get_publisher
+from ..message import Message
+from ..widget import _STATIC, WebSocket, _load_esm
+
+__all__ = ["SourceView"]
+
+
+class SourceView(anywidget.AnyWidget):  # type: ignore[misc]
+    """Base of the live views: ``_view`` names the view the front end renders.
+
+    Subclasses implement :meth:`_publish` (new messages, on the publisher
+    thread) and may answer the view's custom messages in :meth:`_handle`.
+
+    Args:
+        source: the :class:`~ipywebsockets.WebSocket` (kernel or browser mode) to show.
+        backlog: how many messages already in the source's history the view starts with.
+        batch_limit: most messages handed to one :meth:`_publish` (the older are counted
+            as skipped).
+    """
+
+    _esm = _load_esm()
+    _css = _STATIC / "widget.css" if (_STATIC / "widget.css").exists() else ""
+    _view = traitlets.Unicode("").tag(sync=True)
+    source = traitlets.Instance(WebSocket, read_only=True).tag(sync=True, **widget_serialization)
+    skipped = traitlets.Int(0, read_only=True).tag(sync=True)
+
+    def __init__(
+        self, source: WebSocket, *, backlog: int = 0, batch_limit: int = 10_000, **kwargs: Any
+    ) -> None:
+        if not isinstance(source, WebSocket):
+            raise TypeError(
+                f"{type(self).__name__} shows a WebSocket: pass iws.WebSocket(url) as its "
+                f"source, not {type(source).__name__}"
+            )
+        self._sync_lock = threading.RLock()
+        self._last_flush = 0.0
+        self._dirty = False
+        self._batch_limit = batch_limit
+        stream = source._stream
+        self._cursor = max(stream.history.first_seq, stream.next_seq - max(0, backlog))
+        super().__init__(**kwargs)
+        self.set_trait("source", source)
+        self.on_msg(self._on_custom)
+        get_publisher().add(self)  # held weakly: a deleted view stops publishing
+
+    @property
+    def max_fps(self) -> int:
+        """The source's ``max_fps``: views publish no faster than their source."""
+        return int(self.source.max_fps)
+
+    def _mark_dirty(self) -> None:
+        """Publish soon even without new messages (e.g. a setting changed)."""
+        if not self._dirty:
+            self._dirty = True
+            get_publisher().wake()
+
+    def _publish_due(self, now: float) -> float | None:
+        """Called by the publisher thread: read and publish what is new, at most max_fps."""
+        pending = self.source._stream.next_seq > self._cursor
+        if not (pending or self._dirty):
+            return None
+        interval = 1.0 / self.max_fps
+        since = now - self._last_flush
+        if since < interval:
+            return interval - since
+        with self._sync_lock:
+            self._dirty = False
+            self._last_flush = now
+            messages, skipped, self._cursor = self.source._stream.read_since(
+                self._cursor, self._batch_limit
+            )
+            if skipped:
+                self.set_trait("skipped", self.skipped + skipped)
+            self._publish(messages, skipped)
+        return None
+
+    def _publish(self, messages: list[Message], skipped: int) -> None:
+        """Send the view what is new (publisher thread, under ``_sync_lock``)."""
+
+    def _send_view(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        """A custom message to the view (any thread)."""
+        with self._sync_lock:
+            if self.comm is not None:
+                anywidget.AnyWidget.send(self, content, buffers)
+
+    def _on_custom(self, widget: Any, content: Any, buffers: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        try:
+            reply = self._handle(content, buffers)
+        except Exception as exc:  # said in the view, not lost on a thread's stderr
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        if reply is not None:
+            reply.setdefault("type", f"{content.get('type')}_result")
+            if "id" in content:
+                reply["id"] = content["id"]
+            self._send_view(reply)
+
+    def _handle(self, content: dict[str, Any], buffers: Any) -> dict[str, Any] | None:
+        """Answer one custom message from the view (None: no reply)."""
+        return None
+
+    def close(self) -> None:
+        get_publisher().remove(self)
+        super().close()
