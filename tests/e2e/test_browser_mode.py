@@ -76,6 +76,7 @@ def test_browser_ticker_same_stream_in_view_and_kernel(page, notebook_runner):
     )
     m = wait_for_cell_output(page, name, idx, r"BATCHES ([\d.]+) MSGS ([\d.]+)", timeout_s(30))
     batches, msgs = float(m.group(1)), float(m.group(2))
+    print(f"browser mode at max_fps=5: {batches:.1f} batches/s carrying {msgs:.0f} msg/s")
     assert msgs > 200, f"only {msgs:.0f} msg/s reached the kernel"
     assert batches <= 5 + 1.5, f"{batches:.1f} batch messages/s at max_fps=5 ({msgs:.0f} msg/s)"
 
