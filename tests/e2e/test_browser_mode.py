@@ -46,6 +46,15 @@ def test_browser_ticker_same_stream_in_view_and_kernel(page, notebook_runner):
         timeout=timeout_ms(10)
     )
 
+    # Closing a view (clearing the output that holds it) keeps the socket.
+    page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.content.widgets[4].model.outputs.clear()"
+    )
+    page.wait_for_function("() => document.querySelectorAll('.iws-widget').length === 1")
+    before = int_text(page, ".iws-received")
+    time.sleep(1.0)
+    assert int_text(page, ".iws-received") > before, "the stream stopped with the second view"
+
     # A blocking recv() in a cell gets the browser's frames while the cell runs.
     idx = run_cell(
         page,
