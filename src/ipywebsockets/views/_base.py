@@ -58,10 +58,14 @@ class SourceView(anywidget.AnyWidget):  # type: ignore[misc]
         self._batch_limit = batch_limit
         stream = source._stream
         self._cursor = max(stream.history.first_seq, stream.next_seq - max(0, backlog))
+        self._source = source  # the comm_open state already carries it (see _default_source)
         super().__init__(**kwargs)
-        self.set_trait("source", source)
         self.on_msg(self._on_custom)
         get_publisher().add(self)  # held weakly: a deleted view stops publishing
+
+    @traitlets.default("source")
+    def _default_source(self) -> WebSocket:
+        return self._source
 
     @property
     def max_fps(self) -> int:
