@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from ._bindings import Binding, OutputBinding
 from .client import Backoff
 from .exceptions import (
     ConnectionClosed,
@@ -20,14 +21,16 @@ from .exceptions import (
     WebSocketError,
 )
 from .message import Message
+from .record import Recorder
 from .servers import BroadcastServer, EchoServer, TickerServer
 from .teaching import CloseCodes, FrameAnatomy, Handshake, Inspector, PollingVsPush
-from .widget import WebSocket
+from .widget import WebSocket, replay
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Backoff",
+    "Binding",
     "BroadcastServer",
     "CloseCodes",
     "ConnectionClosed",
@@ -40,10 +43,13 @@ __all__ = [
     "Inspector",
     "InvalidURL",
     "Message",
+    "OutputBinding",
     "PollingVsPush",
+    "Recorder",
     "SendQueueFull",
     "TickerServer",
     "WebSocket",
     "WebSocketError",
     "__version__",
+    "replay",
 ]

@@ -27,7 +27,7 @@ from .message import Message, preview
 if TYPE_CHECKING:
     from ._stream import Stream
 
-__all__ = ["COALESCED", "FrontendSync", "hook_cell_ends"]
+__all__ = ["COALESCED", "UPDATE_ONLY", "FrontendSync", "hook_cell_ends"]
 
 # Traits that change with the stream: they reach the front end only through
 # the publisher, never one comm message per change.
@@ -48,8 +48,13 @@ COALESCED = frozenset(
         "evicted",
         "callback_errors",
         "lost",
+        "persisted",
     }
 )
+# Coalesced traits that change with every message: they reach the front end in
+# ``update`` messages only (at most once a second while streaming), never inside
+# every ``frames`` message, which would send them max_fps times a second.
+UPDATE_ONLY = frozenset({"persisted"})
 _LAST_VALUE_MAX_BYTES = 64 * 1024
 _QUIET_SECONDS = 0.25  # a pause this long publishes the values that rode in frames only
 
@@ -58,6 +63,7 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
     """The publishing half of the WebSocket widget (state sync, frame batches, view requests)."""
 
     _stream: Stream
+    _persist: int = 0  # messages kept in the `persisted` trait (0: none)
     max_fps: int
     view_rows: int
 
@@ -68,6 +74,7 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
         self._deferred: set[str] = set()  # changed by a refresh, not yet published
         self._unsynced: set[str] = set()  # published in frames messages only
         self._applied_last: Message | None = None
+        self._persisted_key: tuple[int, int] = (0, 0)  # (first, next) seq of `persisted`
         self._last_flush = 0.0
         self._last_update = 0.0
         _live.add(self)
@@ -124,6 +131,13 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
             rate=round(stats.meter.rate(time.time()), 2),
             evicted=stream.history.evicted,
         )
+        if self._persist > 0:
+            history = stream.history
+            key = (max(history.first_seq, history.next_seq - self._persist), history.next_seq)
+            if key != self._persisted_key:
+                self._persisted_key = key
+                # Messages for now; _apply_now makes rows of them outside the stream lock.
+                values["persisted"] = history.tail(self._persist)
         last = stream.last_in
         if last is not None and last is not self._applied_last:
             self._applied_last = last
@@ -142,6 +156,8 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
         with self._stream.lock:
             values = self._values()
             deferred, self._deferred = self._deferred, set()
+        if "persisted" in values:
+            values["persisted"] = [_row(m) for m in values["persisted"]]
         changed = {k for k, v in values.items() if getattr(self, k) != v}
         self._tls.flushing = True
         try:
@@ -210,7 +226,7 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
             if now - self._last_update >= 1.0:
                 self._send_update(keys)
             else:
-                state = {k: getattr(self, k) for k in keys}
+                state = {k: getattr(self, k) for k in keys - UPDATE_ONLY}
                 self._unsynced |= keys
             self._send_custom(
                 {

@@ -76,6 +76,8 @@ class Stream:
         self._waiters = 0
         self._async_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self.handlers: tuple[Handler, ...] = ()
+        # Called with every message, in order, under the lock (recorders): must be quick.
+        self.sinks: tuple[Callable[[Message], None], ...] = ()
         self._dispatcher: Dispatcher | None = None
         self._callback_queue = callback_queue
 
@@ -165,6 +167,9 @@ class Stream:
         if len(self.pending) == self.pending.maxlen:
             self.omitted += 1
         self.pending.append(msg)
+        if self.sinks:
+            for sink in self.sinks:
+                sink(msg)
         self._on_change()
         return msg
 

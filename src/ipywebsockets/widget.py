@@ -10,6 +10,7 @@ from typing import Any
 import traitlets
 from websockets.asyncio.client import ClientConnection
 
+from ._bindings import Bindings
 from ._browser import BrowserLink
 from ._frontend import FrontendSync, hook_cell_ends
 from ._publish import get_publisher
@@ -19,9 +20,10 @@ from ._routing import track_cells, unpin_replies
 from ._stream import Stream
 from .client import Backoff, Connection
 from .message import encode_outgoing
+from .replay import ReplayConnection
 from .wiretap import Wiretap
 
-__all__ = ["WebSocket"]
+__all__ = ["WebSocket", "replay"]
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _RANGES = {"max_fps": (1, 120), "view_rows": (1, 10_000)}
@@ -40,7 +42,7 @@ def _load_esm() -> str | pathlib.Path:
     )
 
 
-class WebSocket(Receiving, FrontendSync):
+class WebSocket(Receiving, Bindings, FrontendSync):
     """A WebSocket connection whose messages flow into traitlets, callbacks and live views.
 
     ``WebSocket(url)`` connects at once from the kernel, on a background I/O
@@ -83,6 +85,9 @@ class WebSocket(Receiving, FrontendSync):
         connect: open at once (default) or wait for :meth:`connect`.
         inspect: record the real bytes of every connection (handshake and
             frames) for :class:`Handshake` and :class:`Inspector`; see :meth:`inspect`.
+        persist: how many of the last messages the synced ``persisted`` trait
+            keeps, so a saved notebook shows them (they are message data: the
+            notebook file holds them). ``0``: none.
     """
 
     _esm = _load_esm()
@@ -105,6 +110,8 @@ class WebSocket(Receiving, FrontendSync):
     evicted = traitlets.Int(0, read_only=True).tag(sync=True)
     callback_errors = traitlets.Int(0, read_only=True).tag(sync=True)
     lost = traitlets.Int(0, read_only=True).tag(sync=True)
+    binding_errors = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    persisted: traitlets.List[dict[str, Any]] = traitlets.List(read_only=True).tag(sync=True)
     max_fps = traitlets.Int(30).tag(sync=True)
     view_rows = traitlets.Int(50).tag(sync=True)
 
@@ -129,9 +136,13 @@ class WebSocket(Receiving, FrontendSync):
         ssl: ssl_module.SSLContext | None = None,
         connect: bool = True,
         inspect: bool = False,
+        persist: int = 50,
         **kwargs: Any,
     ) -> None:
-        if mode not in _MODES:
+        replaying: ReplayConnection | None = kwargs.pop("_replay", None)
+        if replaying is not None:
+            mode = "replay"
+        elif mode not in _MODES:
             raise ValueError(f"mode must be 'kernel' or 'browser', not {mode!r}")
         if mode == "browser" and headers:
             raise ValueError(
@@ -156,7 +167,10 @@ class WebSocket(Receiving, FrontendSync):
         backoff = Backoff() if reconnect is True else (reconnect or None)
         if backoff is not None and not isinstance(backoff, Backoff):
             raise TypeError(f"reconnect must be True, False or a Backoff, not {reconnect!r}")
+        if not isinstance(persist, int) or persist < 0:
+            raise ValueError(f"persist must be an int >= 0, got {persist!r}")
         # Plain attributes, not traits: only the kernel knows them (headers hold secrets).
+        self._persist = persist
         self._init_sync()
         self._stream = Stream(
             redact_url(url),
@@ -166,8 +180,11 @@ class WebSocket(Receiving, FrontendSync):
             on_change=self._mark_dirty,
         )
         self._mode = mode
-        self._conn: Connection | BrowserLink
-        if mode == "browser":
+        self._conn: Connection | BrowserLink | ReplayConnection
+        if replaying is not None:
+            self._conn = replaying
+            replaying.listener = self._stream
+        elif mode == "browser":
             self._conn = BrowserLink(
                 url,
                 self._stream,
@@ -349,6 +366,27 @@ class WebSocket(Receiving, FrontendSync):
     def unsent(self) -> int:
         """Messages that were queued by ``send()`` but dropped: the connection ended first."""
         return self._conn.unsent
+
+
+def replay(
+    path: str | pathlib.Path, speed: float = 1.0, *, loop: bool = False, **kwargs: Any
+) -> WebSocket:
+    """A WebSocket that plays back a recording made by ``ws.record(path)``.
+
+    Same API and views as a live socket: messages arrive with their recorded
+    timing divided by ``speed`` (``0`` or ``float("inf")``: as fast as they can
+    be taken); ``loop=True`` starts over at the end; otherwise the socket closes
+    with 1000 when the recording ends. ``send()`` goes nowhere: what is sent is
+    shown as sent (the log keeps the conversation) and counted, never delivered.
+    ``kwargs`` are ``WebSocket`` options (``history``, ``max_fps``, ``persist``,
+    ``connect``...).
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: a line is not a recorded message (the error names its number).
+    """
+    conn = ReplayConnection(path, speed=speed, loop=loop)
+    return WebSocket(f"replay://{pathlib.Path(path).name}", _replay=conn, **kwargs)
 
 
 def _check_browser_close(code: int, reason: str) -> None:

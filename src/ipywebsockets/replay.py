@@ -1,0 +1,217 @@
+"""Playing back a recording (:mod:`ipywebsockets.record`) as if a server sent it again.
+
+A :class:`ReplayConnection` has the surface of :class:`~.client.Connection`
+that the widget uses (``start``, ``send``, ``close``, ``running``,
+``status``, ``unsent``) and tells its listener (a :class:`~._stream.Stream`)
+the same things, on the same I/O loop (:mod:`.runtime`): so a replay has the
+WebSocket's whole API, views and bindings, offline. Recorded incoming
+messages arrive with their recorded spacing divided by ``speed``; recorded
+outgoing ones are shown as sent at their place. No widgets here.
+
+``send()`` on a replay delivers nothing (there is no server): the message is
+shown as sent, so the log keeps the conversation, and counted in
+:attr:`ReplayConnection.sent_nowhere`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import math
+import os
+import time
+from collections.abc import Awaitable
+from typing import Any, Protocol
+
+from .exceptions import ConnectionClosed
+from .message import Message
+from .record import decode_line
+from .runtime import Runtime, get_runtime
+
+__all__ = ["ReplayConnection", "load"]
+
+_YIELD_EVERY = 200  # as fast as possible still lets the loop breathe this often
+
+
+class ReplayListener(Protocol):
+    def _ws_status(self, status: str, error: str) -> None: ...
+
+    def _ws_opened(self, subprotocol: str) -> None: ...
+
+    def _ws_message(self, data: str | bytes, at: float | None = None) -> Awaitable[None] | None: ...
+
+    def _ws_sent(self, data: str | bytes, at: float | None = None) -> None: ...
+
+    def _ws_closed(self, code: int | None, reason: str, error: str) -> None: ...
+
+
+def load(path: str | os.PathLike[str]) -> list[Message]:
+    """The messages of a recording, in order.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: a line is not a recorded message; the error names the file and line.
+    """
+    name = os.fspath(path)
+    messages = []
+    with open(name, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                messages.append(decode_line(line, f"{name}, line {number}: "))
+    return messages
+
+
+class ReplayConnection:
+    """Plays a recording to a listener, with its timing (see the module docs).
+
+    Args:
+        path: a file written by ``ws.record(path)``.
+        speed: how many times faster than recorded; ``0`` or ``inf``: as fast as possible.
+        loop: start over at the end instead of closing.
+        listener: who hears it (the widget sets its stream here before ``start()``).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        speed: float = 1.0,
+        loop: bool = False,
+        listener: ReplayListener | None = None,
+        runtime: Runtime | None = None,
+    ) -> None:
+        if not isinstance(speed, (int, float)) or speed < 0 or math.isnan(speed):
+            raise ValueError(f"speed must be a number >= 0 (0: as fast as possible), got {speed!r}")
+        self.path = os.fspath(path)
+        self.messages = load(path)
+        self.speed = float(speed)
+        self.loop = loop
+        self.listener = listener
+        self.status = "closed"
+        self.unsent = 0  # never anything queued: sends are recorded at once
+        self.sent_nowhere = 0  # messages send() showed as sent, delivered nowhere
+        self.played = 0  # recorded messages played so far
+        self._runtime = runtime or get_runtime()
+        self._task: asyncio.Task[None] | None = None
+        self._active = False
+        self._closing: tuple[int, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"<ReplayConnection {self.path!r} x{self.speed:g} {self.status}>"
+
+    @property
+    def running(self) -> bool:
+        """Whether the replay is playing (or about to)."""
+        return self._active
+
+    def start(self) -> None:
+        """Start playing from the beginning (no-op while playing)."""
+        if self._active:
+            return
+        if self.listener is None:
+            raise RuntimeError("ReplayConnection.start() needs a listener")
+        self._active = True
+        self._closing = None
+        self.status = "connecting"
+        self._runtime.call_soon(self._spawn)
+
+    def _spawn(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._main())
+
+    def send(self, payload: str | bytes) -> None:
+        """Show ``payload`` as sent; a replay has no server, so it goes nowhere.
+
+        Raises:
+            ConnectionClosed: the replay is not playing.
+        """
+        if not self._active or self._closing is not None:
+            raise ConnectionClosed(
+                f"cannot send: the replay of {self.path} is not playing; call connect() to "
+                "play it again"
+            )
+        self.sent_nowhere += 1
+        self._runtime.call_soon(self._sent, payload)
+
+    def _sent(self, payload: str | bytes) -> None:
+        if self.listener is not None:
+            self.listener._ws_sent(payload)
+
+    def close(self, code: int = 1000, reason: str = "", timeout: float | None = None) -> None:
+        """Stop playing; the listener hears a close with ``code`` and ``reason``."""
+        if not self._active:
+            return
+        fut = self._runtime.submit(self._close(code, reason))
+        if not self._runtime.in_loop():
+            try:
+                fut.result(timeout)
+            except concurrent.futures.TimeoutError:
+                pass
+
+    async def _close(self, code: int, reason: str) -> None:
+        self._closing = (code, reason)
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task])
+        self._finish(code, reason)  # a task cancelled before it ran says nothing itself
+
+    # -- I/O loop ------------------------------------------------------------------
+
+    def _set_status(self, status: str) -> None:
+        self.status = status
+        assert self.listener is not None
+        self.listener._ws_status(status, "")
+
+    async def _main(self) -> None:
+        listener = self.listener
+        assert listener is not None
+        try:
+            self._set_status("connecting")
+            listener._ws_opened("")
+            self._set_status("open")
+            while True:
+                await self._play(listener)
+                if not self.loop or not self.messages:
+                    break
+        except asyncio.CancelledError:
+            if self._closing is None:
+                raise
+        finally:
+            self._finish(*(self._closing or (1000, "the replay ended")))
+
+    def _finish(self, code: int, reason: str) -> None:
+        if not self._active:
+            return
+        self.status = "closed"
+        self._active = False
+        assert self.listener is not None
+        self.listener._ws_closed(code, reason, "")
+
+    async def _play(self, listener: ReplayListener) -> None:
+        messages = self.messages
+        if not messages:
+            return
+        fast = self.speed == 0 or math.isinf(self.speed)
+        first = messages[0].time
+        start = time.monotonic()
+        for i, msg in enumerate(messages):
+            if fast:
+                if i % _YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+            else:
+                delay = start + (msg.time - first) / self.speed - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            self.played += 1
+            if msg.direction == "out":
+                listener._ws_sent(msg.data)
+                continue
+            pause = listener._ws_message(msg.data)
+            if pause is not None:
+                await pause  # slow on_message handlers: wait as a live socket would
+
+    def describe(self) -> dict[str, Any]:
+        """What is being played: file, messages, recorded duration in seconds, speed."""
+        msgs = self.messages
+        span = msgs[-1].time - msgs[0].time if msgs else 0.0
+        return {"path": self.path, "messages": len(msgs), "duration": span, "speed": self.speed}
