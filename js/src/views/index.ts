@@ -1,11 +1,16 @@
 // The live views that are widgets of their own (iws.Log(ws), iws.Chart(ws, ...), ...).
 // Their Python class sets `_view`; each module here registers its renderer in VIEWS.
 import type { AnyModel } from "@anywidget/types";
+import { renderChart } from "./chart";
+import { renderValues } from "./values";
 
 export type ViewModel = AnyModel<Record<string, any>>;
 export type ViewRender = (model: ViewModel, el: HTMLElement, signal: AbortSignal) => void;
 
-export const VIEWS: Record<string, ViewRender> = {};
+export const VIEWS: Record<string, ViewRender> = {
+  chart: renderChart,
+  values: renderValues,
+};
 
 /** The view a model asks for (its `_view` trait), or "" for the WebSocket widget itself. */
 export function viewName(model: unknown): string {

@@ -3,5 +3,7 @@
 from __future__ import annotations
 
 from ._base import SourceView
+from .chart import Chart
+from .values import Values
 
-__all__ = ["SourceView"]
+__all__ = ["Chart", "SourceView", "Values"]

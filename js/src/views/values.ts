@@ -1,0 +1,147 @@
+// iws.Values(ws): the latest value of each field path. The kernel sends only the paths
+// that changed; rows update in place (textContent only: values are untrusted), on
+// animation frames, and flash when they change. DOM contract: .iws-values[data-fields] >
+// .iws-values-stats, table.iws-values-table > tbody > tr.iws-values-row[data-path]
+// [data-changed-at] (td.iws-values-path, td.iws-values-value, td.iws-values-time); a row
+// that just changed has .iws-changed and restarts its flash (.iws-flash-a / .iws-flash-b).
+import { formatCount, formatTime, plural, toNumber, toText } from "../format";
+import { follow } from "./follow";
+import type { ViewModel } from "./index";
+
+type Row = { tr: HTMLTableRowElement; value: HTMLTableCellElement; time: HTMLTableCellElement; flash: boolean };
+type Update = [path: string, text: string, changedMs: number];
+
+const FLASH_MS = 1000;
+
+function cell(tag: "td" | "th", className: string, text = ""): HTMLTableCellElement {
+  const node = document.createElement(tag);
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function updates(content: Record<string, any>): Update[] {
+  const rows = Array.isArray(content.rows) ? content.rows : [];
+  const out: Update[] = [];
+  for (const row of rows) {
+    if (Array.isArray(row) && row.length >= 3) out.push([toText(row[0]), toText(row[1]), toNumber(row[2], 0)]);
+  }
+  return out;
+}
+
+export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSignal): void {
+  const chosen = Array.isArray(model.get("paths")) ? (model.get("paths") as unknown[]).map(String) : [];
+  const rows = new Map<string, Row>();
+  let overflow = 0;
+  let skipped = 0;
+
+  const root = document.createElement("div");
+  root.className = "iws-widget iws-values";
+  const stats = document.createElement("div");
+  stats.className = "iws-values-stats";
+  const scroll = document.createElement("div");
+  scroll.className = "iws-values-scroll";
+  const table = document.createElement("table");
+  table.className = "iws-values-table";
+  const head = document.createElement("thead");
+  const headRow = document.createElement("tr");
+  headRow.append(cell("th", "iws-values-path", "field"), cell("th", "iws-values-value", "value"), cell("th", "iws-values-time", "changed"));
+  head.append(headRow);
+  const body = document.createElement("tbody");
+  table.append(head, body);
+  scroll.append(table);
+  const empty = document.createElement("div");
+  empty.className = "iws-values-empty";
+  empty.textContent = chosen.length ? `waiting for ${chosen.join(", ")}…` : "waiting for messages…";
+  root.append(stats, scroll, empty);
+  el.append(root);
+
+  function row(path: string): Row {
+    let found = rows.get(path);
+    if (!found) {
+      const tr = document.createElement("tr");
+      tr.className = "iws-values-row";
+      tr.dataset.path = path;
+      const value = cell("td", "iws-values-value", "—");
+      const time = cell("td", "iws-values-time");
+      tr.append(cell("td", "iws-values-path", path === "" ? "(message)" : path), value, time);
+      body.append(tr);
+      found = { tr, value, time, flash: false };
+      rows.set(path, found);
+    }
+    return found;
+  }
+  for (const path of chosen) row(path); // the chosen order, before any value comes
+
+  function showStats(): void {
+    const shown = [...rows.values()].filter((r) => r.tr.dataset.changedAt !== undefined).length;
+    root.dataset.fields = String(shown);
+    const parts = [plural(shown, "field")];
+    if (overflow) parts.push(`${formatCount(overflow)} more not shown (limit=${formatCount(model.get("limit"))})`);
+    if (skipped) parts.push(`${formatCount(skipped)} messages skipped`);
+    stats.textContent = parts.join(" · ");
+    empty.hidden = shown > 0;
+  }
+
+  // Updates wait for the next animation frame; per path only the newest counts.
+  const pending = new Map<string, Update>();
+  let frame = 0;
+
+  function apply(flash: boolean): void {
+    frame = 0;
+    for (const [path, text, changedMs] of pending.values()) {
+      const r = row(path);
+      r.value.textContent = text;
+      r.time.textContent = changedMs ? formatTime(changedMs) : "";
+      r.tr.dataset.changedAt = String(changedMs);
+      if (flash) {
+        // Two classes with the same keyframes: switching restarts the animation without
+        // forcing a layout, however often the row changes.
+        r.flash = !r.flash;
+        r.tr.classList.add("iws-changed");
+        r.tr.classList.toggle("iws-flash-a", r.flash);
+        r.tr.classList.toggle("iws-flash-b", !r.flash);
+      }
+    }
+    pending.clear();
+    showStats();
+  }
+
+  function take(content: Record<string, any>, flash: boolean): void {
+    overflow = toNumber(content.overflow, overflow);
+    skipped = toNumber(content.skipped, skipped);
+    for (const update of updates(content)) pending.set(update[0], update);
+    if (!flash) apply(false);
+    else if (frame === 0 && !signal.aborted) frame = requestAnimationFrame(() => apply(true));
+  }
+
+  follow(
+    model,
+    signal,
+    "table",
+    (content) => take(content, false),
+    (content) => {
+      if (content.type === "values") take(content, true);
+    },
+  );
+
+  // .iws-changed marks rows that changed within the last FLASH_MS (the animation's length).
+  body.addEventListener(
+    "animationend",
+    (event) => {
+      const tr = (event.target as HTMLElement).closest("tr");
+      tr?.classList.remove("iws-changed");
+    },
+    { signal },
+  );
+
+  signal.addEventListener(
+    "abort",
+    () => {
+      if (frame) cancelAnimationFrame(frame);
+    },
+    { once: true },
+  );
+  root.style.setProperty("--iws-flash-ms", `${FLASH_MS}ms`);
+  showStats();
+}

@@ -1,0 +1,174 @@
+"""``Chart(ws, "price")``: a live line chart of numeric fields, drawn with uPlot in the page.
+
+The kernel picks the fields out of each new message (at most ``max_fps``
+times a second, on the publisher thread), keeps the rolling window and sends
+the view only the new points, as float64 buffers. The page keeps its own
+bounded copy of the window and redraws at most ``fps`` times a second,
+however fast messages arrive, thinning the window to about two points per
+pixel column (min and max) when it holds more.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import traitlets
+from ipywidgets import Layout
+
+from ..message import Message
+from ..paths import Path
+from ..widget import WebSocket
+from ._base import SourceView
+from ._window import Window, numbers, to_bytes
+
+__all__ = ["Chart"]
+
+_ids = itertools.count(1)
+
+
+class Chart(SourceView):
+    """A live line chart of numeric fields of a WebSocket's messages, time on the x axis.
+
+    ``Chart(ws, "price", "data.bids.0.price")`` draws one line per field path
+    (dotted keys, list indices). Numbers sent as strings count; messages that
+    carry none of the fields as a number are counted in ``ignored``. The view
+    has a legend, shows the values under the cursor, and can be paused (it
+    keeps collecting; resuming jumps to now).
+
+    Args:
+        source: the :class:`~ipywebsockets.WebSocket` to chart (kernel or browser mode).
+        *paths: the fields to draw, e.g. ``"price"`` or ``"data.bids.0.price"``.
+        window: seconds of data shown, counted back from the newest point
+            (``None``: bounded by ``points`` only).
+        points: most points kept (in the kernel and in the page).
+        height: the plot's height in pixels.
+        fps: most redraws per second in the page.
+
+    Raises:
+        ValueError: no path, or a malformed one.
+    """
+
+    _view = traitlets.Unicode("chart").tag(sync=True)
+    paths = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
+    window = traitlets.Float(60.0, allow_none=True).tag(sync=True)
+    points = traitlets.Int(100_000).tag(sync=True)
+    height = traitlets.Int(240).tag(sync=True)
+    fps = traitlets.Int(30).tag(sync=True)
+    paused = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(
+        self,
+        source: WebSocket,
+        *paths: str,
+        window: float | None = 60.0,
+        points: int = 100_000,
+        height: int = 240,
+        fps: int = 30,
+        **kwargs: Any,
+    ) -> None:
+        if not paths:
+            raise ValueError(
+                "Chart needs at least one field path to draw, e.g. iws.Chart(ws, 'price') "
+                "or iws.Chart(ws, 'data.bids.0.price')"
+            )
+        parsed = [Path(p) for p in paths]
+        if len(set(parsed)) != len(parsed):
+            raise ValueError(f"a field path is given twice in {list(paths)}")
+        self._paths = parsed
+        self._win = Window(len(parsed), points, window)  # checks points and window
+        self._ignored = 0
+        kwargs.setdefault("layout", Layout(flex="1 1 360px", min_width="0"))
+        history = source._stream.history
+        super().__init__(
+            source,
+            backlog=history.maxlen,
+            window=window,
+            points=points,
+            height=height,
+            fps=fps,
+            **kwargs,
+        )
+        self._mark_dirty()  # the backlog already in the history
+
+    def __repr__(self) -> str:
+        return f"<Chart {', '.join(self.paths)} of {self.source.url}, {len(self._win)} points>"
+
+    @property
+    def ignored(self) -> int:
+        """Incoming messages that carried none of the fields as a number."""
+        return self._ignored
+
+    # In the comm_open state: the page knows its series before the first points arrive.
+    @traitlets.default("paths")
+    def _default_paths(self) -> list[str]:
+        return [p.text for p in self._paths]
+
+    @traitlets.validate("fps", "height")
+    def _check_positive(self, proposal: dict[str, Any]) -> int:
+        name = proposal["trait"].name
+        value = int(proposal["value"])
+        low, high = (1, 60) if name == "fps" else (80, 2000)
+        if not low <= value <= high:
+            raise traitlets.TraitError(f"{name} must be between {low} and {high}, got {value}")
+        return value
+
+    @traitlets.observe("window", "points")
+    def _bounds_changed(self, change: dict[str, Any]) -> None:
+        if not hasattr(self, "_sync_lock"):
+            return
+        with self._sync_lock:
+            try:
+                self._win.set_bounds(self.points, self.window)
+            except ValueError as exc:
+                # Undo the bad value so trait and window agree, then say why.
+                self.set_trait(change["name"], change["old"])
+                raise traitlets.TraitError(str(exc)) from None
+
+    def data(self) -> dict[str, list[float]]:
+        """The window the kernel holds: ``{"time": [...seconds], path: [...values]}``."""
+        with self._sync_lock:
+            out = {"time": self._win.times().tolist()}
+            for i, path in enumerate(self.paths):
+                out[path] = self._win.column(i).tolist()
+            return out
+
+    # -- publishing ---------------------------------------------------------------
+
+    def _publish(self, messages: list[Message], skipped: int) -> None:
+        times, columns, ignored = numbers(messages, self._paths)
+        self._ignored += ignored
+        if times:
+            self._win.extend(times, columns)
+        if not (times or ignored or skipped):
+            return
+        # Only the new points travel (the window may have dropped some: the page
+        # applies the same bounds to its copy).
+        self._send_points("points", times, columns)
+
+    def _handle(self, content: dict[str, Any], buffers: Any) -> dict[str, Any] | None:
+        if content.get("type") != "hello":
+            return None
+        with self._sync_lock:  # against a flush on the publisher thread
+            times = self._win.times()
+            columns = [self._win.column(i) for i in range(len(self._paths))]
+            self._send_points("window", times, columns, content.get("id"))
+        return None
+
+    def _send_points(
+        self,
+        kind: str,
+        times: Any,
+        columns: list[Any],
+        view_id: Any = None,
+    ) -> None:
+        ms = [t * 1000.0 for t in times]
+        content: dict[str, Any] = {
+            "type": kind,
+            "n": len(ms),
+            "ignored": self._ignored,
+            "skipped": self.skipped,
+        }
+        if view_id is not None:
+            content["id"] = view_id
+        self._send_view(content, [to_bytes(ms), *(to_bytes(c) for c in columns)])

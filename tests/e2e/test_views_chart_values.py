@@ -1,0 +1,130 @@
+"""Chart and Values in a real JupyterLab: one notebook, both views side by side in an HBox.
+
+DOM contract: ``.iws-chart[data-redraws][data-points][data-paused]`` with a uPlot
+canvas and ``.u-legend``, ``.iws-chart-pause``; ``.iws-values[data-fields]`` with
+``tr.iws-values-row[data-path][data-changed-at]`` (``.iws-values-value``) and the
+flash classes ``.iws-flash-a`` / ``.iws-flash-b``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from iws_e2e_harness import run_cell, timeout_ms, timeout_s, wait_for_cell_output, wait_visible
+
+pytestmark = pytest.mark.e2e
+
+CELLS = [
+    "import ipywebsockets as iws\nimport ipywidgets as W",
+    "srv = iws.TickerServer(rate=100).start()\nws = iws.WebSocket(srv.url)",
+    'chart = iws.Chart(ws, "price", "seq", window=30)\nvalues = iws.Values(ws)\n'
+    "W.HBox([chart, values])",
+]
+
+
+def attr(page, selector: str, name: str, nth: int = 0) -> str:
+    return page.locator(selector).nth(nth).get_attribute(name) or ""
+
+
+def redraws(page, nth: int = 0) -> int:
+    return int(attr(page, ".iws-chart", "data-redraws", nth) or 0)
+
+
+def canvas_picture(page) -> str:
+    return page.locator(".iws-chart canvas").first.evaluate("c => c.toDataURL()")
+
+
+def wait_until(check, within: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s(within)
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {within} s: {what}")
+        time.sleep(0.1)
+
+
+def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
+    name = notebook_runner(CELLS, ui="lab")
+    wait_visible(page, name, ".widget-hbox .iws-chart canvas", timeout_s(20))
+    wait_visible(page, name, ".widget-hbox .iws-values", timeout_s(10))
+
+    # Side by side in the HBox, both with room.
+    chart_box = page.locator(".iws-chart").first.bounding_box()
+    values_box = page.locator(".iws-values").first.bounding_box()
+    assert chart_box and values_box
+    assert chart_box["x"] + chart_box["width"] <= values_box["x"] + 1, (chart_box, values_box)
+    assert chart_box["width"] > 250 and values_box["width"] > 150, (chart_box, values_box)
+
+    # The legend names the series; the canvas keeps changing while ticks arrive.
+    legend = page.locator(".iws-chart .u-legend").first
+    legend.wait_for(timeout=timeout_ms(10))
+    labels = legend.locator(".u-series .u-label").all_inner_texts()
+    assert labels[1:] == ["price", "seq"], labels
+    wait_until(lambda: int(attr(page, ".iws-chart", "data-points") or 0) > 20, 10, "points")
+    before, drawn = canvas_picture(page), redraws(page)
+    time.sleep(1.0)
+    assert canvas_picture(page) != before, "the chart's canvas did not change in 1 s"
+    rate = redraws(page) - drawn
+    assert 2 <= rate <= 35, f"{rate} redraws in 1 s (the chart draws at most 30 a second)"
+
+    # Hover values: the legend shows the numbers under the cursor.
+    over = page.locator(".iws-chart .u-over").first
+    over.hover(position={"x": 200, "y": 60})
+    value = legend.locator(".u-series").nth(2).locator(".u-value").first
+    wait_until(lambda: any(ch.isdigit() for ch in value.inner_text()), 5, "a hover value")
+    page.mouse.move(0, 0)
+
+    # IPYWEBSOCKETS_VIEWS_SCREENSHOT=docs/chart-values.png: a picture of both views.
+    if shot := os.environ.get("IPYWEBSOCKETS_VIEWS_SCREENSHOT"):
+        page.locator(".widget-hbox").first.screenshot(path=shot)
+
+    # Pause: points keep coming, the canvas stops; resume draws again.
+    page.locator(".iws-chart-pause").first.click()
+    wait_until(lambda: attr(page, ".iws-chart", "data-paused") == "true", 5, "paused")
+    time.sleep(0.2)
+    paused_at, points_at, picture = (
+        redraws(page),
+        int(attr(page, ".iws-chart", "data-points")),
+        canvas_picture(page),
+    )
+    time.sleep(1.0)
+    assert redraws(page) == paused_at, "the chart redrew while paused"
+    assert canvas_picture(page) == picture
+    assert int(attr(page, ".iws-chart", "data-points")) > points_at, (
+        "paused chart stopped collecting"
+    )
+    idx = run_cell(page, name, 'print("PAUSED", chart.paused)')
+    wait_for_cell_output(page, name, idx, r"PAUSED True")
+    page.locator(".iws-chart-pause").first.click()
+    wait_until(lambda: redraws(page) > paused_at, 5, "redraws after resume")
+
+    # Values: a row per field, values change in place and flash.
+    rows = page.locator(".iws-values-row")
+    wait_until(lambda: rows.count() >= 5, 10, "5 value rows")
+    paths = [r.get_attribute("data-path") for r in rows.all()]
+    assert paths[:5] == ["type", "seq", "time", "symbol", "price"], paths
+    seq = page.locator('.iws-values-row[data-path="seq"]').first
+    first = int(seq.locator(".iws-values-value").inner_text())
+    changed = seq.get_attribute("data-changed-at")
+    wait_until(
+        lambda: int(seq.locator(".iws-values-value").inner_text()) > first, 5, "seq value changes"
+    )
+    assert seq.get_attribute("data-changed-at") != changed
+    flashing = seq.evaluate(
+        "tr => (tr.classList.contains('iws-flash-a') || tr.classList.contains('iws-flash-b'))"
+        " && tr.getAnimations().length > 0"
+    )
+    assert flashing, "a changed row is not highlighted"
+    kind = page.locator('.iws-values-row[data-path="type"] .iws-values-value').first
+    assert kind.inner_text() == '"tick"'
+    assert page.locator(".iws-values").first.get_attribute("data-fields") == "5"
+
+    # A second view of the same chart starts from the kernel's whole window (hello).
+    run_cell(page, name, "chart", wait=False)
+    wait_until(lambda: page.locator(".iws-chart").count() == 2, 10, "a second chart view")
+    wait_until(
+        lambda: int(attr(page, ".iws-chart", "data-points", 1) or 0) > 100,
+        5,
+        "the second view got the window",
+    )
