@@ -10,7 +10,7 @@ than that one are parsed) and sets the target trait once, so a 10,000 msg/s
 stream drives a slider with at most ``max_fps`` comm messages a second and
 the last value always wins. :class:`OutputBinding` hands the newest message
 to its own thread, which calls the user's function and collects what it
-prints and displays (:mod:`._capture`) for the Output widget.
+prints and displays (:mod:`._output`) for the Output widget.
 
 What a binding passes over is counted on its handle (``coalesced``,
 ``skipped``). A problem (a field no message carries, a transform, target or
@@ -22,15 +22,14 @@ the stream goes on.
 from __future__ import annotations
 
 import difflib
-import sys
 import threading
-import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import traitlets
 
-from ._capture import capturing
+from ._follow import Follower
+from ._output import OutputBinding
 from ._publish import get_publisher
 from .message import Message
 from .paths import MISSING, Path, flatten
@@ -39,77 +38,14 @@ from .record import Recorder
 if TYPE_CHECKING:
     from ._stream import Stream
 
-__all__ = ["Binding", "Bindings", "OutputBinding"]
+__all__ = ["Binding", "Bindings"]
 
 _B = TypeVar("_B", "Binding", "OutputBinding")
 _NO_FIELD_AFTER = 100  # incoming messages without the field before a binding says so
 _MAX_ERRORS = 20
 
 
-class _Follower:
-    """What both kinds of binding share: a cursor on the stream, a rate, an error slot."""
-
-    label = ""
-
-    def __init__(self, source: Bindings, max_fps: int | None) -> None:
-        if max_fps is not None and not 1 <= max_fps <= 120:
-            raise ValueError(f"max_fps must be between 1 and 120, got {max_fps}")
-        self._source = source
-        self._stream: Stream = source._stream
-        self._max_fps = max_fps
-        self._lock = threading.Lock()  # unbind() waits for an update in progress
-        self._last = 0.0
-        with self._stream.lock:
-            # The newest message already in the history counts: the target starts current.
-            self._cursor = self._stream.history.first_seq
-        self._reported: set[str] = set()
-        self.active = True
-        self.coalesced = 0
-        self.skipped = 0
-        self.error = ""
-
-    @property
-    def max_fps(self) -> int:
-        """Most updates per second (the source's ``max_fps`` unless given)."""
-        return self._max_fps or int(self._source.max_fps)
-
-    def unbind(self) -> None:
-        """Stop following the stream; the last error (if any) leaves the source's view."""
-        with self._lock:
-            self.active = False
-        get_publisher().remove(self)
-        self._source._drop_binding(self)
-
-    def _publish_due(self, now: float) -> float | None:
-        """Called by the publisher thread: read and apply what is new, at most max_fps."""
-        if not self.active or self._stream.next_seq <= self._cursor:
-            return None
-        interval = 1.0 / self.max_fps
-        since = now - self._last
-        if since < interval:
-            return interval - since
-        with self._lock:
-            if not self.active:
-                return None
-            self._last = now
-            messages, skipped, self._cursor = self._stream.read_since(self._cursor)
-            self.skipped += skipped
-            self._update(messages)
-        return interval  # look again: the stream may have gone on meanwhile
-
-    def _update(self, messages: list[Message]) -> None:
-        raise NotImplementedError
-
-    def _report(self, kind: str, text: str) -> None:
-        """Say a problem once per binding and kind, in the source's ``binding_errors``."""
-        if kind in self._reported:
-            return
-        self._reported.add(kind)
-        self.error = f"{self.label}: {text}"
-        self._source._binding_error(self, self.error)
-
-
-class Binding(_Follower):
+class Binding(Follower):
     """A field of a socket's incoming messages driving a trait; made by :meth:`WebSocket.bind`.
 
     Attributes:
@@ -209,113 +145,6 @@ class Binding(_Follower):
         elif example is not MISSING:
             return f"{text}; they are not JSON objects (e.g. {_short(example)})"
         return text
-
-
-class OutputBinding(_Follower):
-    """A function called with the newest message, its output shown in an Output widget.
-
-    Made by :meth:`WebSocket.bind_output`. The function runs on this binding's
-    own thread (never on the I/O loop or the publisher), at most ``max_fps``
-    times a second, with the newest incoming message; what it prints or
-    displays becomes the Output widget's ``outputs`` (the last ``keep``).
-
-    Attributes:
-        calls: times the function was called.
-        coalesced: incoming messages passed over (a newer one arrived first).
-        skipped: messages evicted from the history before the binding read them.
-        failed: calls that raised (the first traceback is shown in the Output widget).
-        error: the problem reported for this binding, "" if none.
-    """
-
-    def __init__(
-        self,
-        source: Bindings,
-        output: Any,
-        fn: Callable[[Message], object],
-        clear: bool,
-        keep: int,
-        max_fps: int | None,
-    ) -> None:
-        super().__init__(source, max_fps)
-        self.output = output
-        self.fn = fn
-        self.clear = clear
-        self.keep = keep
-        self.calls = 0
-        self.failed = 0
-        name = getattr(fn, "__qualname__", type(fn).__name__)
-        self.label = f"bind_output({type(output).__name__}, {name})"
-        self._cond = threading.Condition()
-        self._slot: Message | None = None
-        self._outputs: list[dict[str, Any]] = list(output.outputs)
-        self._changed = False  # outputs the publisher has not set yet
-        self._thread = threading.Thread(
-            target=self._run, name=f"ipywebsockets-output-{id(self):x}", daemon=True
-        )
-        self._thread.start()
-
-    def __repr__(self) -> str:
-        state = "active" if self.active else "unbound"
-        return (
-            f"<OutputBinding {self.label} {state}: {self.calls} calls, "
-            f"{self.coalesced} coalesced, {self.skipped} skipped, {self.failed} failed>"
-        )
-
-    def unbind(self) -> None:
-        super().unbind()
-        with self._cond:
-            self._cond.notify()
-
-    def _publish_due(self, now: float) -> float | None:
-        if self._changed:
-            with self._cond:
-                outputs, self._changed = tuple(self._outputs), False
-            self.output.outputs = outputs
-        return super()._publish_due(now)
-
-    def _update(self, messages: list[Message]) -> None:
-        incoming = [m for m in messages if m.direction == "in"]
-        if not incoming:
-            return
-        self.coalesced += len(incoming) - 1
-        with self._cond:
-            if self._slot is not None:  # the function is still busy with an older one
-                self.coalesced += 1
-            self._slot = incoming[-1]
-            self._cond.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while self._slot is None and self.active:
-                    self._cond.wait()
-                msg, self._slot = self._slot, None
-                if not self.active or msg is None:
-                    return
-            self._call(msg)
-
-    def _call(self, msg: Message) -> None:
-        with capturing() as captured:
-            try:
-                self.fn(msg)
-            except Exception as exc:
-                self.failed += 1
-                if "raised" not in self._reported:
-                    print(traceback.format_exc(), end="", file=sys.stderr)
-                self._report(
-                    "raised",
-                    f"raised {type(exc).__name__}: {exc} on message #{msg.seq}; "
-                    "the binding goes on",
-                )
-        self.calls += 1
-        with self._cond:
-            before = self._outputs
-            outputs = [] if self.clear or captured.cleared else list(before)
-            outputs.extend(captured.outputs)
-            del outputs[: -self.keep]
-            if outputs != before:
-                self._outputs, self._changed = outputs, True
-                get_publisher().wake()
 
 
 class Bindings:
@@ -428,13 +257,13 @@ class Bindings:
         get_publisher().add(binding)
         return binding
 
-    def _drop_binding(self, binding: _Follower) -> None:
+    def _drop_binding(self, binding: Follower) -> None:
         with self._sync_lock:
             self._bindings_by_id().pop(id(binding), None)
             if self._binding_texts.pop(id(binding), None) is not None:
                 self._show_binding_errors()
 
-    def _binding_error(self, binding: _Follower, text: str) -> None:
+    def _binding_error(self, binding: Follower, text: str) -> None:
         with self._sync_lock:
             self._bindings_by_id()
             self._binding_texts[id(binding)] = text

@@ -64,8 +64,7 @@ def test_last_value_wins_after_a_burst(connect: Any, server: LocalServer) -> Non
     assert len(changes) == binding.applied
     assert changes == sorted(changes), "values went backwards"
     eventually(
-        lambda: binding.applied + binding.coalesced + binding.unmatched + binding.skipped
-        == 20_000,
+        lambda: binding.applied + binding.coalesced + binding.unmatched + binding.skipped == 20_000,
         what="every incoming message is accounted for",
     )
     assert binding.unmatched == 0 and binding.skipped == 0
@@ -235,9 +234,7 @@ def test_bind_output_clear_and_errors(connect: Any, server: LocalServer) -> None
     assert out.outputs[0]["text"] == "i=0\n"
     assert "RuntimeError: even 0" in out.outputs[1]["text"]
     _burst(ws, 2)  # ends with i=1: fine, and replaces the panel
-    eventually(
-        lambda: [o["text"] for o in out.outputs] == ["i=1\n"], what="clear=True replaces"
-    )
+    eventually(lambda: [o["text"] for o in out.outputs] == ["i=1\n"], what="clear=True replaces")
     _burst(ws, 1)  # i=0 again: raises, no second report
     eventually(lambda: binding.failed == 2, what="raised again")
     assert len(ws.binding_errors) == 1

@@ -1,0 +1,97 @@
+"""The base of bindings: a follower of a socket's stream, driven by the publisher thread.
+
+A follower costs reception nothing. At most ``max_fps`` times a second the
+process's publisher thread (:mod:`._publish`, the one place that sets widget
+state from the stream) asks it to read what arrived since its last read
+(:meth:`~._stream.Stream.read_since`) and to act on it (:meth:`_update`).
+Messages the history evicted before the follower read them are counted in
+``skipped``; problems are reported once per follower and kind, in the
+source's ``binding_errors``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Protocol
+
+from ._publish import get_publisher
+from .message import Message
+
+if TYPE_CHECKING:
+    from ._stream import Stream
+
+__all__ = ["Follower", "Source"]
+
+
+class Source(Protocol):
+    """What a follower needs of the WebSocket it follows."""
+
+    _stream: Stream
+    max_fps: int
+
+    def _binding_error(self, binding: Follower, text: str) -> None: ...
+
+    def _drop_binding(self, binding: Follower) -> None: ...
+
+
+class Follower:
+    """What every binding shares: a cursor on the stream, a rate, an error slot."""
+
+    label = ""
+
+    def __init__(self, source: Source, max_fps: int | None) -> None:
+        if max_fps is not None and not 1 <= max_fps <= 120:
+            raise ValueError(f"max_fps must be between 1 and 120, got {max_fps}")
+        self._source = source
+        self._stream: Stream = source._stream
+        self._max_fps = max_fps
+        self._lock = threading.Lock()  # unbind() waits for an update in progress
+        self._last = 0.0
+        with self._stream.lock:
+            # The newest message already in the history counts: the target starts current.
+            self._cursor = self._stream.history.first_seq
+        self._reported: set[str] = set()
+        self.active = True
+        self.coalesced = 0
+        self.skipped = 0
+        self.error = ""
+
+    @property
+    def max_fps(self) -> int:
+        """Most updates per second (the source's ``max_fps`` unless given)."""
+        return self._max_fps or int(self._source.max_fps)
+
+    def unbind(self) -> None:
+        """Stop following the stream; the last error (if any) leaves the source's view."""
+        with self._lock:
+            self.active = False
+        get_publisher().remove(self)
+        self._source._drop_binding(self)
+
+    def _publish_due(self, now: float) -> float | None:
+        """Called by the publisher thread: read and apply what is new, at most max_fps."""
+        if not self.active or self._stream.next_seq <= self._cursor:
+            return None
+        interval = 1.0 / self.max_fps
+        since = now - self._last
+        if since < interval:
+            return interval - since
+        with self._lock:
+            if not self.active:
+                return None
+            self._last = now
+            messages, skipped, self._cursor = self._stream.read_since(self._cursor)
+            self.skipped += skipped
+            self._update(messages)
+        return interval  # look again: the stream may have gone on meanwhile
+
+    def _update(self, messages: list[Message]) -> None:
+        raise NotImplementedError
+
+    def _report(self, kind: str, text: str) -> None:
+        """Say a problem once per binding and kind, in the source's ``binding_errors``."""
+        if kind in self._reported:
+            return
+        self._reported.add(kind)
+        self.error = f"{self.label}: {text}"
+        self._source._binding_error(self, self.error)

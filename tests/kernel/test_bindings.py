@@ -1,0 +1,128 @@
+"""Bindings in a real kernel: a bound slider's comm traffic stays at max_fps; Output gets output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import Entry, Kernel, result_line
+
+pytestmark = pytest.mark.kernel
+
+IMPORTS = (
+    "import json, time\nimport ipywebsockets as iws\nfrom ipywidgets import FloatSlider, Output\n"
+)
+
+
+def _comm_msgs(kernel: Kernel, comm_id: str) -> list[Entry]:
+    return [
+        e for e in kernel.entries() if e.msg_type == "comm_msg" and e.content["comm_id"] == comm_id
+    ]
+
+
+def _state(entry: Entry) -> dict[str, Any]:
+    data = entry.content["data"]
+    return data.get("state", {}) if data.get("method") == "update" else {}
+
+
+def test_bound_slider_is_coalesced_and_ends_on_the_last_price(kernel: Kernel) -> None:
+    max_fps = 20
+    setup = kernel.run(
+        IMPORTS + "srv = iws.TickerServer(rate=20000, count=80000).start()\n"
+        f"ws = iws.WebSocket(srv.url, max_fps={max_fps}, connect=False)\n"
+        "slider = FloatSlider(min=0, max=1000)\n"
+        "b = ws.bind('price', slider, 'value')\n"
+        "ws.connect()\n"
+        "ws.recv(timeout=10)\n" + result_line("slider.model_id")
+    )
+    slider_id = setup.result()
+    window = kernel.run(
+        "t0 = time.time(); time.sleep(2.5); t1 = time.time()\n"
+        "ws.messages\n" + result_line("{'t0': t0, 't1': t1, 'received': ws.received}")
+    ).result()
+    end = kernel.run(
+        "deadline = time.monotonic() + 30\n"
+        "while ws.status != 'closed' and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05); ws.messages\n"
+        "time.sleep(0.5)\n"  # one more binding interval at least
+        "last = [m for m in ws.messages if m.direction == 'in'][-1].json()['price']\n"
+        + result_line(
+            "{'received': ws.received, 'status': ws.status, 'last': last, "
+            "'value': slider.value, 'applied': b.applied, 'coalesced': b.coalesced, "
+            "'skipped': b.skipped, 'unmatched': b.unmatched}"
+        ),
+        timeout=60,
+    ).result()
+
+    assert window["received"] > 10_000, f"not a fast stream: {window}"
+    span = window["t1"] - window["t0"]
+    during = [e for e in _comm_msgs(kernel, slider_id) if window["t0"] <= e.date <= window["t1"]]
+    per_second = len(during) / span
+    print(f"bound slider: {len(during)} comm messages in {span:.2f} s = {per_second:.1f}/s")
+    assert per_second <= max_fps + 3, f"{per_second:.1f} comm messages/s > max_fps={max_fps}"
+    assert per_second >= max_fps / 3, f"the slider hardly moved: {per_second:.1f}/s"
+
+    assert end["status"] == "closed" and end["received"] == 80_000
+    assert end["value"] == end["last"], end
+    values = [_state(e)["value"] for e in _comm_msgs(kernel, slider_id) if "value" in _state(e)]
+    assert values[-1] == end["last"], "the front end's last slider value is not the last price"
+    assert end["applied"] == len(values)
+    accounted = end["applied"] + end["coalesced"] + end["skipped"] + end["unmatched"]
+    assert accounted == 80_000, end
+    kernel.run("srv.stop()")
+
+
+def test_bind_output_fills_the_output_widget_at_max_fps(kernel: Kernel) -> None:
+    setup = kernel.run(
+        IMPORTS + "srv = iws.TickerServer(rate=2000, count=6000).start()\n"
+        "ws = iws.WebSocket(srv.url, max_fps=10, connect=False)\n"
+        "out = Output()\n"
+        "calls = []\n"
+        "def show(msg):\n"
+        "    tick = msg.json()\n"
+        "    calls.append(tick['seq'])\n"
+        "    print('price', tick['price'])\n"
+        "b = ws.bind_output(out, show, keep=3)\n"
+        "ws.connect()\n"
+        "t0 = time.time()\n"
+        "print('cell output stays here')\n" + result_line("out.model_id")
+    )
+    out_id = setup.result()
+    r = kernel.run(
+        "deadline = time.monotonic() + 30\n"
+        "while ws.status != 'closed' and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05); ws.messages\n"
+        "time.sleep(0.5)\n"
+        "elapsed = time.time() - t0\n"
+        "last = [m for m in ws.messages if m.direction == 'in'][-1].json()\n"
+        + result_line(
+            "{'calls': calls, 'elapsed': elapsed, 'last': last, 'outputs': list(out.outputs), "
+            "'b_calls': b.calls, 'coalesced': b.coalesced, 'skipped': b.skipped}"
+        ),
+        timeout=60,
+    ).result()
+    calls = r["calls"]
+    assert calls[-1] == r["last"]["seq"], "fn did not see the last message"
+    assert len(calls) <= 10 * r["elapsed"] + 2, f"{len(calls)} calls in {r['elapsed']:.1f} s"
+    assert r["b_calls"] + r["coalesced"] + r["skipped"] == 6000
+    outputs = r["outputs"]
+    assert len(outputs) == 3
+    assert outputs[-1] == {
+        "output_type": "stream",
+        "name": "stdout",
+        "text": f"price {r['last']['price']}\n",
+    }
+    # The Output widget's state reached the front end (what a notebook saves and shows).
+    synced = [_state(e)["outputs"] for e in _comm_msgs(kernel, out_id) if "outputs" in _state(e)]
+    assert synced and synced[-1] == outputs
+    assert len(synced) <= 10 * r["elapsed"] + 2
+    # The prints went into the widget, not into any cell's output.
+    texts = [
+        e.content["text"]
+        for e in kernel.entries()
+        if e.msg_type == "stream" and e.content["text"].startswith("price")
+    ]
+    assert texts == [], texts
+    assert "cell output stays here" in setup.stream()
+    kernel.run("srv.stop()")
