@@ -174,6 +174,7 @@ def to_bytes(values: array[float] | Sequence[float]) -> bytes:
 
 
 _TEXT_LIMIT = 200
+_LEAVES = 5000  # fields looked at per message (a huge message costs no more than this)
 
 
 @dataclass
@@ -216,7 +217,7 @@ class Latest:
                     if leaf is not MISSING:
                         self._set(path.text, leaf, msg.time)
             else:
-                for name, leaf in flatten(value, self.limit):
+                for name, leaf in flatten(value, _LEAVES):
                     self._set(name, leaf, msg.time)
 
     def _set(self, name: str, leaf: Any, when: float) -> None:

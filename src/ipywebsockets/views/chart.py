@@ -10,7 +10,6 @@ pixel column (min and max) when it holds more.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import traitlets
@@ -24,7 +23,10 @@ from ._window import Window, numbers, to_bytes
 
 __all__ = ["Chart"]
 
-_ids = itertools.count(1)
+
+def _everything(source: WebSocket) -> int:
+    """A backlog that takes all of the source's history (the base class checks the type)."""
+    return source._stream.history.maxlen if isinstance(source, WebSocket) else 0
 
 
 class Chart(SourceView):
@@ -79,10 +81,9 @@ class Chart(SourceView):
         self._win = Window(len(parsed), points, window)  # checks points and window
         self._ignored = 0
         kwargs.setdefault("layout", Layout(flex="1 1 360px", min_width="0"))
-        history = source._stream.history
         super().__init__(
             source,
-            backlog=history.maxlen,
+            backlog=_everything(source),
             window=window,
             points=points,
             height=height,

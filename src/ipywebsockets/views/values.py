@@ -18,6 +18,7 @@ from ..paths import Path
 from ..widget import WebSocket
 from ._base import SourceView
 from ._window import Latest
+from .chart import _everything
 
 __all__ = ["Values"]
 
@@ -51,7 +52,7 @@ class Values(SourceView):
             raise ValueError(f"a field path is given twice in {list(paths)}")
         self._latest = Latest(parsed, limit)  # checks limit
         kwargs.setdefault("layout", Layout(flex="1 1 280px", min_width="0"))
-        super().__init__(source, backlog=source._stream.history.maxlen, **kwargs)
+        super().__init__(source, backlog=_everything(source), **kwargs)
         self._mark_dirty()  # the backlog already in the history
 
     def __repr__(self) -> str:
