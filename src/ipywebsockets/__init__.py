@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from ._bindings import Binding, OutputBinding
 from ._bindings import Binding
 from ._output import OutputBinding
 from .client import Backoff
@@ -24,7 +23,6 @@ from .exceptions import (
 )
 from .message import Message
 from .record import Recorder
-from .record import Recorder
 from .servers import BroadcastServer, EchoServer, TickerServer
 from .teaching import CloseCodes, FrameAnatomy, Handshake, Inspector, PollingVsPush
 from .widget import WebSocket, replay
@@ -33,7 +31,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Backoff",
-    "Binding",
     "Binding",
     "BroadcastServer",
     "CloseCodes",
@@ -48,9 +45,7 @@ __all__ = [
     "InvalidURL",
     "Message",
     "OutputBinding",
-    "OutputBinding",
     "PollingVsPush",
-    "Recorder",
     "Recorder",
     "SendQueueFull",
     "TickerServer",
