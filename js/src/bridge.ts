@@ -36,6 +36,11 @@ class LocalRow implements Row {
     this.preview ??= previewPayload(this.data);
     return this.preview.json;
   }
+
+  /** The whole message, for a view that expands or copies it. */
+  payload(): Payload {
+    return this.data;
+  }
 }
 
 function toArrayBuffer(view: unknown): ArrayBuffer {
@@ -83,7 +88,7 @@ export class Bridge {
   }
 
   /** Sends `data` from a view of this front end; returns an error text or null. */
-  sendFromView(data: string): string | null {
+  sendFromView(data: Payload): string | null {
     if (!this.socket) return "the connection is not open in this browser";
     return this.socket.send(data, null);
   }

@@ -162,3 +162,40 @@ export class RateMeter {
     return count / span;
   }
 }
+
+/** A classic hex dump: offset, 16 bytes in hex, their ASCII (dots for the rest). */
+export function hexDump(bytes: Uint8Array, limit = 64 * 1024): string {
+  const n = Math.min(bytes.length, limit);
+  const lines: string[] = [];
+  for (let offset = 0; offset < n; offset += 16) {
+    let hex = "";
+    let ascii = "";
+    for (let i = 0; i < 16; i++) {
+      if (offset + i < n) {
+        const b = bytes[offset + i] as number;
+        hex += `${b.toString(16).padStart(2, "0")} `;
+        ascii += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".";
+      } else hex += "   ";
+      if (i === 7) hex += " ";
+    }
+    lines.push(`${offset.toString(16).padStart(8, "0")}  ${hex} |${ascii}|`);
+  }
+  if (bytes.length > n) lines.push(`… ${groupDigits(bytes.length - n)} more bytes (Copy copies them all)`);
+  return lines.join("\n");
+}
+
+/** Bytes as plain hex pairs separated by spaces. */
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+}
+
+/** Hex text ("00 ff", "00ff", "0x00, 0xff") to bytes; throws with the reason when it is not hex. */
+export function parseHex(text: string): Uint8Array {
+  const digits = text.replace(/0x/gi, "").replace(/[\s,:;-]+/g, "");
+  const bad = digits.search(/[^0-9a-f]/i);
+  if (bad >= 0) throw new Error(`not hex: ${JSON.stringify(digits[bad])} is not a hex digit`);
+  if (digits.length % 2 !== 0) throw new Error(`not hex: ${digits.length} digits, an odd number (two per byte)`);
+  const bytes = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}

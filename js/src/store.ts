@@ -1,9 +1,13 @@
 // Per-model state shared by every view of one widget: the ring of recent rows,
 // the omitted-message count and pending send requests.
 import { toNumber, toText } from "./format";
+import { Fetcher, type FullMessage, type LogFeed, RowRing, fullFromRow, hasPayload, toRows } from "./rows";
 import type { LocalTraits, Model, Row, SendFormat, Traits } from "./types";
 
-const DEFAULT_VIEW_ROWS = 50;
+const DEFAULT_VIEW_ROWS = 10_000;
+
+/** What a view asks to send: text, JSON text (checked first), or bytes. */
+export type Outgoing = string | Uint8Array;
 
 /** Calls `model.on(event, callback)` until `signal` aborts. */
 export function listen(
@@ -22,32 +26,19 @@ export function viewRows(model: Model): number {
   return n >= 0 ? Math.floor(n) : DEFAULT_VIEW_ROWS;
 }
 
-function toRow(value: unknown): Row | null {
-  if (typeof value !== "object" || value === null) return null;
-  const raw = value as Record<string, unknown>;
-  return {
-    seq: toNumber(raw.seq),
-    time: toNumber(raw.time),
-    dir: raw.dir === "out" ? "out" : "in",
-    kind: raw.kind === "binary" ? "binary" : "text",
-    size: toNumber(raw.size),
-    text: toText(raw.text),
-    json: raw.json === true,
-  };
-}
-
-export class FrameStore {
-  /** The most recent rows, oldest first, at most `view_rows` of them. */
-  rows: Row[] = [];
-  /** Rows appended since the last reset; `rows[i]` has index `total - rows.length + i`. */
-  total = 0;
+export class FrameStore implements LogFeed {
+  /** The most recent rows, at most `view_rows` of them. */
+  readonly ring: RowRing;
   /** Bumped whenever the rows are replaced rather than appended to. */
   epoch = 0;
-  /** Messages the kernel counted but did not send to the view. */
-  omitted = 0;
+  /** Messages not shown: never sent to the view (the kernel counts them) or evicted from the ring. */
+  private omittedByKernel = 0;
+  /** Whether the rows came from the kernel (not from the saved notebook only). */
+  private fromKernel = false;
   /** Browser mode, in the front end that holds the socket: its own counters and status. */
   private local: LocalTraits | null = null;
-  private direct: ((data: string) => string | null) | null = null;
+  private direct: ((data: string | ArrayBuffer) => string | null) | null = null;
+  private readonly fetcher: Fetcher;
 
   private readonly model: Model;
   private readonly controller = new AbortController();
@@ -59,10 +50,28 @@ export class FrameStore {
 
   constructor(model: Model) {
     this.model = model;
+    this.ring = new RowRing(viewRows(model));
+    this.fetcher = new Fetcher((content) => this.post(content));
     const signal = this.controller.signal;
-    listen(model, "msg:custom", (content: unknown) => this.receive(content), signal);
-    listen(model, "change:view_rows", () => this.trim() && this.notify(), signal);
+    listen(model, "msg:custom", (content: unknown, buffers: unknown) => this.receive(content, buffers), signal);
+    listen(model, "change:view_rows", () => this.ring.resize(viewRows(model)) && this.notify(), signal);
+    // A notebook reopened without its kernel: the last rows saved with it, until the kernel speaks.
+    const persisted = toRows((model as unknown as { get(name: string): unknown }).get("persisted"));
+    if (persisted.length > 0) this.ring.reset(persisted);
     if (model.get("mode") !== "browser") this.post({ type: "hello" });
+  }
+
+  /** Messages before the newest row that the log does not hold (seqs count every message). */
+  get omitted(): number {
+    const newest = this.ring.at(this.ring.total - 1);
+    return newest ? Math.max(0, newest.seq - this.ring.length) : this.omittedByKernel;
+  }
+
+  /** The full message `seq`: from this browser's socket when it still has it, else from the kernel. */
+  fetch(seq: number): Promise<FullMessage> {
+    const row = this.ring.bySeq(seq);
+    if (hasPayload(row)) return Promise.resolve(fullFromRow(row));
+    return this.fetcher.fetch(seq);
   }
 
   /** Calls `callback` after every change, until `signal` aborts. */
@@ -80,7 +89,7 @@ export class FrameStore {
   }
 
   /** Browser mode: this front end holds the socket (`local` set) or no longer does (null). */
-  setLocal(local: LocalTraits | null, direct: ((data: string) => string | null) | null): void {
+  setLocal(local: LocalTraits | null, direct: ((data: string | ArrayBuffer) => string | null) | null): void {
     this.local = local;
     this.direct = direct;
     this.notify();
@@ -88,9 +97,7 @@ export class FrameStore {
 
   /** A message the browser socket received or sent: shown without a kernel round trip. */
   appendLocal(row: Row): void {
-    this.rows.push(row);
-    this.total += 1;
-    this.trim();
+    this.ring.push(row);
     this.notify();
   }
 
@@ -99,13 +106,18 @@ export class FrameStore {
     this.notify();
   }
 
-  /** Asks the kernel to send `data`; resolves to its error text, or null on success. */
-  request(format: SendFormat, data: string): Promise<string | null> {
-    if (this.direct !== null) return Promise.resolve(this.direct(data));
+  /** Sends `data` (this browser's socket, or the kernel's); resolves to an error text, or null. */
+  request(format: SendFormat, data: Outgoing): Promise<string | null> {
+    if (this.direct !== null) {
+      return Promise.resolve(this.direct(typeof data === "string" ? data : data.slice().buffer));
+    }
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      const error = this.post({ type: "send", id, format, data });
+      const error =
+        typeof data === "string"
+          ? this.post({ type: "send", id, format, data })
+          : this.post({ type: "send", id, format: "binary" }, [data.slice().buffer]);
       if (error !== null) {
         this.pending.delete(id);
         resolve(error);
@@ -114,9 +126,9 @@ export class FrameStore {
   }
 
   /** Sends a custom message to the kernel; returns an error text if that failed. */
-  post(content: Record<string, unknown>): string | null {
+  post(content: Record<string, unknown>, buffers: ArrayBuffer[] = []): string | null {
     try {
-      this.model.send(content);
+      this.model.send(content, undefined, buffers);
       return null;
     } catch (exc) {
       console.error("[ipywebsockets] could not reach the kernel:", exc);
@@ -129,11 +141,13 @@ export class FrameStore {
     this.listeners.clear();
     for (const resolve of this.pending.values()) resolve("the widget was closed before the kernel answered");
     this.pending.clear();
+    this.fetcher.dispose("the widget was closed before the kernel answered");
   }
 
-  private receive(content: unknown): void {
+  private receive(content: unknown, buffers: unknown): void {
     if (typeof content !== "object" || content === null) return;
     const msg = content as Record<string, unknown>;
+    if (this.fetcher.receive(msg, buffers)) return;
     switch (msg.type) {
       case "frames":
         this.receiveFrames(msg);
@@ -160,35 +174,28 @@ export class FrameStore {
         this.model.set(key as keyof Traits, value as never);
       }
     }
-    const incoming = Array.isArray(msg.frames)
-      ? msg.frames.map(toRow).filter((row): row is Row => row !== null)
-      : [];
+    const incoming = toRows(msg.frames);
     const omitted = Math.max(0, toNumber(msg.omitted));
-    if (this.local !== null && !(msg.reset === true && this.total === 0)) {
+    if (this.local !== null && !(msg.reset === true && this.ring.total === 0)) {
       // This browser's socket already showed these rows; only a first tail is news.
       return;
     }
     if (msg.reset === true) {
-      this.rows = incoming;
-      this.total = incoming.length;
+      // The answer to our hello can come late (a cell was running): keep the rows
+      // that arrived meanwhile and put the older ones of the tail before them.
+      const ring = this.ring;
+      const oldest = this.fromKernel ? ring.at(ring.first) : undefined;
+      const kept: Row[] = [];
+      if (oldest) for (let i = ring.first; i < ring.total; i++) kept.push(ring.at(i) as Row);
+      ring.reset([...incoming.filter((row) => oldest === undefined || row.seq < oldest.seq), ...kept]);
       this.epoch += 1;
-      this.omitted = omitted;
+      this.omittedByKernel = omitted;
     } else {
-      for (const row of incoming) this.rows.push(row);
-      this.total += incoming.length;
-      this.omitted += omitted;
+      for (const row of incoming) this.ring.push(row);
+      this.omittedByKernel += omitted;
     }
-    this.trim();
+    this.fromKernel = true;
     this.notify();
-  }
-
-  /** Drops rows beyond `view_rows`; returns whether any were dropped. */
-  private trim(): boolean {
-    const excess = this.rows.length - viewRows(this.model);
-    if (excess <= 0) return false;
-    this.rows.splice(0, excess);
-    if (this.local !== null) this.omitted += excess;
-    return true;
   }
 
   private notify(): void {

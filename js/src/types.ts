@@ -25,6 +25,13 @@ export interface Traits {
   callback_errors: number;
   lost: number;
   mode: string;
+  saved: SavedMessage[];
+  /** Added by the bindings work; may be missing in older kernels. */
+  binding_errors?: string[];
+  /** The last rows saved with the notebook (`_frontend._row` dicts); may be missing. */
+  persisted?: unknown[];
+  /** Round-trip time of the last keepalive ping, seconds (kernel mode); may be missing. */
+  latency?: number | null;
 }
 
 /** The traits a browser-mode owner knows first-hand, ahead of the kernel. */
@@ -56,4 +63,11 @@ export interface Row {
   readonly json: boolean;
 }
 
-export type SendFormat = "text" | "json";
+export type SendFormat = "text" | "json" | "binary";
+
+/** A message kept in a composer's list (the `saved` trait, saved with the notebook). */
+export interface SavedMessage {
+  name: string;
+  format: SendFormat;
+  data: string; // binary: hex
+}

@@ -1,18 +1,11 @@
-// One view's DOM. Incoming data is only ever set through textContent/title.
-import {
-  closeCodeName,
-  formatBytes,
-  formatClose,
-  formatCount,
-  formatOmitted,
-  formatRate,
-  formatTime,
-  plural,
-  toNumber,
-  toText,
-} from "./format";
+// The WebSocket widget's own display: status bar, the Log, the Composer, a footer.
+// Incoming data is only ever set through textContent/title.
+import { closeCodeName, formatBytes, formatClose, formatCount, formatRate, plural, toNumber, toText } from "./format";
 import { type FrameStore, listen } from "./store";
-import type { Model, Row, SendFormat } from "./types";
+import type { Model, SavedMessage } from "./types";
+import { createComposer, savedList } from "./views/composer";
+import { h, setText } from "./views/dom";
+import { createLog } from "./views/log";
 
 const DISPLAYED_TRAITS = [
   "url",
@@ -31,20 +24,8 @@ const DISPLAYED_TRAITS = [
   "callback_errors",
   "lost",
   "mode",
+  "binding_errors",
 ];
-
-const SEND_TIMEOUT_MS = 10_000;
-
-function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** A labelled counter; the value element holds nothing but the value. */
 function stat(valueClass: string, label: string, title: string): [HTMLElement, HTMLElement] {
@@ -55,33 +36,9 @@ function stat(valueClass: string, label: string, title: string): [HTMLElement, H
   return [wrapper, value];
 }
 
-// Writing unchanged text would still cost a layout; skip it.
-function setText(node: HTMLElement, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
-}
-
 function setData(node: HTMLElement, key: string, value: string | null): void {
   if (value === null) delete node.dataset[key];
   else if (node.dataset[key] !== value) node.dataset[key] = value;
-}
-
-function rowElement(row: Row): HTMLElement {
-  const node = h("div", "iws-row");
-  node.dataset.dir = row.dir;
-  node.dataset.seq = String(row.seq);
-  node.dataset.kind = row.kind;
-  if (row.json) node.dataset.json = "true";
-  const dir = h("span", "iws-dir", row.dir === "out" ? "↑" : "↓");
-  dir.title = row.dir === "out" ? "sent" : "received";
-  const time = h("span", "iws-time", formatTime(row.time));
-  const date = new Date(row.time);
-  if (!Number.isNaN(date.getTime())) time.title = date.toISOString();
-  const size = h("span", "iws-size", formatBytes(row.size));
-  size.title = `${formatCount(row.size)} bytes, ${row.kind}${row.json ? " (JSON)" : ""}`;
-  const text = h("span", "iws-text", row.text);
-  text.title = row.text;
-  node.append(dir, time, size, text);
-  return node;
 }
 
 /** Builds one view of `model` inside `el`; everything is undone when `signal` aborts. */
@@ -117,40 +74,34 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
   const error = h("div", "iws-error");
   error.setAttribute("role", "alert");
 
-  // Log: omitted notice, rows (oldest first), empty placeholder.
-  const log = h("div", "iws-log");
-  const omitted = h("div", "iws-omitted");
-  const rowsEl = h("div", "iws-rows");
-  const empty = h("div", "iws-empty", "No messages yet");
-  log.append(omitted, rowsEl, empty);
-
-  // Send box.
-  const input = h("textarea", "iws-send-input");
-  input.rows = 1;
-  input.placeholder = "Message to send (Enter sends, Shift+Enter adds a line)";
-  input.spellcheck = false;
-  input.setAttribute("aria-label", "message to send");
-  const format = h("select", "iws-send-format");
-  format.title = "send as text, or check that it is valid JSON first";
-  for (const value of ["text", "json"]) format.append(new Option(value, value));
-  const sendButton = h("button", "iws-send-button", "Send");
-  sendButton.type = "button";
-  const sendBox = h("div", "iws-send");
-  sendBox.append(input, format, sendButton);
-  const sendError = h("div", "iws-send-error");
-  sendError.setAttribute("role", "status");
-
   const evicted = h("span", "iws-evicted");
   evicted.title = "the kernel keeps a bounded history; older messages were dropped from it";
   const callbackErrors = h("span", "iws-callback-errors");
   callbackErrors.title = "exceptions raised by your message callbacks";
   const lost = h("span", "iws-lost");
   lost.title = "messages the browser handled that never reached the kernel (a gap in their numbering)";
+  const bindingErrors = h("div", "iws-binding-errors");
+  bindingErrors.title = "errors from bindings of this socket to other widgets";
   const footer = h("div", "iws-footer");
-  footer.append(evicted, callbackErrors, lost);
+  footer.append(evicted, callbackErrors, lost, bindingErrors);
 
-  root.append(header, error, log, sendBox, sendError, footer);
+  root.append(header, error);
   el.append(root);
+  const logView = createLog(root, store, signal);
+  const anyModel = model as unknown as { get(name: string): unknown; set(name: string, value: unknown): void };
+  const composer = createComposer(
+    root,
+    {
+      send: (format, data) => store.request(format, data),
+      saved: () => savedList(anyModel.get("saved")),
+      setSaved: (list: SavedMessage[]) => {
+        anyModel.set("saved", list);
+        model.save_changes();
+      },
+    },
+    signal,
+  );
+  root.append(footer);
 
   function updateHeader(): void {
     const statusWord = toText(store.value("status")) || "closed";
@@ -199,47 +150,23 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     evicted.hidden = evictedCount <= 0;
     callbackErrors.hidden = errorCount <= 0;
     lost.hidden = lostCount <= 0;
-    footer.hidden = evictedCount <= 0 && errorCount <= 0 && lostCount <= 0;
+    const bindingTexts = Array.isArray(anyModel.get("binding_errors"))
+      ? (anyModel.get("binding_errors") as unknown[]).map(toText)
+      : [];
+    setText(bindingErrors, bindingTexts.join("\n"));
+    bindingErrors.hidden = bindingTexts.length === 0;
+    footer.hidden = evictedCount <= 0 && errorCount <= 0 && lostCount <= 0 && bindingTexts.length === 0;
+    composer.setStatus(statusWord);
     status.title = `connection status (socket runs in the ${toText(store.value("mode")) || "kernel"})`;
-  }
-
-  let renderedEpoch = -1;
-  let renderedTotal = 0;
-
-  function updateLog(): void {
-    // Measure before touching the DOM: follow new rows only if the user is at the bottom.
-    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight <= 8;
-    if (store.epoch !== renderedEpoch) {
-      rowsEl.replaceChildren();
-      renderedEpoch = store.epoch;
-      renderedTotal = store.total - store.rows.length;
-    }
-    const first = store.total - store.rows.length;
-    const fragment = document.createDocumentFragment();
-    for (let i = Math.max(renderedTotal, first); i < store.total; i++) {
-      const row = store.rows[i - first];
-      if (row) fragment.append(rowElement(row));
-    }
-    rowsEl.append(fragment);
-    renderedTotal = store.total;
-    for (let excess = rowsEl.childElementCount - store.rows.length; excess > 0; excess--) {
-      rowsEl.firstElementChild?.remove();
-    }
-    empty.hidden = store.rows.length > 0;
-    setText(omitted, store.omitted > 0 ? formatOmitted(store.omitted) : "");
-    omitted.hidden = store.omitted <= 0;
-    if (atBottom) log.scrollTop = log.scrollHeight;
   }
 
   // Updates are coalesced to at most one per animation frame.
   let frame = 0;
   let headerDirty = true;
-  let logDirty = true;
   function flush(): void {
     frame = 0;
     if (headerDirty) updateHeader();
-    if (logDirty) updateLog();
-    headerDirty = logDirty = false;
+    headerDirty = false;
   }
   function schedule(): void {
     if (frame === 0 && !signal.aborted) frame = requestAnimationFrame(flush);
@@ -250,64 +177,14 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     listen(model, `change:${name}`, () => ((headerDirty = true), schedule()), signal);
   }
   // The store changes with new rows, and (in the browser that holds a socket) its counters.
-  store.subscribe(() => ((logDirty = headerDirty = true), schedule()), signal);
+  // The log draws itself once per animation frame, however fast rows come.
+  store.subscribe(() => {
+    headerDirty = true;
+    schedule();
+    logView.update();
+  }, signal);
+  listen(model, "change:saved", () => composer.savedChanged(), signal);
 
-  // Sending. Only the latest request may clear the error line; any failure shows.
-  let latestRequest = 0;
-  function showSendError(text: string, level: "error" | "warn" = "error"): void {
-    setText(sendError, text);
-    sendError.hidden = text === "";
-    sendError.dataset.level = level;
-  }
-  showSendError("");
-
-  function send(): void {
-    const data = input.value;
-    const sendFormat: SendFormat = format.value === "json" ? "json" : "text";
-    if (sendFormat === "json") {
-      try {
-        JSON.parse(data);
-      } catch (exc) {
-        showSendError(`not sent: invalid JSON (${exc instanceof Error ? exc.message : String(exc)})`);
-        return;
-      }
-    }
-    showSendError("");
-    const request = ++latestRequest;
-    const timer = window.setTimeout(() => {
-      if (request === latestRequest && !signal.aborted) {
-        showSendError("no answer from the kernel yet: it may be busy running a cell", "warn");
-      }
-    }, SEND_TIMEOUT_MS);
-    void store.request(sendFormat, data).then((errorText) => {
-      window.clearTimeout(timer);
-      if (signal.aborted) return;
-      if (errorText !== null) showSendError(errorText);
-      else if (request === latestRequest) showSendError("");
-    });
-  }
-
-  sendButton.addEventListener("click", send, { signal });
-  input.addEventListener(
-    "keydown",
-    (event) => {
-      if (event.key !== "Enter") return;
-      // Keep Enter/Shift+Enter away from the notebook's own shortcuts.
-      event.stopPropagation();
-      if (event.shiftKey || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
-      event.preventDefault();
-      send();
-    },
-    { signal },
-  );
-  input.addEventListener(
-    "input",
-    () => {
-      input.style.height = "auto";
-      input.style.height = `${Math.min(input.scrollHeight + 2, 160)}px`;
-    },
-    { signal },
-  );
   for (const [button, type] of [
     [connectButton, "connect"],
     [closeButton, "close"],
@@ -316,7 +193,7 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
       "click",
       () => {
         const errorText = store.post({ type });
-        if (errorText !== null) showSendError(errorText);
+        if (errorText !== null) composer.showError(errorText);
       },
       { signal },
     );

@@ -26,7 +26,11 @@ from .wiretap import Wiretap
 __all__ = ["WebSocket", "replay"]
 
 _STATIC = pathlib.Path(__file__).parent / "static"
-_RANGES = {"max_fps": (1, 120), "view_rows": (1, 10_000)}
+_RANGES = {"max_fps": (1, 120), "view_rows": (1, 1_000_000)}
+# Rows one front-end flush carries at most (the rest are counted as omitted): at
+# max_fps=30 that is 30,000 rows a second, above what a browser renders, and a
+# flush stays under about 1 MB (previews are at most 500 characters).
+_FLUSH_ROWS = 1000
 _MODES = ("kernel", "browser")
 
 
@@ -74,7 +78,8 @@ class WebSocket(Receiving, Bindings, FrontendSync):
         reconnect: ``True`` (default backoff: first retry after about 0.5 s,
             doubling, at most 30 s apart), ``False``, or a :class:`Backoff`.
         max_fps: most front-end updates per second.
-        view_rows: messages the live view shows.
+        view_rows: messages the live view's log keeps (it scrolls through all of them;
+            each update carries at most 1,000 new ones, the rest are counted as omitted).
         send_queue: messages that may wait while the connection is not open.
         callback_queue: messages that may wait for slow ``on_message``
             handlers before reception pauses (nothing is dropped).
@@ -113,7 +118,9 @@ class WebSocket(Receiving, Bindings, FrontendSync):
     binding_errors = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
     persisted: traitlets.List[dict[str, Any]] = traitlets.List(read_only=True).tag(sync=True)
     max_fps = traitlets.Int(30).tag(sync=True)
-    view_rows = traitlets.Int(50).tag(sync=True)
+    view_rows = traitlets.Int(10_000).tag(sync=True)
+    # The composer's saved messages ({name, format, data}), set by the view; in the notebook.
+    saved = traitlets.List(traitlets.Dict()).tag(sync=True)
 
     def __init__(
         self,
@@ -125,7 +132,7 @@ class WebSocket(Receiving, Bindings, FrontendSync):
         mode: str = "kernel",
         reconnect: bool | Backoff = True,
         max_fps: int = 30,
-        view_rows: int = 50,
+        view_rows: int = 10_000,
         send_queue: int = 1000,
         callback_queue: int = 10_000,
         max_size: int | None = 2**20,
@@ -175,7 +182,7 @@ class WebSocket(Receiving, Bindings, FrontendSync):
         self._stream = Stream(
             redact_url(url),
             history=history,
-            view_rows=max(1, view_rows),
+            view_rows=max(1, min(view_rows, _FLUSH_ROWS)),
             callback_queue=callback_queue,
             on_change=self._mark_dirty,
         )

@@ -66,8 +66,8 @@ def test_other_bad_arguments() -> None:
     with pytest.raises(traitlets.TraitError, match="max_fps must be between 1 and 120, got 0"):
         iws.WebSocket("ws://127.0.0.1:1", max_fps=0, connect=False)
     ws = iws.WebSocket("ws://127.0.0.1:1", connect=False)
-    with pytest.raises(traitlets.TraitError, match="view_rows must be between 1 and 10000"):
-        ws.view_rows = 20_000
+    with pytest.raises(traitlets.TraitError, match="view_rows must be between 1 and 1000000"):
+        ws.view_rows = 2_000_000
 
 
 def test_refused_port(connect: Callable[..., iws.WebSocket]) -> None:

@@ -1,0 +1,213 @@
+// Rows for the log: a bounded ring with absolute indices, the wire-to-Row
+// conversion and on-demand full messages. No DOM, no model.
+import { toNumber, toText } from "./format";
+import type { Row } from "./types";
+
+/** The full payload of one message, fetched when a row is expanded or copied. */
+export interface FullMessage {
+  readonly seq: number;
+  readonly kind: "text" | "binary";
+  readonly text: string; // text messages
+  readonly bytes: Uint8Array | null; // binary messages
+}
+
+/** What the log component reads: rows, what was not shown, and full messages on demand. */
+export interface LogFeed {
+  readonly ring: RowRing;
+  /** Bumped whenever the rows are replaced rather than appended to. */
+  readonly epoch: number;
+  /** Earlier messages the log never got or no longer keeps. */
+  readonly omitted: number;
+  /** The full message `seq` (rejects with the reason, e.g. evicted from the kernel's history). */
+  fetch(seq: number): Promise<FullMessage>;
+}
+
+/**
+ * The last `capacity` rows in a circular buffer: append and evict in O(1),
+ * rows addressed by absolute index (`first` .. `total - 1`).
+ */
+export class RowRing {
+  private buf: (Row | undefined)[] = [];
+  private head = 0; // buffer slot of the oldest row
+  /** Rows kept. */
+  length = 0;
+  /** Rows ever appended; row `i` (absolute) is kept when `first <= i < total`. */
+  total = 0;
+  /** Rows pushed out by newer ones. */
+  evicted = 0;
+
+  constructor(private capacity: number) {
+    this.capacity = Math.max(1, Math.floor(capacity));
+  }
+
+  get first(): number {
+    return this.total - this.length;
+  }
+
+  get limit(): number {
+    return this.capacity;
+  }
+
+  /** Appends a row; returns whether the oldest one was evicted for it. */
+  push(row: Row): boolean {
+    if (this.length < this.capacity) {
+      const slot = (this.head + this.length) % this.capacity;
+      if (slot === this.buf.length) this.buf.push(row);
+      else this.buf[slot] = row;
+      this.length += 1;
+      this.total += 1;
+      return false;
+    }
+    this.buf[this.head] = row;
+    this.head = (this.head + 1) % this.capacity;
+    this.total += 1;
+    this.evicted += 1;
+    return true;
+  }
+
+  /** The row at absolute index `i`, or undefined when it is not kept. */
+  at(i: number): Row | undefined {
+    const k = i - this.first;
+    if (k < 0 || k >= this.length) return undefined;
+    return this.buf[(this.head + k) % this.capacity];
+  }
+
+  /** The kept row with this seq (rows are in seq order), or undefined. */
+  bySeq(seq: number): Row | undefined {
+    let lo = this.first;
+    let hi = this.total - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const row = this.at(mid);
+      if (!row) return undefined;
+      if (row.seq === seq) return row;
+      if (row.seq < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  /** Replaces every row (a new epoch); `total` restarts at their count. */
+  reset(rows: readonly Row[]): void {
+    const kept = rows.length > this.capacity ? rows.slice(rows.length - this.capacity) : rows;
+    this.buf = kept.slice();
+    this.head = 0;
+    this.length = kept.length;
+    this.total = kept.length;
+    this.evicted = 0;
+  }
+
+  /** Changes the capacity, keeping the newest rows; returns how many were dropped. */
+  resize(capacity: number): number {
+    capacity = Math.max(1, Math.floor(capacity));
+    if (capacity === this.capacity) return 0;
+    const rows: Row[] = [];
+    for (let i = Math.max(this.first, this.total - capacity); i < this.total; i++) {
+      const row = this.at(i);
+      if (row) rows.push(row);
+    }
+    const dropped = this.length - rows.length;
+    const total = this.total;
+    this.capacity = capacity;
+    this.buf = rows;
+    this.head = 0;
+    this.length = rows.length;
+    this.total = total;
+    this.evicted += dropped;
+    return dropped;
+  }
+}
+
+/** A row as the kernel sends it (`_frontend._row`), or null if it is not one. */
+export function toRow(value: unknown): Row | null {
+  if (typeof value !== "object" || value === null) return null;
+  const raw = value as Record<string, unknown>;
+  return {
+    seq: toNumber(raw.seq),
+    time: toNumber(raw.time),
+    dir: raw.dir === "out" ? "out" : "in",
+    kind: raw.kind === "binary" ? "binary" : "text",
+    size: toNumber(raw.size),
+    text: toText(raw.text),
+    json: raw.json === true,
+  };
+}
+
+/** Rows from a wire list, skipping what is not a row. */
+export function toRows(value: unknown): Row[] {
+  return Array.isArray(value) ? value.map(toRow).filter((row): row is Row => row !== null) : [];
+}
+
+function toBytes(view: unknown): Uint8Array | null {
+  if (view instanceof ArrayBuffer) return new Uint8Array(view);
+  if (ArrayBuffer.isView(view)) return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  return null;
+}
+
+/**
+ * Full-message requests over a model's custom messages: `{"type": "get", "id", "seq"}`
+ * answered by `{"type": "get_result", "id", "seq", "kind", "text"}` (binary: one buffer)
+ * or `{"type": "get_result", "id", "error"}`.
+ */
+export class Fetcher {
+  private readonly pending = new Map<number, { resolve: (m: FullMessage) => void; reject: (e: Error) => void }>();
+  // Every front end of a kernel sees every reply: a random start keeps ids apart.
+  private nextId = 1 + Math.floor(Math.random() * 2 ** 30);
+
+  constructor(private readonly post: (content: Record<string, unknown>) => string | null) {}
+
+  fetch(seq: number): Promise<FullMessage> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const error = this.post({ type: "get", id, seq });
+      if (error !== null) {
+        this.pending.delete(id);
+        reject(new Error(error));
+      }
+    });
+  }
+
+  /** Takes a `get_result` message; returns false if it is something else. */
+  receive(msg: Record<string, unknown>, buffers: unknown): boolean {
+    if (msg.type !== "get_result") return false;
+    const waiter = this.pending.get(toNumber(msg.id, NaN));
+    if (!waiter) return true;
+    this.pending.delete(toNumber(msg.id));
+    if (msg.error != null && msg.error !== "") {
+      waiter.reject(new Error(toText(msg.error)));
+      return true;
+    }
+    const binary = msg.kind === "binary";
+    const bytes = binary ? toBytes(Array.isArray(buffers) ? buffers[0] : undefined) : null;
+    waiter.resolve({
+      seq: toNumber(msg.seq),
+      kind: binary ? "binary" : "text",
+      text: binary ? "" : toText(msg.text),
+      bytes: binary ? (bytes ?? new Uint8Array(0)) : null,
+    });
+    return true;
+  }
+
+  dispose(reason: string): void {
+    for (const waiter of this.pending.values()) waiter.reject(new Error(reason));
+    this.pending.clear();
+  }
+}
+
+/** A row that still holds its payload (browser mode's own rows). */
+export interface PayloadRow extends Row {
+  payload(): string | ArrayBuffer;
+}
+
+export function hasPayload(row: Row | undefined): row is PayloadRow {
+  return row !== undefined && typeof (row as Partial<PayloadRow>).payload === "function";
+}
+
+/** The full message of a row that holds its payload. */
+export function fullFromRow(row: PayloadRow): FullMessage {
+  const data = row.payload();
+  return typeof data === "string"
+    ? { seq: row.seq, kind: "text", text: data, bytes: null }
+    : { seq: row.seq, kind: "binary", text: "", bytes: new Uint8Array(data) };
+}
