@@ -25,6 +25,7 @@ from .message import Message
 from .record import Recorder
 from .servers import BroadcastServer, EchoServer, TickerServer
 from .teaching import CloseCodes, FrameAnatomy, Handshake, Inspector, PollingVsPush
+from .views import Chart, Composer, Log, Values
 from .widget import WebSocket, replay
 
 __version__ = "0.1.0"
@@ -33,7 +34,9 @@ __all__ = [
     "Backoff",
     "Binding",
     "BroadcastServer",
+    "Chart",
     "CloseCodes",
+    "Composer",
     "ConnectionClosed",
     "ConnectionFailed",
     "EchoServer",
@@ -43,12 +46,14 @@ __all__ = [
     "IPyWebSocketsWarning",
     "Inspector",
     "InvalidURL",
+    "Log",
     "Message",
     "OutputBinding",
     "PollingVsPush",
     "Recorder",
     "SendQueueFull",
     "TickerServer",
+    "Values",
     "WebSocket",
     "WebSocketError",
     "__version__",

@@ -3,12 +3,15 @@
 import type { AnyModel } from "@anywidget/types";
 import { renderChart } from "./chart";
 import { renderValues } from "./values";
+import { renderComposer, renderLog } from "./widgets";
 
 export type ViewModel = AnyModel<Record<string, any>>;
 export type ViewRender = (model: ViewModel, el: HTMLElement, signal: AbortSignal) => void;
 
 export const VIEWS: Record<string, ViewRender> = {
   chart: renderChart,
+  composer: renderComposer,
+  log: renderLog,
   values: renderValues,
 };
 

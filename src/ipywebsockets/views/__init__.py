@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ._base import SourceView
 from .chart import Chart
+from .composer import Composer
+from .log import Log
 from .values import Values
 
-__all__ = ["Chart", "SourceView", "Values"]
+__all__ = ["Chart", "Composer", "Log", "SourceView", "Values"]
