@@ -22,6 +22,7 @@ the stream goes on.
 from __future__ import annotations
 
 import difflib
+import os
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -229,7 +230,7 @@ class Bindings:
         """The active bindings of this socket."""
         return list(self._bindings_by_id().values())
 
-    def record(self, path: str, *, queue: int = 100_000) -> Recorder:
+    def record(self, path: str | os.PathLike[str], *, queue: int = 100_000) -> Recorder:
         """Write every message (both directions) from now on to ``path`` (JSON Lines).
 
         See :mod:`ipywebsockets.record` for the format; ``iws.replay(path)``
