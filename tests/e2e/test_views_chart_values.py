@@ -113,7 +113,7 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
     assert seq.get_attribute("data-changed-at") != changed
     flashing = seq.evaluate(
         "tr => (tr.classList.contains('iws-flash-a') || tr.classList.contains('iws-flash-b'))"
-        " && tr.getAnimations().length > 0"
+        " && tr.getAnimations({subtree: true}).length > 0"
     )
     assert flashing, "a changed row is not highlighted"
     kind = page.locator('.iws-values-row[data-path="type"] .iws-values-value').first

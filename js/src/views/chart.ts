@@ -28,6 +28,11 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: strin
   return node;
 }
 
+/** Writes text only when it differs: an unchanged write still costs a layout. */
+function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 function paths(model: ViewModel): string[] {
   const value = model.get("paths");
   return Array.isArray(value) ? value.map(String) : [];
@@ -97,17 +102,33 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     plot = new uPlot(options(width), cols.thin(width, 1e-3) as uPlot.AlignedData, plotBox);
   }
 
-  function showStats(): void {
+  // The counters' text changes at most 4 times a second: each change costs the page a
+  // layout, and nobody reads a number that changes 30 times a second.
+  let statsAt = 0;
+  let statsTimer = 0;
+  function showStats(force = false): void {
     root.dataset.points = String(cols.length);
-    root.dataset.paused = String(paused);
+    const now = performance.now();
+    if (!force && now - statsAt < 250) {
+      if (statsTimer === 0 && !signal.aborted) {
+        statsTimer = window.setTimeout(() => ((statsTimer = 0), showStats(true)), 250 - (now - statsAt));
+      }
+      return;
+    }
+    statsAt = now;
     const parts = [plural(cols.length, "point")];
     if (ignored) parts.push(`${formatCount(ignored)} ignored (no number)`);
     if (skipped) parts.push(`${formatCount(skipped)} skipped`);
     if (paused) parts.push("paused");
-    stats.textContent = parts.join(" · ");
+    setText(stats, parts.join(" · "));
+    empty.hidden = cols.length > 0;
+  }
+
+  function showPaused(): void {
+    root.dataset.paused = String(paused);
     pause.textContent = paused ? "Resume" : "Pause";
     pause.setAttribute("aria-pressed", String(paused));
-    empty.hidden = cols.length > 0;
+    showStats(true);
   }
 
   // Redraws happen on animation frames, at most `fps` a second, only when data came.
@@ -172,7 +193,7 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     "change:paused",
     () => {
       paused = Boolean(model.get("paused"));
-      showStats();
+      showPaused();
       if (!paused) {
         // Resume jumps to now: what came while paused is in the window already.
         dirty = true;
@@ -220,10 +241,11 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     "abort",
     () => {
       if (frame) cancelAnimationFrame(frame);
+      if (statsTimer) clearTimeout(statsTimer);
       plot?.destroy();
       plot = null;
     },
     { once: true },
   );
-  showStats();
+  showPaused();
 }

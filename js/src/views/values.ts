@@ -73,13 +73,15 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
   }
   for (const path of chosen) row(path); // the chosen order, before any value comes
 
+  let shown = 0; // rows that have a value
   function showStats(): void {
-    const shown = [...rows.values()].filter((r) => r.tr.dataset.changedAt !== undefined).length;
-    root.dataset.fields = String(shown);
     const parts = [plural(shown, "field")];
     if (overflow) parts.push(`${formatCount(overflow)} more not shown (limit=${formatCount(model.get("limit"))})`);
     if (skipped) parts.push(`${formatCount(skipped)} messages skipped`);
-    stats.textContent = parts.join(" · ");
+    const text = parts.join(" · ");
+    if (stats.textContent === text) return; // an unchanged write still costs a layout
+    root.dataset.fields = String(shown);
+    stats.textContent = text;
     empty.hidden = shown > 0;
   }
 
@@ -91,6 +93,7 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
     frame = 0;
     for (const [path, text, changedMs] of pending.values()) {
       const r = row(path);
+      if (r.tr.dataset.changedAt === undefined) shown += 1;
       r.value.textContent = text;
       r.time.textContent = changedMs ? formatTime(changedMs) : "";
       r.tr.dataset.changedAt = String(changedMs);
