@@ -49,8 +49,9 @@ demo: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) quickstart.ipynb
 
 # Benchmarks (not part of `make test`, which runs each at a tiny size).
-bench: $(STAMP)
+bench: $(STAMP) browser
 	$(BIN)/python bench/ingest.py 200000 3
+	$(BIN)/python bench/views_page.py --seconds 30 --rate 10000
 
 clean:
 	rm -rf $(VENV) js/node_modules src/ipywebsockets/static
