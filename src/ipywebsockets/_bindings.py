@@ -244,6 +244,11 @@ class Bindings:
 
     # -- for the bindings -------------------------------------------------------------
 
+    def _unbind_all(self) -> None:
+        """The widget closes: end every binding (and the threads of bind_output)."""
+        for binding in self.bindings:
+            binding.unbind()
+
     def _bindings_by_id(self) -> dict[int, Binding | OutputBinding]:
         table: dict[int, Binding | OutputBinding] | None = getattr(self, "_binding_table", None)
         if table is None:

@@ -301,6 +301,7 @@ class WebSocket(Receiving, Bindings, FrontendSync):
         self._refresh()
         if widget:
             self._stream.stop_callbacks(wait=timeout)
+            self._unbind_all()
             get_publisher().remove(self)
             super().close()
 

@@ -262,3 +262,16 @@ def test_final_value_after_the_stream_stops(connect: Any, server: LocalServer) -
     eventually(lambda: target.value == 0, timeout(3), "first")
     _burst(ws, 3)  # within the same second: coalesced, then delivered after the interval
     eventually(lambda: target.value == 2, timeout(3), "the last value after a pause")
+
+
+def test_closing_the_widget_ends_its_bindings(connect: Any, server: LocalServer) -> None:
+    ws = _open(connect, server)
+    out = ipywidgets.Output()
+    value = ws.bind("price", Target())
+    shown = ws.bind_output(out, print)
+    assert ws.bindings == [value, shown]
+    ws.close(widget=True)
+    assert ws.bindings == [] and not value.active and not shown.active
+    shown._thread.join(timeout(2))
+    assert not shown._thread.is_alive(), "bind_output's thread must end with the widget"
+    out.close()
