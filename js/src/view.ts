@@ -6,6 +6,7 @@ import type { Model, SavedMessage } from "./types";
 import { createComposer, savedList } from "./views/composer";
 import { h, setText } from "./views/dom";
 import { createLog } from "./views/log";
+import { type StatusChange, createMetrics, interArrival, recordStatus } from "./views/metrics";
 
 const DISPLAYED_TRAITS = [
   "url",
@@ -25,7 +26,10 @@ const DISPLAYED_TRAITS = [
   "lost",
   "mode",
   "binding_errors",
+  "latency",
 ];
+
+const METRICS_EVERY_MS = 250;
 
 /** A labelled counter; the value element holds nothing but the value. */
 function stat(valueClass: string, label: string, title: string): [HTMLElement, HTMLElement] {
@@ -70,6 +74,9 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
 
   const header = h("div", "iws-header");
   header.append(titleBar, stats);
+  const metrics = createMetrics(header, signal);
+  const timeline: StatusChange[] = [];
+  let metricsAt = 0;
 
   const error = h("div", "iws-error");
   error.setAttribute("role", "alert");
@@ -102,6 +109,28 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     signal,
   );
   root.append(footer);
+
+  // At most 4 updates a second (inter-arrival times sort 1,000 gaps), and always the last one.
+  let metricsTimer = 0;
+  function updateMetrics(now_: boolean): void {
+    const wait = metricsAt + METRICS_EVERY_MS - performance.now();
+    if (!now_ && wait > 0) {
+      if (metricsTimer === 0 && !signal.aborted) {
+        metricsTimer = window.setTimeout(() => ((metricsTimer = 0), updateMetrics(true)), wait);
+      }
+      return;
+    }
+    window.clearTimeout(metricsTimer);
+    metricsTimer = 0;
+    metricsAt = performance.now();
+    metrics.update({
+      mode: toText(store.value("mode")) || "kernel",
+      rate: null, // the counters above show it
+      gaps: interArrival(store.ring),
+      latency: anyModel.get("latency") as number | null | undefined,
+      timeline,
+    });
+  }
 
   function updateHeader(): void {
     const statusWord = toText(store.value("status")) || "closed";
@@ -157,6 +186,7 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     bindingErrors.hidden = bindingTexts.length === 0;
     footer.hidden = evictedCount <= 0 && errorCount <= 0 && lostCount <= 0 && bindingTexts.length === 0;
     composer.setStatus(statusWord);
+    updateMetrics(recordStatus(timeline, statusWord));
     status.title = `connection status (socket runs in the ${toText(store.value("mode")) || "kernel"})`;
   }
 
@@ -204,6 +234,7 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     () => {
       if (frame !== 0) cancelAnimationFrame(frame);
       frame = 0;
+      window.clearTimeout(metricsTimer);
       root.remove();
     },
     { once: true },

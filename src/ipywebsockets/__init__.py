@@ -25,7 +25,7 @@ from .message import Message
 from .record import Recorder
 from .servers import BroadcastServer, EchoServer, TickerServer
 from .teaching import CloseCodes, FrameAnatomy, Handshake, Inspector, PollingVsPush
-from .views import Chart, Composer, Log, Values
+from .views import Chart, Composer, Log, Metrics, Values
 from .widget import WebSocket, replay
 
 __version__ = "0.1.0"
@@ -48,6 +48,7 @@ __all__ = [
     "InvalidURL",
     "Log",
     "Message",
+    "Metrics",
     "OutputBinding",
     "PollingVsPush",
     "Recorder",

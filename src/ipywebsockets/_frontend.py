@@ -49,6 +49,7 @@ COALESCED = frozenset(
         "callback_errors",
         "lost",
         "persisted",
+        "latency",
     }
 )
 # Coalesced traits that change with every message: they reach the front end in
@@ -133,6 +134,11 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
             bytes_sent=stats.bytes_sent,
             rate=round(stats.meter.rate(time.time()), 2),
             evicted=stream.history.evicted,
+        )
+        # websockets measures it with each keepalive ping (and ws.ping()); 0.0 before the first.
+        opened = stream.handshake
+        values["latency"] = (
+            round(opened.latency, 6) if opened is not None and opened.latency else None
         )
         if self._persist > 0:
             history = stream.history

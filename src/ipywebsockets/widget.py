@@ -115,6 +115,8 @@ class WebSocket(Receiving, Bindings, FrontendSync):
     evicted = traitlets.Int(0, read_only=True).tag(sync=True)
     callback_errors = traitlets.Int(0, read_only=True).tag(sync=True)
     lost = traitlets.Int(0, read_only=True).tag(sync=True)
+    # Round-trip time of the last ping in seconds (kernel mode; None before the first pong).
+    latency = traitlets.Float(None, allow_none=True, read_only=True).tag(sync=True)
     binding_errors = traitlets.List(traitlets.Unicode(), read_only=True).tag(sync=True)
     persisted: traitlets.List[dict[str, Any]] = traitlets.List(read_only=True).tag(sync=True)
     max_fps = traitlets.Int(30).tag(sync=True)

@@ -125,11 +125,15 @@ def test_log_is_virtualised_and_follows_a_fast_stream(page, notebook_runner):
             "srv = iws.TickerServer(rate=10000).start()",
             "ws = iws.WebSocket(srv.url, history=200)",
             "ws",
-            "time.sleep(3); ws.close(); time.sleep(0.5); print('DONE', ws.received, ws.evicted)",
+            "m = iws.Metrics(ws)\nm",
+            "time.sleep(3); rtt = ws.ping(); time.sleep(1); ws.close(); time.sleep(0.5)\n"
+            "print('DONE', ws.received, ws.evicted, m.gap_mean_ms is not None,\n"
+            "      abs((m.latency or 0) - rtt) < 1e-5)",
         ],
         ui="lab",
     )
-    m = wait_for_cell_output(page, name, 4, r"DONE (\d+) (\d+)", timeout=timeout_s(30))
+    m = wait_for_cell_output(page, name, 5, r"DONE (\d+) (\d+) (\w+) (\w+)", timeout=timeout_s(30))
+    assert m.group(3) == m.group(4) == "True", m.group(0)
     received = int(m.group(1))
     assert received > 5000, m.group(0)
     widget = page.locator(".iws-widget").first
@@ -158,3 +162,21 @@ def test_log_is_virtualised_and_follows_a_fast_stream(page, notebook_runner):
     widget.locator('.iws-detail[data-state="error"]').wait_for(timeout=timeout_ms(10))
     note = widget.locator(".iws-detail-note").inner_text()
     assert "no longer in the kernel's history" in note, note
+
+    # The metrics strip: inter-arrival times, the ping's round trip, the status timeline;
+    # the same in the standalone Metrics widget.
+    for scope in (".iws-widget >> nth=0", ".iws-metrics-widget"):
+        strip = page.locator(scope).locator(".iws-metrics")
+        gap = strip.locator('[data-metric="gap"] .iws-metric-value').inner_text()
+        assert re.fullmatch(r"[\d.]+ ms · p95 [\d.]+ ms", gap), gap
+        latency = strip.locator('[data-metric="latency"] .iws-metric-value')
+        assert re.fullmatch(r"[\d.]+ ms", latency.inner_text()), latency.inner_text()
+        statuses = strip.locator(".iws-timeline-item").evaluate_all(
+            "items => items.map(i => i.dataset.status)"
+        )
+        assert statuses[-3:] == ["open", "closing", "closed"] or statuses[-2:] == [
+            "open",
+            "closed",
+        ], statuses
+    rate = page.locator('.iws-metrics-widget [data-metric="rate"] .iws-metric-value').inner_text()
+    assert rate.endswith("/s"), rate

@@ -3,7 +3,7 @@
 import type { AnyModel } from "@anywidget/types";
 import { renderChart } from "./chart";
 import { renderValues } from "./values";
-import { renderComposer, renderLog } from "./widgets";
+import { renderComposer, renderLog, renderMetrics } from "./widgets";
 
 export type ViewModel = AnyModel<Record<string, any>>;
 export type ViewRender = (model: ViewModel, el: HTMLElement, signal: AbortSignal) => void;
@@ -12,6 +12,7 @@ export const VIEWS: Record<string, ViewRender> = {
   chart: renderChart,
   composer: renderComposer,
   log: renderLog,
+  metrics: renderMetrics,
   values: renderValues,
 };
 

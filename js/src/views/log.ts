@@ -274,7 +274,8 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
       } else node.hidden = true;
     }
 
-    // Notices and counts.
+    // Notices and counts (data-total: rows ever added, for benchmarks and tests).
+    root.dataset.total = String(ring.total);
     empty.hidden = n > 0;
     if (n === 0) setText(empty, ring.length > 0 ? "No message matches the filter" : "No messages yet");
     const gone = feed.omitted;

@@ -9,6 +9,7 @@ import { createComposer, savedList } from "./composer";
 import { h } from "./dom";
 import type { ViewModel } from "./index";
 import { createLog } from "./log";
+import { type StatusChange, createMetrics } from "./metrics";
 
 function post(model: ViewModel, content: Record<string, unknown>, buffers: ArrayBuffer[] = []): string | null {
   try {
@@ -167,6 +168,47 @@ export function renderComposer(model: ViewModel, el: HTMLElement, signal: AbortS
       model.off("change:status", onStatus);
       for (const resolve of pending.values()) resolve("the composer was closed before the kernel answered");
       pending.clear();
+      root.remove();
+    },
+    { once: true },
+  );
+}
+
+export function renderMetrics(model: ViewModel, el: HTMLElement, signal: AbortSignal): void {
+  const root = h("div", "iws-widget iws-metrics-widget");
+  el.append(root);
+  const metrics = createMetrics(root, signal);
+  const num = (name: string): number | null => {
+    const value = model.get(name);
+    return typeof value === "number" && Number.isFinite(value) ? value : null;
+  };
+  const update = (): void => {
+    const mean = num("gap_mean_ms");
+    const p95 = num("gap_p95_ms");
+    const timeline: StatusChange[] = Array.isArray(model.get("timeline"))
+      ? (model.get("timeline") as Record<string, unknown>[]).map((c) => ({
+          time: toNumber(c.time),
+          status: toText(c.status),
+        }))
+      : [];
+    metrics.update({
+      mode: toText(model.get("mode")) || "kernel",
+      rate: num("rate") ?? 0,
+      gaps: mean === null || p95 === null ? null : { mean, p95, n: 0 },
+      latency: num("latency"),
+      timeline,
+    });
+  };
+  update();
+  for (const name of ["rate", "gap_mean_ms", "gap_p95_ms", "latency", "timeline", "mode"]) {
+    model.on(`change:${name}`, update);
+  }
+  signal.addEventListener(
+    "abort",
+    () => {
+      for (const name of ["rate", "gap_mean_ms", "gap_p95_ms", "latency", "timeline", "mode"]) {
+        model.off(`change:${name}`, update);
+      }
       root.remove();
     },
     { once: true },

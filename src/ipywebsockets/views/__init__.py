@@ -6,6 +6,7 @@ from ._base import SourceView
 from .chart import Chart
 from .composer import Composer
 from .log import Log
+from .metrics import Metrics
 from .values import Values
 
-__all__ = ["Chart", "Composer", "Log", "SourceView", "Values"]
+__all__ = ["Chart", "Composer", "Log", "Metrics", "SourceView", "Values"]
