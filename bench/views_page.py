@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import importlib.util
 import json
+import os
 import sys
 import tempfile
 import time
@@ -83,6 +84,7 @@ COUNTERS = """
     received: received ? Number(received.textContent.replace(/[^0-9]/g, '')) : 0,
     redraws: chart ? Number(chart.dataset.redraws || 0) : null,
     points: chart ? Number(chart.dataset.points || 0) : null,
+    skipped: chart ? Number(chart.dataset.skipped || 0) : null,
     values: document.querySelectorAll('.iws-values-row').length,
   };
 }
@@ -129,7 +131,6 @@ def measure(
         if views:
             ready += " && document.querySelector('.iws-chart canvas') !== null"
             ready += " && document.querySelectorAll('.iws-values-row').length >= 5"
-            ready += " && (typeof document.querySelector('.iws-log') !== 'undefined')"
         ready += "; }"
         _wait(page, name, ready, 60)
         time.sleep(min(2.0, seconds / 2))  # warm up: the first flushes and the JIT
@@ -156,6 +157,7 @@ def measure(
             "timer_lag_max_ms": max(0.0, stats["lagMax"]),
             "chart_redraws_per_s": redraws,
             "chart_points": after["points"],
+            "chart_skipped": after["skipped"],
             "value_rows": after["values"],
             "heap_start_mb": heap_start,
             "heap_end_mb": heap_end,
@@ -193,6 +195,12 @@ def report(rate: int, seconds: float, results: dict[str, dict[str, Any]]) -> Non
         print(f"  {label:24} {_fmt(b, spec):>12} {_fmt(v, spec):>12} {ratio:>7}")
     growth = views["heap_end_mb"] - views["heap_start_mb"]
     print(f"  views page heap change over the run: {growth:+.1f} MiB")
+    print(
+        f"  chart: {views['chart_points']:,} points in its window, "
+        f"{views['chart_skipped']:,} messages skipped (evicted from ws history before read)"
+    )
+    with contextlib.suppress(OSError):
+        print(f"  load average (1, 5, 15 min) at the end: {os.getloadavg()}")
 
 
 def main(

@@ -86,7 +86,7 @@ def test_chart_hello_sends_the_whole_window(
 ) -> None:
     ws = connect(ticker.url, reconnect=False)
     chart = iws.Chart(ws, "seq", points=100)
-    eventually(lambda: finished(ws) and len(chart.data()["seq"]) == 100, what="100 points")
+    eventually(lambda: chart.data()["seq"][-1:] == [COUNT], what="the last tick charted")
     sent = Sent(chart)
     chart._on_custom(chart, {"type": "hello", "id": "view-1"}, [])
     (content, buffers), *_ = sent.of("window")

@@ -56,6 +56,14 @@ def test_latest_non_json_binary_and_outgoing() -> None:
     assert latest.rows() == [("", '"<binary, 3 bytes>"', 1002.0)]
 
 
+def test_latest_tells_numbers_from_booleans() -> None:
+    latest = Latest()
+    latest.update([msg(1, '{"a": 1}')])
+    latest.take_changed()
+    latest.update([msg(2, '{"a": 1.0}'), msg(3, '{"a": true}')])
+    assert latest.take_changed() == [("a", "true", 1003.0)]
+
+
 def test_display() -> None:
     assert display(1.5) == "1.5"
     assert display("A") == '"A"'

@@ -2,7 +2,7 @@
 // (float64 buffers: times in ms, one column per series); this view keeps its own bounded
 // window and redraws at most `fps` times a second, on animation frames, thinned to about
 // two points per pixel column. DOM contract: .iws-chart[data-redraws][data-points]
-// [data-paused] > .iws-chart-header (.iws-chart-stats, .iws-chart-pause) + .iws-chart-plot
+// [data-skipped][data-paused] > .iws-chart-header (.iws-chart-stats, .iws-chart-pause) + .iws-chart-plot
 // (uPlot: canvas, .u-legend with one .u-series per path after the time).
 import uPlot from "uplot";
 import { formatCount, plural, toNumber } from "../format";
@@ -108,6 +108,7 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
   let statsTimer = 0;
   function showStats(force = false): void {
     root.dataset.points = String(cols.length);
+    root.dataset.skipped = String(skipped);
     const now = performance.now();
     if (!force && now - statsAt < 250) {
       if (statsTimer === 0 && !signal.aborted) {

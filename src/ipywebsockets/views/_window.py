@@ -179,13 +179,18 @@ _LEAVES = 5000  # fields looked at per message (a huge message costs no more tha
 
 @dataclass
 class _Field:
-    text: str
+    value: Any  # the decoded leaf; its text is made only when it is shown
     changed: float  # seconds since the epoch
+
+
+def _same(a: Any, b: Any) -> bool:
+    # 1, 1.0 and true are equal in Python but not the same value on the wire.
+    return type(a) is type(b) and a == b
 
 
 @dataclass
 class Latest:
-    """The latest value of each field path of a stream, as display text.
+    """The latest value of each field path of a stream, and which ones changed.
 
     Args:
         paths: show only these paths, in this order (empty: every path seen, in
@@ -221,7 +226,6 @@ class Latest:
                     self._set(name, leaf, msg.time)
 
     def _set(self, name: str, leaf: Any, when: float) -> None:
-        text = display(leaf)
         found = self.fields.get(name)
         if found is None:
             if not self.paths and len(self.fields) >= self.limit:
@@ -229,11 +233,10 @@ class Latest:
                     self._unknown.add(name)
                     self.overflow += 1
                 return
-            self.fields[name] = _Field(text, when)
+            self.fields[name] = _Field(leaf, when)
             self._changed.add(name)
-            return
-        if found.text != text:
-            found.text = text
+        elif not _same(found.value, leaf):
+            found.value = leaf
             found.changed = when
             self._changed.add(name)
 
@@ -246,9 +249,13 @@ class Latest:
         """Every field, in display order (what changed stays to be taken)."""
         return [self._row(name) for name in self.fields]
 
+    def text(self, name: str) -> str:
+        """How the field ``name`` is shown."""
+        return display(self.fields[name].value)
+
     def _row(self, name: str) -> tuple[str, str, float]:
         f = self.fields[name]
-        return name, f.text, f.changed
+        return name, display(f.value), f.changed
 
 
 def display(leaf: Any) -> str:

@@ -75,7 +75,7 @@ class Values(SourceView):
     def values(self) -> dict[str, str]:
         """``{path: value as shown}``, in display order."""
         with self._sync_lock:
-            return {name: f.text for name, f in self._latest.fields.items()}
+            return {name: self._latest.text(name) for name in self._latest.fields}
 
     def _publish(self, messages: list[Message], skipped: int) -> None:
         self._latest.update(messages)
