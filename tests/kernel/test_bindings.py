@@ -29,7 +29,7 @@ def _state(entry: Entry) -> dict[str, Any]:
 def test_bound_slider_is_coalesced_and_ends_on_the_last_price(kernel: Kernel) -> None:
     max_fps = 20
     setup = kernel.run(
-        IMPORTS + "srv = iws.TickerServer(rate=20000, count=80000).start()\n"
+        IMPORTS + "srv = iws.TickerServer(rate=20000, count=30000).start()\n"
         f"ws = iws.WebSocket(srv.url, max_fps={max_fps}, connect=False)\n"
         "slider = FloatSlider(min=0, max=1000)\n"
         "b = ws.bind('price', slider, 'value')\n"
@@ -42,7 +42,7 @@ def test_bound_slider_is_coalesced_and_ends_on_the_last_price(kernel: Kernel) ->
         "ws.messages\n" + result_line("{'t0': t0, 't1': t1, 'received': ws.received}")
     ).result()
     end = kernel.run(
-        "deadline = time.monotonic() + 30\n"
+        "deadline = time.monotonic() + 60\n"
         "while ws.status != 'closed' and time.monotonic() < deadline:\n"
         "    time.sleep(0.05); ws.messages\n"
         "time.sleep(0.5)\n"  # one more binding interval at least
@@ -52,10 +52,11 @@ def test_bound_slider_is_coalesced_and_ends_on_the_last_price(kernel: Kernel) ->
             "'value': slider.value, 'applied': b.applied, 'coalesced': b.coalesced, "
             "'skipped': b.skipped, 'unmatched': b.unmatched}"
         ),
-        timeout=60,
+        timeout=90,
     ).result()
 
-    assert window["received"] > 10_000, f"not a fast stream: {window}"
+    # 20,000/s asked; a loaded machine delivers less, but thousands a second either way.
+    assert window["received"] > 5_000, f"not a fast stream: {window}"
     span = window["t1"] - window["t0"]
     during = [e for e in _comm_msgs(kernel, slider_id) if window["t0"] <= e.date <= window["t1"]]
     per_second = len(during) / span
@@ -63,13 +64,13 @@ def test_bound_slider_is_coalesced_and_ends_on_the_last_price(kernel: Kernel) ->
     assert per_second <= max_fps + 3, f"{per_second:.1f} comm messages/s > max_fps={max_fps}"
     assert per_second >= max_fps / 3, f"the slider hardly moved: {per_second:.1f}/s"
 
-    assert end["status"] == "closed" and end["received"] == 80_000
+    assert end["status"] == "closed" and end["received"] == 30_000
     assert end["value"] == end["last"], end
     values = [_state(e)["value"] for e in _comm_msgs(kernel, slider_id) if "value" in _state(e)]
     assert values[-1] == end["last"], "the front end's last slider value is not the last price"
     assert end["applied"] == len(values)
     accounted = end["applied"] + end["coalesced"] + end["skipped"] + end["unmatched"]
-    assert accounted == 80_000, end
+    assert accounted == 30_000, end
     kernel.run("srv.stop()")
 
 
