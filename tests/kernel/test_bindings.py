@@ -126,4 +126,18 @@ def test_bind_output_fills_the_output_widget_at_max_fps(kernel: Kernel) -> None:
     ]
     assert texts == [], texts
     assert "cell output stays here" in setup.stream()
+    # Capturing fn's output leaves everything else where it was: later cells, their
+    # stderr, and on_message handlers printing under the cell that registered them.
+    later = kernel.run(
+        "import sys, threading\n"
+        "print('later cell'); print('later err', file=sys.stderr)\n"
+        "srv2 = iws.EchoServer().start()\n"
+        "ws2 = iws.WebSocket(srv2.url)\n"
+        "ws2.on_message(lambda m: print('handler got', m.data))\n"
+        "ws2.send('ping'); ws2.recv(timeout=10); time.sleep(0.5)\n"
+        "ws2.close(); srv2.stop()\n"
+    )
+    assert "later cell" in later.stream("stdout")
+    assert "later err" in later.stream("stderr")
+    assert "handler got ping" in later.stream("stdout")
     kernel.run("srv.stop()")
