@@ -2,7 +2,8 @@
 
 Two pages in the same run, one after the other, each with its own kernel:
 
-* baseline: ``ws`` displayed (the WebSocket widget's own view) and nothing else;
+* baseline: ``ws`` displayed (the WebSocket widget's own view) and nothing else
+  (``history=`` 2 s of messages, so that views read every message);
 * views: ``ws`` + ``HBox([Chart(ws, "price"), Values(ws)])`` (+ ``Log(ws)`` when
   the package has it).
 
@@ -94,7 +95,10 @@ COUNTERS = """
 def cells(rate: int, views: bool) -> list[str]:
     out = [
         "import ipywebsockets as iws\nimport ipywidgets as W",
-        f"srv = iws.TickerServer(rate={rate}).start()\nws = iws.WebSocket(srv.url)",
+        # A history of 2 s at the full rate, so the views miss nothing (the harder case
+        # for the page: every point reaches the chart).
+        f"srv = iws.TickerServer(rate={rate}).start()\n"
+        f"ws = iws.WebSocket(srv.url, history={max(1000, 2 * rate)})",
         "ws",
     ]
     if views:
