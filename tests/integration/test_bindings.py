@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from tests.integration.conftest import LocalServer
 from websockets.asyncio.server import ServerConnection
 
 import ipywebsockets as iws
+from ipywebsockets._capture import capturing
 
 
 async def burst(ws: ServerConnection) -> None:
@@ -275,3 +277,29 @@ def test_closing_the_widget_ends_its_bindings(connect: Any, server: LocalServer)
     shown._thread.join(timeout(2))
     assert not shown._thread.is_alive(), "bind_output's thread must end with the widget"
     out.close()
+
+
+def test_capturing_takes_only_the_calling_threads_output(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    inside = threading.Event()
+    release = threading.Event()
+    results: list[Any] = []
+
+    def worker() -> None:
+        with capturing() as captured:
+            print("captured line")
+            inside.set()
+            release.wait(timeout(5))
+            print("more", end="")
+        results.append(captured.outputs)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert inside.wait(timeout(5))
+    print("main thread line")  # while the worker captures
+    release.set()
+    thread.join(timeout(5))
+    assert results == [[{"output_type": "stream", "name": "stdout", "text": "captured line\nmore"}]]
+    out = capsys.readouterr().out
+    assert "main thread line" in out and "captured" not in out
