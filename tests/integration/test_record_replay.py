@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import json
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -102,11 +102,17 @@ def test_replay_keeps_the_timing(
     _wait_closed(ws)
     got = [m for m in ws.messages if m.direction == "in"]
     assert [m.data for m in got] == [m.data for m in original]
-    span = got[-1].time - got[0].time
-    expected = 1.0 / speed
-    assert abs(span - expected) <= timeout(0.15), f"played {expected:.2f} s in {span:.3f} s"
-    gaps = [b.time - a.time for a, b in itertools.pairwise(got)]
-    assert all(abs(g - 0.1 / speed) <= timeout(0.08) for g in gaps), gaps
+    # Each message is due at its recorded offset / speed from the start: never early
+    # (1 ms for clock granularity), late only by the loop's scheduling delay, which
+    # does not accumulate.
+    offsets = [m.time - got[0].time for m in got]
+    expected = [i * 0.1 / speed for i in range(11)]
+    lateness = [o - e for o, e in zip(offsets, expected, strict=True)]
+    assert min(lateness) >= -0.002, f"a message came early: {lateness}"
+    # Typically about 1 ms late; a loaded machine (2 cores shared with browsers) can
+    # stall the I/O thread a few hundred ms, so the bound on the worst one is loose.
+    assert statistics.median(lateness) <= timeout(0.05), f"messages came late: {lateness}"
+    assert max(lateness) <= timeout(0.4), f"a message came very late: {lateness}"
     assert ws.close_code == 1000 and ws.status == "closed"
     assert ws.mode == "replay" and ws.url == "replay://timed.jsonl"
 
