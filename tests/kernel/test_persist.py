@@ -92,8 +92,10 @@ def test_persisted_travels_in_updates_only(kernel: Kernel) -> None:
         and window["t0"] <= e.date <= window["t1"]
     ]
     span = window["t1"] - window["t0"]
-    # About once a second while streaming (the publisher's own update cadence).
-    assert 1 <= len(updates) <= span + 2, f"{len(updates)} persisted updates in {span:.1f} s"
+    # About once a second while streaming (the publisher's own update cadence), and
+    # after a pause of 0.25 s, which a loaded machine's stalls can cause: far below
+    # the 30 a second it would cost inside every frames message.
+    assert 1 <= len(updates) <= 4 * span + 2, f"{len(updates)} persisted updates in {span:.1f} s"
     rows = updates[-1].content["data"]["state"]["persisted"]
     assert len(rows) == 50 and set(rows[0]) == ROW_KEYS
     assert [r["seq"] for r in rows] == list(range(rows[0]["seq"], rows[0]["seq"] + 50))
