@@ -1,11 +1,11 @@
 """Page responsiveness with live views: a fast TickerServer shown in a real JupyterLab.
 
-Two pages in the same run, one after the other, each with its own kernel:
+Three pages in the same run, one after the other, each with its own kernel
+(``history=`` 2 s of messages, so that the views read every message):
 
-* baseline: ``ws`` displayed (the WebSocket widget's own view) and nothing else
-  (``history=`` 2 s of messages, so that views read every message);
-* views: ``ws`` + ``HBox([Chart(ws, "price"), Values(ws)])`` (+ ``Log(ws)`` when
-  the package has it).
+* baseline: ``ws`` displayed (the WebSocket widget's own view) and nothing else;
+* chart_values: ``ws`` + ``HBox([Chart(ws, "price", window=10), Values(ws)])``;
+* views: the same + ``Log(ws)``.
 
 For SECONDS on each page, measured in the browser: main-thread long tasks
 (PerformanceObserver "longtask": count over 100 ms and the longest), animation
@@ -15,6 +15,7 @@ per second (the chart's ``data-redraws`` counter), the JS heap before and after
 messages per second really delivered (the widget's received counter).
 
 Usage: python bench/views_page.py [--seconds 30] [--rate 10000] [--json] [--no-baseline]
+(``--no-baseline``: the last page only.)
 """
 
 from __future__ import annotations
@@ -92,19 +93,30 @@ COUNTERS = """
 """
 
 
-def cells(rate: int, views: bool) -> list[str]:
-    out = [
+WINDOW = 10  # the chart's window in seconds: full before the heap is first measured
+
+# The pages, each on its own kernel: what is displayed besides ``ws``.
+PAGES = {
+    "baseline": [],
+    "chart_values": [f'W.HBox([iws.Chart(ws, "price", window={WINDOW}), iws.Values(ws)])'],
+    "views": [
+        f'W.HBox([iws.Chart(ws, "price", window={WINDOW}), iws.Values(ws)])',
+        "iws.Log(ws) if hasattr(iws, 'Log') else None",
+    ],
+}
+TITLES = {"baseline": "ws only", "chart_values": "+Chart+Values", "views": "+Log too"}
+
+
+def cells(rate: int, page: str) -> list[str]:
+    return [
         "import ipywebsockets as iws\nimport ipywidgets as W",
         # A history of 2 s at the full rate, so the views miss nothing (the harder case
         # for the page: every point reaches the chart).
         f"srv = iws.TickerServer(rate={rate}).start()\n"
         f"ws = iws.WebSocket(srv.url, history={max(1000, 2 * rate)})",
         "ws",
+        *PAGES[page],
     ]
-    if views:
-        out.append('W.HBox([iws.Chart(ws, "price"), iws.Values(ws)])')
-        out.append("iws.Log(ws) if hasattr(iws, 'Log') else None")
-    return out
 
 
 def _heap(cdp: Any) -> float:
@@ -124,12 +136,14 @@ def _wait(page: Any, name: str, check: str, timeout: float) -> None:
 
 
 def measure(
-    browser: Any, base_url: str, root: Path, name: str, rate: int, views: bool, seconds: float
+    browser: Any, base_url: str, root: Path, label: str, rate: int, seconds: float
 ) -> dict[str, Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
+    name = f"bench_{label}"
+    views = label != "baseline"
     try:
-        run_notebook(page, base_url, cells(rate, views), name, "lab", notebooks_root=root)
+        run_notebook(page, base_url, cells(rate, label), name, "lab", notebooks_root=root)
         ready = "() => { const r = document.querySelector('.iws-received'); "
         ready += "return r && Number(r.textContent.replace(/[^0-9]/g, '')) > 0"
         if views:
@@ -137,7 +151,9 @@ def measure(
             ready += " && document.querySelectorAll('.iws-values-row').length >= 5"
         ready += "; }"
         _wait(page, name, ready, 60)
-        time.sleep(min(2.0, seconds / 2))  # warm up: the first flushes and the JIT
+        # Warm up (the first flushes, the JIT); in full runs until the chart's window is
+        # full, so that the heap is measured in the steady state.
+        time.sleep(WINDOW + 2.0 if seconds >= 20 else min(2.0, seconds / 2))
         cdp = context.new_cdp_session(page)
         heap_start = _heap(cdp)
         before = page.evaluate(COUNTERS)
@@ -178,7 +194,6 @@ def _fmt(value: Any, spec: str) -> str:
 
 
 def report(rate: int, seconds: float, results: dict[str, dict[str, Any]]) -> None:
-    base, views = results.get("baseline"), results["views"]
     rows = [
         ("messages/s delivered", "msgs_per_s", ",.0f"),
         ("long tasks > 100 ms", "long_tasks_over_100ms", "d"),
@@ -190,21 +205,35 @@ def report(rate: int, seconds: float, results: dict[str, dict[str, Any]]) -> Non
         ("JS heap start (MiB)", "heap_start_mb", ".1f"),
         ("JS heap end (MiB)", "heap_end_mb", ".1f"),
     ]
+    base = results.get("baseline")
+    labels = [k for k in PAGES if k in results]
     print(f"views_page  TickerServer rate={rate:,}/s, {seconds:g} s measured per page")
-    print(f"  {'':24} {'ws only':>12} {'ws+views':>12} {'ratio':>7}")
+    head = "".join(f"{TITLES[k]:>15}" for k in labels)
+    ratios = "".join(f"{'ratio':>8}" for k in labels if k != "baseline") if base else ""
+    print(f"  {'':24}{head}{ratios}")
     for label, key, spec in rows:
-        b = base[key] if base else None
-        v = views[key]
-        ratio = f"{v / b:.2f}" if isinstance(b, (int, float)) and b and v is not None else ""
-        print(f"  {label:24} {_fmt(b, spec):>12} {_fmt(v, spec):>12} {ratio:>7}")
-    growth = views["heap_end_mb"] - views["heap_start_mb"]
-    print(f"  views page heap change over the run: {growth:+.1f} MiB")
-    print(
-        f"  chart: {views['chart_points']:,} points in its window, "
-        f"{views['chart_skipped']:,} messages skipped (evicted from ws history before read)"
-    )
+        cells = "".join(f"{_fmt(results[k][key], spec):>15}" for k in labels)
+        if base:
+            for k in labels:
+                if k == "baseline":
+                    continue
+                b, v = base[key], results[k][key]
+                ok = isinstance(b, (int, float)) and b and v is not None
+                cells += f"{v / b:>8.2f}" if ok else f"{'':>8}"
+        print(f"  {label:24}{cells}")
+    for k in labels:
+        r = results[k]
+        if r["chart_points"] is not None:
+            print(
+                f"  {TITLES[k]}: heap {r['heap_end_mb'] - r['heap_start_mb']:+.1f} MiB over the "
+                f"run; chart window {r['chart_points']:,} points, {r['chart_skipped']:,} "
+                "messages skipped (evicted from the history before read)"
+            )
     with contextlib.suppress(OSError):
-        print(f"  load average (1, 5, 15 min) at the end: {os.getloadavg()}")
+        print(
+            "  load average (1, 5, 15 min) at the end: "
+            + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        )
 
 
 def main(
@@ -224,16 +253,15 @@ def main(
                     executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
                 )
                 try:
-                    pages = [("baseline", False)] if baseline else []
-                    for label, views in [*pages, ("views", True)]:
-                        name = f"bench_{label}"
+                    pages = [p for p in PAGES if baseline or p == "views"]
+                    for label in pages:
                         try:
                             results[label] = measure(
-                                browser, server.base_url, env.notebooks, name, rate, views, seconds
+                                browser, server.base_url, env.notebooks, label, rate, seconds
                             )
                         finally:
                             # Stop this page's kernel (and its ticker) before the next page.
-                            conftest._shutdown_sessions(server.base_url, f"{name}.ipynb")
+                            conftest._shutdown_sessions(server.base_url, f"bench_{label}.ipynb")
                 finally:
                     browser.close()
         finally:

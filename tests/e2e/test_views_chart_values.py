@@ -66,7 +66,8 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
     time.sleep(1.0)
     assert canvas_picture(page) != before, "the chart's canvas did not change in 1 s"
     rate = redraws(page) - drawn
-    assert 2 <= rate <= 35, f"{rate} redraws in 1 s (the chart draws at most 30 a second)"
+    # At most 30 a second; fewer when the page is busy (the chart backs off to 2 a second).
+    assert 1 <= rate <= 35, f"{rate} redraws in 1 s"
 
     # Hover values: the legend shows the numbers under the cursor.
     over = page.locator(".iws-chart .u-over").first
@@ -113,7 +114,7 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
     assert seq.get_attribute("data-changed-at") != changed
     flashing = seq.evaluate(
         "tr => (tr.classList.contains('iws-flash-a') || tr.classList.contains('iws-flash-b'))"
-        " && tr.getAnimations({subtree: true}).length > 0"
+        " && tr.getAnimations().length > 0"
     )
     assert flashing, "a changed row is not highlighted"
     kind = page.locator('.iws-values-row[data-path="type"] .iws-values-value').first

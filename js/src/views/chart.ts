@@ -133,16 +133,25 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
   }
 
   // Redraws happen on animation frames, at most `fps` a second, only when data came.
+  // When the page is busy (animation frames come late), the chart draws less often, down
+  // to 2 a second: each canvas update costs the page a paint and a commit, and a chart that
+  // keeps drawing at 30 a second on a struggling page is what makes it stutter.
   let dirty = false;
   let frame = 0;
   let lastDraw = 0;
+  let askedAt = 0;
+  let lateness = 0; // how late animation frames come, ms (moving average)
   function schedule(): void {
-    if (frame === 0 && !signal.aborted) frame = requestAnimationFrame(draw);
+    if (frame === 0 && !signal.aborted) {
+      askedAt = performance.now();
+      frame = requestAnimationFrame(draw);
+    }
   }
   function draw(now: number): void {
     frame = 0;
+    lateness = 0.8 * lateness + 0.2 * Math.max(0, performance.now() - askedAt - 17);
     if (!dirty || paused || signal.aborted) return;
-    const interval = 1000 / Math.max(1, toNumber(model.get("fps"), 30));
+    const interval = Math.min(500, Math.max(1000 / Math.max(1, toNumber(model.get("fps"), 30)), 4 * lateness));
     if (now - lastDraw < interval - 1) {
       schedule();
       return;

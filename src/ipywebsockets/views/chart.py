@@ -4,8 +4,9 @@ The kernel picks the fields out of each new message (at most ``max_fps``
 times a second, on the publisher thread), keeps the rolling window and sends
 the view only the new points, as float64 buffers. The page keeps its own
 bounded copy of the window and redraws at most ``fps`` times a second,
-however fast messages arrive, thinning the window to about two points per
-pixel column (min and max) when it holds more.
+however fast messages arrive (less often while the page is busy), thinning
+the window to about two points per pixel column (min and max) when it holds
+more.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class Chart(SourceView):
             (``None``: bounded by ``points`` only).
         points: most points kept (in the kernel and in the page).
         height: the plot's height in pixels.
-        fps: most redraws per second in the page.
+        fps: most redraws per second in the page (it draws less often while the page
+            is busy, down to 2 a second).
 
     Raises:
         ValueError: no path, or a malformed one.
