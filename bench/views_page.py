@@ -105,6 +105,7 @@ PAGES = {
     ],
 }
 TITLES = {"baseline": "ws only", "chart_values": "+Chart+Values", "views": "+Log too"}
+RATIOS = {"chart_values": "CV/ws", "views": "all/ws"}
 
 
 def cells(rate: int, page: str) -> list[str]:
@@ -209,7 +210,7 @@ def report(rate: int, seconds: float, results: dict[str, dict[str, Any]]) -> Non
     labels = [k for k in PAGES if k in results]
     print(f"views_page  TickerServer rate={rate:,}/s, {seconds:g} s measured per page")
     head = "".join(f"{TITLES[k]:>15}" for k in labels)
-    ratios = "".join(f"{'ratio':>8}" for k in labels if k != "baseline") if base else ""
+    ratios = "".join(f"{RATIOS[k]:>8}" for k in labels if k != "baseline") if base else ""
     print(f"  {'':24}{head}{ratios}")
     for label, key, spec in rows:
         cells = "".join(f"{_fmt(results[k][key], spec):>15}" for k in labels)
