@@ -130,3 +130,41 @@ def test_composer_json_binary_saved_repeat_and_reload(page, notebook_runner):
     page.locator(".iws-composer-widget .iws-saved-item", has_text="solo").wait_for(
         timeout=timeout_ms(10)
     )
+
+
+def test_composer_in_browser_mode_sends_through_the_page_socket(page, notebook_runner):
+    name = notebook_runner(
+        [
+            "import ipywebsockets as iws",
+            "echo = iws.EchoServer().start()",
+            'ws = iws.WebSocket(echo.url, mode="browser")',
+            "ws",
+        ],
+        ui="lab",
+    )
+    wait_open(page, name)
+    main = page.locator(".iws-widget").first
+    box = main.locator(".iws-send-input")
+    box.fill("page-text")
+    box.press("Enter")
+    exact(page, ".iws-widget", "in", "text", "page-text").first.wait_for(timeout=timeout_ms(10))
+    main.locator(".iws-send-format").select_option("binary")
+    box.fill("de ad be ef")
+    box.press("Enter")
+    row = exact(page, ".iws-widget", "in", "binary", "de ad be ef").first
+    row.wait_for(timeout=timeout_ms(10))
+    # The page's own rows expand without asking the kernel.
+    row.click()
+    body = main.locator('.iws-detail[data-state="ready"] .iws-detail-body')
+    assert body.inner_text().startswith("00000000  de ad be ef"), body.inner_text()
+    idx = run_cell(
+        page,
+        name,
+        "import time\n"
+        "for _ in range(50):\n"
+        "    if ws.received >= 2: break\n"
+        "    time.sleep(0.1)\n"
+        'print("KERNEL", [m.data for m in ws.messages if m.direction == "in"])',
+    )
+    m = wait_for_cell_output(page, name, idx, r"KERNEL (.*)")
+    assert m.group(1) == "['page-text', b'\\xde\\xad\\xbe\\xef']", m.group(0)

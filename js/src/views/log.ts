@@ -11,6 +11,7 @@ import { h, setText } from "./dom";
 /** Row height in px; styles.css gives .iws-row the same height. */
 export const ROW_HEIGHT = 20;
 const OVERSCAN = 8;
+const STREAM_DRAW_MS = 30;
 const DETAIL_TEXT_LIMIT = 1_000_000; // characters pretty-printed in the detail pane
 
 export interface LogHandle {
@@ -154,6 +155,12 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
   let epoch = -1;
   let pausedAt: number | null = null; // ring.total when paused
   let follow = true; // stay at the newest row
+  // Layout is never read while drawing (a read after the page's other writes forces a
+  // layout of the whole notebook): the scroll position comes from scroll events, the
+  // height from a ResizeObserver.
+  let scrollPos = 0;
+  let viewHeight = 0;
+  let listHeight = 0;
   let lastTop = 0; // scrollTop as the last draw left it (scroll events from our own moves are not the user's)
   let topIndex = -1; // absolute index of the first listed row, to keep the view still on eviction
   let selectedSeq: number | null = null;
@@ -231,9 +238,7 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
       scanned = ring.first;
       topIndex = -1;
     }
-    // Reads first (scroll position, size), then writes: one layout per frame.
-    const scrollTop = log.scrollTop;
-    const viewHeight = log.clientHeight || 280;
+    const scrollTop = scrollPos;
     const { n, index } = listing();
     const height = n * ROW_HEIGHT;
     // Rows evicted above the viewport: move up with them, so the rows looked at stay put.
@@ -248,10 +253,12 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
       }
       top = lo * ROW_HEIGHT + (scrollTop % ROW_HEIGHT);
     }
-    rowsEl.style.height = `${height}px`;
+    if (height !== listHeight) rowsEl.style.height = `${height}px`;
+    listHeight = height;
+    top = Math.max(0, Math.min(top, height - viewHeight));
     if (follow) top = Math.max(0, height - viewHeight);
     if (top !== scrollTop) log.scrollTop = top;
-    lastTop = log.scrollTop;
+    scrollPos = lastTop = top;
     const start = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
     const stop = Math.min(n, Math.ceil((top + viewHeight) / ROW_HEIGHT) + OVERSCAN);
     topIndex = n > 0 && start < n ? index(Math.min(n - 1, Math.floor(top / ROW_HEIGHT))) : -1;
@@ -289,14 +296,24 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     paused.hidden = pausedAt === null;
   }
 
+  // New rows redraw at most about 30 times a second (a fast stream would otherwise
+  // redraw every visible row at every frame); the user's own moves at the next frame.
   let frame = 0;
-  function schedule(): void {
-    if (frame === 0 && !signal.aborted) {
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        draw();
-      });
+  let urgent = false;
+  let drawnAt = 0;
+  function tick(now: number): void {
+    frame = 0;
+    if (!urgent && now - drawnAt < STREAM_DRAW_MS) {
+      frame = requestAnimationFrame(tick);
+      return;
     }
+    urgent = false;
+    drawnAt = now;
+    draw();
+  }
+  function schedule(now = false): void {
+    urgent ||= now;
+    if (frame === 0 && !signal.aborted) frame = requestAnimationFrame(tick);
   }
 
   // -- interaction ---------------------------------------------------------------------
@@ -322,7 +339,7 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     scanned = feed.ring.first;
     topIndex = -1;
     follow = true;
-    schedule();
+    schedule(true);
   }
 
   function setPaused(on: boolean): void {
@@ -330,7 +347,7 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     setText(pauseButton, on ? "Resume" : "Pause");
     pauseButton.dataset.paused = on ? "true" : "false";
     if (!on) follow = true;
-    schedule();
+    schedule(true);
   }
 
   async function showDetail(row: Row): Promise<void> {
@@ -347,7 +364,7 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     setText(detailBody, row.text);
     copied = "";
     copyButton.disabled = true;
-    schedule();
+    schedule(true);
     try {
       const message = await feed.fetch(row.seq);
       if (request !== detailRequest || signal.aborted) return;
@@ -369,7 +386,7 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     detailRequest += 1;
     selectedSeq = null;
     detail.hidden = true;
-    schedule();
+    schedule(true);
   }
 
   filterInput.addEventListener("input", applyFilter, { signal });
@@ -413,9 +430,10 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     "scroll",
     () => {
       // Follow the newest rows only while the user is at the bottom.
-      follow = log.scrollHeight - log.scrollTop - log.clientHeight <= ROW_HEIGHT;
-      if (log.scrollTop !== lastTop) topIndex = -1; // the user moved: the top row is theirs now
-      schedule();
+      scrollPos = log.scrollTop;
+      follow = listHeight - scrollPos - viewHeight <= ROW_HEIGHT;
+      if (scrollPos !== lastTop) topIndex = -1; // the user moved: the top row is theirs now
+      schedule(true);
     },
     { signal, passive: true },
   );
@@ -434,6 +452,13 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     { once: true },
   );
 
+  const resize = new ResizeObserver(() => {
+    viewHeight = log.clientHeight;
+    schedule(true);
+  });
+  resize.observe(log);
+  signal.addEventListener("abort", () => resize.disconnect(), { once: true });
+  viewHeight = log.clientHeight || 280;
   draw();
-  return { update: schedule };
+  return { update: () => schedule() };
 }
