@@ -106,6 +106,7 @@ def measure(
     rate: int,
     seconds: float,
     profile: bool = False,
+    css: str = "",
 ) -> dict[str, Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -124,6 +125,8 @@ def measure(
             if time.monotonic() > deadline:
                 raise RuntimeError("no message arrived")
             time.sleep(0.2)
+        if css:  # e.g. ".iws-logview {display: none}" to see what one part costs
+            page.add_style_tag(content=css)
         time.sleep(3)  # warm up: the first flushes and the JIT
         cdp = context.new_cdp_session(page)
         heap0 = _heap(cdp)
@@ -168,6 +171,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=10_000)
     parser.add_argument("--pages", default="kernel,kernel+log,browser")
     parser.add_argument("--profile", action="store_true", help="print the heaviest JS functions")
+    parser.add_argument("--css", default="", help="a style sheet added to the page (to hide parts)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -192,6 +196,7 @@ def main() -> None:
                                 args.rate,
                                 args.seconds,
                                 args.profile,
+                                args.css,
                             )
                         finally:
                             name = "log_" + page_name.replace("+", "_")

@@ -285,7 +285,7 @@ export function createComposer(parent: HTMLElement, host: ComposerHost, signal: 
     },
     { signal },
   );
-  for (const node of [nameInput, repeatMs]) {
+  for (const node of [format, tools, savedEl]) {
     node.addEventListener("keydown", (event) => event.stopPropagation(), { signal });
   }
   input.addEventListener(

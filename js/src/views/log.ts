@@ -11,7 +11,7 @@ import { h, setText } from "./dom";
 /** Row height in px; styles.css gives .iws-row the same height. */
 export const ROW_HEIGHT = 20;
 const OVERSCAN = 8;
-const STREAM_DRAW_MS = 30;
+const STREAM_DRAW_MS = 50;
 const DETAIL_TEXT_LIMIT = 1_000_000; // characters pretty-printed in the detail pane
 
 export interface LogHandle {
@@ -218,14 +218,21 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     const [dir, time, size, text] = Array.from(node.children) as HTMLElement[];
     if (!dir || !time || !size || !text) return;
     dir.textContent = row.dir === "out" ? "↑" : "↓";
-    dir.title = row.dir === "out" ? "sent" : "received";
     time.textContent = formatTime(row.time);
-    const date = new Date(row.time);
-    time.title = Number.isNaN(date.getTime()) ? "" : date.toISOString();
     size.textContent = formatBytes(row.size);
-    size.title = `${formatCount(row.size)} bytes, ${row.kind}${row.json ? " (JSON)" : ""}`;
     text.textContent = row.text;
-    node.title = `#${row.seq}: click to show the whole message`;
+    node.removeAttribute("title"); // set on hover (see titles): not for every row of every frame
+  }
+
+  /** Tooltips of a row, made when the pointer rests on it. */
+  function titles(node: HTMLElement): void {
+    if (node.title !== "") return;
+    const row = feed.ring.bySeq(Number(node.dataset.seq));
+    if (!row) return;
+    const date = new Date(row.time);
+    const when = Number.isNaN(date.getTime()) ? "" : ` at ${date.toISOString()}`;
+    const kind = `${formatCount(row.size)} bytes, ${row.kind}${row.json ? " (JSON)" : ""}`;
+    node.title = `#${row.seq} ${row.dir === "out" ? "sent" : "received"}${when}, ${kind}: click to see it whole`;
   }
 
   // -- drawing (once per animation frame) ---------------------------------------------
@@ -296,7 +303,7 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     paused.hidden = pausedAt === null;
   }
 
-  // New rows redraw at most about 30 times a second (a fast stream would otherwise
+  // New rows redraw at most about 20 times a second (a fast stream would otherwise
   // redraw every visible row at every frame); the user's own moves at the next frame.
   let frame = 0;
   let urgent = false;
@@ -412,6 +419,14 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     { signal },
   );
   rowsEl.addEventListener(
+    "mouseover",
+    (event) => {
+      const node = (event.target as HTMLElement).closest<HTMLElement>(".iws-row");
+      if (node) titles(node);
+    },
+    { signal, passive: true },
+  );
+  rowsEl.addEventListener(
     "click",
     (event) => {
       const node = (event.target as HTMLElement).closest<HTMLElement>(".iws-row");
@@ -438,7 +453,7 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     { signal, passive: true },
   );
   // Keys typed here belong to the log, not to the notebook's shortcuts.
-  for (const node of [filterInput, log]) {
+  for (const node of [toolbar, log, detail]) {
     node.addEventListener("keydown", (event) => event.stopPropagation(), { signal });
   }
 
