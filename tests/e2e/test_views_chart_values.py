@@ -121,6 +121,16 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
     assert kind.inner_text() == '"tick"'
     assert page.locator(".iws-values").first.get_attribute("data-fields") == "5"
 
+    # The chart follows a theme switch (its colours are read again).
+    assert attr(page, ".iws-chart", "data-theme") == "JupyterLab Light"
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute('apputils:change-theme', "
+        "{theme: 'JupyterLab Dark'})"
+    )
+    wait_until(
+        lambda: attr(page, ".iws-chart", "data-theme") == "JupyterLab Dark", 10, "dark theme"
+    )
+
     # A second view of the same chart starts from the kernel's whole window (hello).
     run_cell(page, name, "chart", wait=False)
     wait_until(lambda: page.locator(".iws-chart").count() == 2, 10, "a second chart view")

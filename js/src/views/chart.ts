@@ -2,7 +2,7 @@
 // (float64 buffers: times in ms, one column per series); this view keeps its own bounded
 // window and redraws at most `fps` times a second, on animation frames, thinned to about
 // two points per pixel column. DOM contract: .iws-chart[data-redraws][data-points]
-// [data-skipped][data-paused] > .iws-chart-header (.iws-chart-stats, .iws-chart-pause) + .iws-chart-plot
+// [data-skipped][data-paused][data-theme] > .iws-chart-header (.iws-chart-stats, .iws-chart-pause) + .iws-chart-plot
 // (uPlot: canvas, .u-legend with one .u-series per path after the time).
 import uPlot from "uplot";
 import { formatCount, plural, toNumber } from "../format";
@@ -98,6 +98,8 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
 
   function build(): void {
     plot?.destroy();
+    // The colours come from the theme in force now (rebuilt when JupyterLab switches).
+    root.dataset.theme = document.body?.dataset.jpThemeName ?? "";
     const width = Math.max(200, Math.floor(plotBox.clientWidth || 600));
     plot = new uPlot(options(width), cols.thin(width, 1e-3) as uPlot.AlignedData, plotBox);
   }
