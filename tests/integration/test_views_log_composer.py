@@ -1,0 +1,93 @@
+"""Log, Composer and Metrics on a real EchoServer; what they would send the page is checked.
+
+Only the views' send method is replaced (there is no front end here); the
+stream, the publisher thread and the views' bookkeeping are the real ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import eventually
+
+import ipywebsockets as iws
+
+
+class Sent:
+    """Records what a view sends its page: (content, buffers)."""
+
+    def __init__(self, view: Any) -> None:
+        self.messages: list[tuple[dict[str, Any], list[bytes]]] = []
+        view._send_view = lambda content, buffers=None: self.messages.append(
+            (content, list(buffers or []))
+        )
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [r for c, _ in self.messages if c.get("type") == "rows" for r in c["rows"]]
+
+
+def test_log_feeds_rows_answers_hello_and_get() -> None:
+    with iws.EchoServer() as echo:
+        ws = iws.WebSocket(echo.url)
+        try:
+            ws.send("early")
+            ws.recv(timeout=5)
+            log = iws.Log(ws, rows=500)
+            sent = Sent(log)
+            ws.send(b"\x01\x02")
+            ws.recv(timeout=5)
+            eventually(lambda: len(sent.rows()) == 4)  # backlog (2) + 2 new
+            assert [(r["dir"], r["kind"]) for r in sent.rows()] == [
+                ("out", "text"),
+                ("in", "text"),
+                ("out", "binary"),
+                ("in", "binary"),
+            ]
+            assert [r["seq"] for r in sent.rows()] == [1, 2, 3, 4]
+
+            log._on_custom(log, {"type": "hello"}, [])
+            reset = sent.messages[-1][0]
+            assert reset["reset"] is True and [r["seq"] for r in reset["rows"]] == [1, 2, 3, 4]
+            log._on_custom(log, {"type": "get", "id": 5, "seq": 4}, [])
+            content, buffers = sent.messages[-1]
+            assert content["type"] == "get_result" and content["id"] == 5
+            assert buffers == [b"\x01\x02"]
+        finally:
+            ws.close(widget=True)
+
+
+def test_composer_sends_and_mirrors_status_metrics_measure() -> None:
+    with iws.EchoServer() as echo:
+        ws = iws.WebSocket(echo.url)
+        try:
+            composer = iws.Composer(ws, saved=[{"name": "a", "format": "text", "data": "x"}])
+            metrics = iws.Metrics(ws)
+            sent = Sent(composer)
+            eventually(lambda: ws.status == "open")
+            composer._on_custom(
+                composer, {"type": "send", "id": 1, "format": "json", "data": "[1]"}, []
+            )
+            composer._on_custom(composer, {"type": "send", "id": 2, "format": "binary"}, [b"\xff"])
+            composer._on_custom(
+                composer, {"type": "send", "id": 3, "format": "json", "data": "{"}, []
+            )
+            results = {c["id"]: c["error"] for c, _ in sent.messages}
+            assert results[1] is None and results[2] is None
+            assert "not valid JSON" in results[3]
+            assert ws.recv(timeout=5).data == "[1]" and ws.recv(timeout=5).data == b"\xff"
+            assert composer.saved == [{"name": "a", "format": "text", "data": "x"}]
+
+            for i in range(20):
+                ws.send(f"m{i}")
+            rtt = ws.ping()
+            eventually(lambda: metrics.gap_mean_ms is not None and metrics.latency is not None)
+            assert abs((metrics.latency or 0) - rtt) < 1e-5 and ws.latency is not None
+            ws.close()
+            eventually(lambda: composer.status == "closed")
+            eventually(lambda: metrics.timeline[-1]["status"] == "closed")
+            assert [c["status"] for c in metrics.timeline][-2:] in (
+                ["open", "closed"],
+                ["closing", "closed"],
+            )
+        finally:
+            ws.close(widget=True)
