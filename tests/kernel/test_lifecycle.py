@@ -59,7 +59,14 @@ async def _tasks():
 
 def test_no_thread_left_after_close(kernel: Kernel) -> None:
     r = kernel.run(
-        "import asyncio, json, os, threading, time\n" + PROBE + "threads0 = _threads()\n"
+        "import asyncio, json, os, threading, time\n"
+        + PROBE
+        # pyzmq's garbage collector (a thread and its sockets) exists once per process from
+        # the first zero-copy send (the widget's comm_open carries a >64 KiB bundle).
+        + "from zmq.utils.garbage import gc as zmq_gc\n"
+        "zmq_gc.start()\n"
+        "zmq_gc._push_socket\n"
+        "threads0 = _threads()\n"
         "import ipywebsockets as iws\n"
         "from ipywebsockets import runtime\n"
         "srv = iws.EchoServer().start()\n"
