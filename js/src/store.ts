@@ -39,6 +39,12 @@ export class FrameStore implements LogFeed {
   private local: LocalTraits | null = null;
   private direct: ((data: string | ArrayBuffer) => string | null) | null = null;
   private readonly fetcher: Fetcher;
+  /**
+   * Trait values that rode in `frames` messages, newer than the model's until the
+   * kernel's next `update` message. Kept here, not `model.set`: a set would be
+   * buffered by ipywidgets and sent back to the kernel by the next `save_changes`.
+   */
+  private readonly kernelState = new Map<string, unknown>();
 
   private readonly model: Model;
   private readonly controller = new AbortController();
@@ -85,6 +91,7 @@ export class FrameStore implements LogFeed {
   value<K extends keyof Traits>(name: K): Traits[K] {
     const local = this.local;
     if (local !== null && name in local) return local[name as keyof LocalTraits] as Traits[K];
+    if (this.kernelState.has(name)) return this.kernelState.get(name) as Traits[K];
     return this.model.get(name);
   }
 
@@ -168,11 +175,15 @@ export class FrameStore implements LogFeed {
 
   private receiveFrames(msg: Record<string, unknown>): void {
     // The kernel sends the stream traits inside the frames message (one comm
-    // message per flush, not two): apply them locally, never save them back.
+    // message per flush, not two); its next `update` message supersedes them.
     if (typeof msg.state === "object" && msg.state !== null) {
       for (const [key, value] of Object.entries(msg.state as Record<string, unknown>)) {
-        this.model.set(key as keyof Traits, value as never);
+        if (!this.kernelState.has(key)) {
+          listen(this.model, `change:${key}`, () => this.kernelState.delete(key), this.controller.signal);
+        }
+        this.kernelState.set(key, value);
       }
+      this.notify();
     }
     const incoming = toRows(msg.frames);
     const omitted = Math.max(0, toNumber(msg.omitted));
@@ -209,22 +220,30 @@ export class FrameStore implements LogFeed {
   }
 }
 
-const stores = new WeakMap<Model, FrameStore>();
+// anywidget hands `initialize` and every `render` a different proxy of the same
+// model, so stores are found by the model's `_iws_key` trait (unique per widget).
+const stores = new Map<string, FrameStore>();
 
-/** The store of `model`, created (and the kernel greeted) on first use. */
+function keyOf(model: Model): string {
+  return toText((model as unknown as { get(name: string): unknown }).get("_iws_key"));
+}
+
+/** The store of `model`'s widget, created (and the kernel greeted) on first use. */
 export function storeFor(model: Model): FrameStore {
-  let store = stores.get(model);
+  const key = keyOf(model);
+  let store = stores.get(key);
   if (!store) {
     store = new FrameStore(model);
-    stores.set(model, store);
+    stores.set(key, store);
   }
   return store;
 }
 
 export function disposeStore(model: Model): void {
-  const store = stores.get(model);
+  const key = keyOf(model);
+  const store = stores.get(key);
   if (store) {
-    stores.delete(model);
+    stores.delete(key);
     store.dispose();
   }
 }

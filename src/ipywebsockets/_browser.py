@@ -123,6 +123,14 @@ class BrowserLink:
         """Whether a front end holds the socket (or did, until it went silent)."""
         return self._owner is not None
 
+    def has_other_front_ends(self) -> bool:
+        """Whether a live front end other than the owner shows this widget."""
+        now = time.monotonic()
+        with self._cond:
+            return any(
+                c != self._owner and now - t < STALE_SECONDS for c, t in self._clients.items()
+            )
+
     @property
     def status(self) -> str:
         with self._stream.lock:

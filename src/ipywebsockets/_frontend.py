@@ -223,7 +223,7 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
             with stream.lock:
                 self._dirty = False
                 self._last_flush = now
-                rows = list(stream.pending)
+                rows = list(stream.pending) if self._rows_wanted() else []
                 omitted, stream.omitted = stream.omitted, 0
                 stream.pending.clear()
             keys = self._apply_now()
@@ -246,6 +246,10 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
                     "state": state,
                 }
             )
+
+    def _rows_wanted(self) -> bool:
+        """Whether some front end needs the new rows (browser mode: not the socket's owner)."""
+        return True
 
     def _send_update(self, keys: set[str]) -> None:
         """An ipywidgets ``update`` message with ``keys`` and everything not yet in one."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pathlib
 import ssl as ssl_module
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -100,6 +101,9 @@ class WebSocket(Receiving, Bindings, FrontendSync):
 
     url = traitlets.Unicode(read_only=True).tag(sync=True)
     mode = traitlets.Unicode(read_only=True).tag(sync=True)
+    # Unique per widget: the front end finds this widget's store by it (anywidget gives
+    # `initialize` and each view different proxies of one model).
+    _iws_key = traitlets.Unicode(read_only=True).tag(sync=True)
     status = traitlets.Unicode("closed", read_only=True).tag(sync=True)
     error = traitlets.Unicode("", read_only=True).tag(sync=True)
     received = traitlets.Int(0, read_only=True).tag(sync=True)
@@ -240,6 +244,10 @@ class WebSocket(Receiving, Bindings, FrontendSync):
     def _default_url(self) -> str:
         return self._stream.url
 
+    @traitlets.default("_iws_key")
+    def _default_iws_key(self) -> str:
+        return uuid.uuid4().hex
+
     @traitlets.default("mode")
     def _default_mode(self) -> str:
         return self._mode
@@ -260,6 +268,12 @@ class WebSocket(Receiving, Bindings, FrontendSync):
             if content.get("type") != "hello":
                 return
         super()._handle_custom_msg(content, buffers)
+
+    def _rows_wanted(self) -> bool:
+        # The front end holding a browser-mode socket shows its rows itself; only other
+        # front ends (another tab) need them from the kernel.
+        link = self._browser
+        return link is None or link.has_other_front_ends()
 
     def _publish_due(self, now: float) -> float | None:
         link = self._browser
