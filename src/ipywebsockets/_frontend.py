@@ -218,16 +218,19 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
         messages, which nbclient saves) once a second while streaming, when
         the stream pauses, and at the end of every cell.
         """
+        wanted = self._rows_wanted()  # before stream.lock: it takes the browser link's lock
         with self._sync_lock:
             stream = self._stream
             with stream.lock:
                 self._dirty = False
                 self._last_flush = now
-                rows = list(stream.pending) if self._rows_wanted() else []
+                rows = list(stream.pending) if wanted else []
                 omitted, stream.omitted = stream.omitted, 0
                 stream.pending.clear()
             keys = self._apply_now()
-            if not rows:
+            # Without rows to send (browser mode's owner shows its own), the changed
+            # traits still ride in a small frames message: real updates stay ~1/s.
+            if not rows and (wanted or not keys):
                 if keys or self._unsynced:
                     self._send_update(keys)
                 return
@@ -237,6 +240,8 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
             else:
                 state = {k: getattr(self, k) for k in keys - UPDATE_ONLY}
                 self._unsynced |= keys
+            if not rows and not state:
+                return
             self._send_custom(
                 {
                     "type": "frames",
