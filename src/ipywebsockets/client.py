@@ -202,12 +202,7 @@ class Connection:
         """Close with ``code`` and ``reason`` and wait until closed (at most ``timeout`` s)."""
         if not self.running:
             return
-        fut = self._runtime.submit(self._close(code, reason))
-        if not self._runtime.in_loop():
-            try:
-                fut.result(timeout)
-            except concurrent.futures.TimeoutError:
-                pass
+        self._runtime.start_and_wait(self._close(code, reason), timeout)
 
     def ping(self, payload: bytes = b"", timeout: float = 10.0) -> float:
         """Send a ping, wait for its pong and return the round-trip time in seconds.

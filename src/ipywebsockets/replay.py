@@ -16,7 +16,6 @@ shown as sent, so the log keeps the conversation, and counted in
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import math
 import os
 import time
@@ -140,12 +139,7 @@ class ReplayConnection:
         """Stop playing; the listener hears a close with ``code`` and ``reason``."""
         if not self._active:
             return
-        fut = self._runtime.submit(self._close(code, reason))
-        if not self._runtime.in_loop():
-            try:
-                fut.result(timeout)
-            except concurrent.futures.TimeoutError:
-                pass
+        self._runtime.start_and_wait(self._close(code, reason), timeout)
 
     async def _close(self, code: int, reason: str) -> None:
         self._closing = (code, reason)

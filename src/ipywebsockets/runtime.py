@@ -55,6 +55,18 @@ class Runtime:
             raise RuntimeError(f"Runtime.run() called from the {self.name} thread would deadlock")
         return self.submit(coro).result(timeout)
 
+    def start_and_wait(self, coro: Coroutine[Any, Any, object], timeout: float | None) -> None:
+        """Run ``coro`` on the loop; wait up to ``timeout`` s for it unless called on the loop.
+
+        Running out of time is not an error: the coroutine goes on by itself.
+        """
+        fut = self.submit(coro)
+        if not self.in_loop():
+            try:
+                fut.result(timeout)
+            except concurrent.futures.TimeoutError:
+                pass
+
     def call_soon(self, fn: Callable[..., object], *args: object) -> None:
         """Call ``fn(*args)`` on the loop, from any thread."""
         self.loop.call_soon_threadsafe(fn, *args)
