@@ -114,7 +114,8 @@ def test_composer_json_binary_saved_repeat_and_reload(page, notebook_runner):
     wait_for_cell_output(page, name, idx, "CLOSED closed")
     status = main.locator('.iws-repeat-status[data-state="stopped"]')
     status.wait_for(timeout=timeout_ms(10))
-    assert "the connection closed" in status.inner_text(), status.inner_text()
+    # Stopped by the status change, or by a send that met the closed socket first.
+    assert "closed" in status.inner_text(), status.inner_text()
     assert main.locator(".iws-repeat-button").inner_text() == "Repeat"
 
     # Saved messages survive saving the notebook and reloading the page.
