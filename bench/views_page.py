@@ -22,61 +22,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-E2E = HERE.parent / "tests" / "e2e"
-sys.path.insert(0, str(E2E))
-
-from iws_e2e_harness import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    cell_errors,
-    run_notebook,
-)
-
-
-def _e2e_conftest() -> Any:
-    """JupyterEnv / JupyterServer: the isolated JupyterLab the e2e tests start."""
-    spec = importlib.util.spec_from_file_location("iws_e2e_conftest", E2E / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-START = """
-() => {
-  const b = window.__iwsBench = {long: [], frames: 0, lagMax: 0, t0: performance.now()};
-  b.po = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) b.long.push(e.duration);
-  });
-  b.po.observe({type: 'longtask'});
-  const tick = () => { b.frames++; b.raf = requestAnimationFrame(tick); };
-  b.raf = requestAnimationFrame(tick);
-  let last = performance.now();
-  b.iv = setInterval(() => {
-    const now = performance.now();
-    b.lagMax = Math.max(b.lagMax, now - last - 50);
-    last = now;
-  }, 50);
-}
-"""
-
-STOP = """
-() => {
-  const b = window.__iwsBench;
-  b.po.disconnect(); cancelAnimationFrame(b.raf); clearInterval(b.iv);
-  return {long: b.long, frames: b.frames, lagMax: b.lagMax, ms: performance.now() - b.t0};
-}
-"""
+from _page import heap_mb, lab, long_task_stats, start, stop, wait_until
 
 COUNTERS = """
 () => {
@@ -120,62 +71,35 @@ def cells(rate: int, page: str) -> list[str]:
     ]
 
 
-def _heap(cdp: Any) -> float:
-    cdp.send("HeapProfiler.collectGarbage")
-    return float(cdp.send("Runtime.getHeapUsage")["usedSize"]) / 2**20
-
-
-def _wait(page: Any, name: str, check: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(check):
-        errors = cell_errors(page, name)
-        if errors:
-            raise RuntimeError(f"a notebook cell raised: {errors[0]}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the page did not get ready ({check}): {page.evaluate(COUNTERS)}")
-        time.sleep(0.2)
-
-
-def measure(
-    browser: Any, base_url: str, root: Path, label: str, rate: int, seconds: float
-) -> dict[str, Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+def measure(lab_: Any, label: str, rate: int, seconds: float) -> dict[str, Any]:
     name = f"bench_{label}"
     views = label != "baseline"
-    try:
-        run_notebook(page, base_url, cells(rate, label), name, "lab", notebooks_root=root)
+    with lab_.notebook(cells(rate, label), name) as (page, context):
         ready = "() => { const r = document.querySelector('.iws-received'); "
         ready += "return r && Number(r.textContent.replace(/[^0-9]/g, '')) > 0"
         if views:
             ready += " && document.querySelector('.iws-chart canvas') !== null"
             ready += " && document.querySelectorAll('.iws-values-row').length >= 5"
         ready += "; }"
-        _wait(page, name, ready, 60)
+        wait_until(page, name, ready, 60, "the views show messages")
         # Warm up (the first flushes, the JIT); in full runs until the chart's window is
         # full, so that the heap is measured in the steady state.
         time.sleep(WINDOW + 2.0 if seconds >= 20 else min(2.0, seconds / 2))
         cdp = context.new_cdp_session(page)
-        heap_start = _heap(cdp)
+        heap_start = heap_mb(cdp)
         before = page.evaluate(COUNTERS)
-        page.evaluate(START)
+        start(page)
         time.sleep(seconds)
-        stats = page.evaluate(STOP)
+        stats = long_task_stats(stop(page))
         after = page.evaluate(COUNTERS)
-        heap_end = _heap(cdp)
-        elapsed = stats["ms"] / 1000.0
-        long = [d for d in stats["long"] if d > 100]
+        heap_end = heap_mb(cdp)
+        elapsed = stats["seconds"]
         redraws = None
         if after["redraws"] is not None and before["redraws"] is not None:
             redraws = (after["redraws"] - before["redraws"]) / elapsed
         return {
-            "seconds": elapsed,
+            **stats,
             "msgs_per_s": (after["received"] - before["received"]) / elapsed,
-            "long_tasks_over_100ms": len(long),
-            "long_tasks_over_50ms": len(stats["long"]),
-            "longest_task_ms": max(stats["long"], default=0.0),
-            "frames_per_s": stats["frames"] / elapsed,
-            "timer_lag_max_ms": max(0.0, stats["lagMax"]),
             "chart_redraws_per_s": redraws,
             "chart_points": after["points"],
             "chart_skipped": after["skipped"],
@@ -183,11 +107,6 @@ def measure(
             "heap_start_mb": heap_start,
             "heap_end_mb": heap_end,
         }
-    finally:
-        with contextlib.suppress(Exception):
-            page.close()
-        with contextlib.suppress(Exception):
-            context.close()
 
 
 def _fmt(value: Any, spec: str) -> str:
@@ -240,33 +159,10 @@ def report(rate: int, seconds: float, results: dict[str, dict[str, Any]]) -> Non
 def main(
     seconds: float = 30.0, rate: int = 10_000, baseline: bool = True, as_json: bool = False
 ) -> dict[str, dict[str, Any]]:
-    from playwright.sync_api import sync_playwright
-
-    conftest = _e2e_conftest()
     results: dict[str, dict[str, Any]] = {}
-    with tempfile.TemporaryDirectory(prefix="iws-bench-") as tmp:
-        env = conftest.JupyterEnv(Path(tmp))
-        server = conftest.JupyterServer("lab", env)
-        try:
-            server.wait_ready(60)
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-                )
-                try:
-                    pages = [p for p in PAGES if baseline or p == "views"]
-                    for label in pages:
-                        try:
-                            results[label] = measure(
-                                browser, server.base_url, env.notebooks, label, rate, seconds
-                            )
-                        finally:
-                            # Stop this page's kernel (and its ticker) before the next page.
-                            conftest._shutdown_sessions(server.base_url, f"bench_{label}.ipynb")
-                finally:
-                    browser.close()
-        finally:
-            server.stop()
+    with lab() as lab_:
+        for label in [p for p in PAGES if baseline or p == "views"]:
+            results[label] = measure(lab_, label, rate, seconds)
     if as_json:
         print(json.dumps(results))
     else:

@@ -1,0 +1,177 @@
+"""What the page benchmarks share: a JupyterLab in headless Chromium and the in-page probes.
+
+``lab()`` starts the isolated JupyterLab the e2e tests use (tests/e2e/conftest.py)
+and Debian's Chromium, and yields a ``Lab``; ``Lab.notebook(cells, name)`` opens
+a new page running those cells and shuts its kernel down afterwards.
+``start(page)`` / ``stop(page)`` measure, in the page: main-thread long tasks
+(PerformanceObserver "longtask"), animation frames, the worst lag of a 50 ms
+timer; ``heap_mb`` forces a GC through CDP before reading the JS heap;
+``top_functions`` sums a CDP CPU profile's self time per function.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+E2E = HERE.parent / "tests" / "e2e"
+sys.path.insert(0, str(E2E))
+
+from iws_e2e_harness import CHROMIUM, CHROMIUM_ARGS, cell_errors, run_notebook  # noqa: E402
+
+__all__ = [
+    "Lab",
+    "cell_errors",
+    "heap_mb",
+    "lab",
+    "long_task_stats",
+    "start",
+    "stop",
+    "top_functions",
+    "wait_until",
+]
+
+_START = """
+() => {
+  const b = window.__iwsBench = {long: [], frames: 0, lagMax: 0, t0: performance.now()};
+  b.po = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) b.long.push(e.duration);
+  });
+  b.po.observe({type: 'longtask'});
+  const tick = () => { b.frames++; b.raf = requestAnimationFrame(tick); };
+  b.raf = requestAnimationFrame(tick);
+  let last = performance.now();
+  b.iv = setInterval(() => {
+    const now = performance.now();
+    b.lagMax = Math.max(b.lagMax, now - last - 50);
+    last = now;
+  }, 50);
+}
+"""
+
+_STOP = """
+() => {
+  const b = window.__iwsBench;
+  b.po.disconnect(); cancelAnimationFrame(b.raf); clearInterval(b.iv);
+  return {long: b.long, frames: b.frames, lagMax: b.lagMax, ms: performance.now() - b.t0};
+}
+"""
+
+
+def _e2e_conftest() -> Any:
+    """JupyterEnv / JupyterServer: the isolated JupyterLab the e2e tests start."""
+    spec = importlib.util.spec_from_file_location("iws_e2e_conftest", E2E / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def start(page: Any) -> None:
+    """Begin counting long tasks, animation frames and timer lag in the page."""
+    page.evaluate(_START)
+
+
+def stop(page: Any) -> dict[str, Any]:
+    """Stop counting: ``{"long": [ms...], "frames": n, "lagMax": ms, "ms": elapsed}``."""
+    return dict(page.evaluate(_STOP))
+
+
+def long_task_stats(stats: dict[str, Any]) -> dict[str, Any]:
+    """The figures every page bench reports from ``stop()``'s result."""
+    elapsed = stats["ms"] / 1000.0
+    return {
+        "seconds": elapsed,
+        "long_tasks_over_100ms": sum(1 for d in stats["long"] if d > 100),
+        "long_tasks_over_50ms": len(stats["long"]),
+        "longest_task_ms": max(stats["long"], default=0.0),
+        "frames_per_s": stats["frames"] / elapsed,
+        "timer_lag_max_ms": max(0.0, stats["lagMax"]),
+    }
+
+
+def heap_mb(cdp: Any, collect: bool = True) -> float:
+    """The page's used JS heap in MiB, after a forced GC unless ``collect=False``."""
+    if collect:
+        cdp.send("HeapProfiler.collectGarbage")
+    return float(cdp.send("Runtime.getHeapUsage")["usedSize"]) / 2**20
+
+
+def top_functions(profile: dict[str, Any], n: int = 12) -> list[tuple[float, str]]:
+    """Self time per function (ms) from a CDP CPU profile, heaviest first."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    deltas = profile.get("timeDeltas", [])
+    self_ms: dict[str, float] = {}
+    for sample, delta in zip(profile.get("samples", []), deltas, strict=False):
+        frame = nodes[sample]["callFrame"]
+        url = frame.get("url", "").rsplit("/", 1)[-1][:40]
+        key = f"{frame.get('functionName') or '(anonymous)'} {url}:{frame.get('lineNumber', 0)}"
+        self_ms[key] = self_ms.get(key, 0.0) + delta / 1000.0
+    return sorted(((ms, key) for key, ms in self_ms.items()), reverse=True)[:n]
+
+
+def wait_until(page: Any, name: str, check: str, timeout: float, what: str = "") -> None:
+    """Poll the JS expression ``check`` until true; a cell's error or the timeout raises."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(check):
+        errors = cell_errors(page, name)
+        if errors:
+            raise RuntimeError(f"a notebook cell raised: {errors[0]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the page did not get ready in {timeout:g} s ({what or check})")
+        time.sleep(0.2)
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab and a headless Chromium connected to nothing yet."""
+
+    browser: Any
+    base_url: str
+    notebooks: Path
+    _conftest: Any
+
+    @contextlib.contextmanager
+    def notebook(self, cells: list[str], name: str) -> Iterator[tuple[Any, Any]]:
+        """Run ``cells`` in a new notebook ``name``, yield (page, context), stop its kernel."""
+        context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        try:
+            run_notebook(page, self.base_url, cells, name, "lab", notebooks_root=self.notebooks)
+            yield page, context
+        finally:
+            with contextlib.suppress(Exception):
+                context.close()
+            # Stop this page's kernel (and whatever server it started) before the next page.
+            self._conftest._shutdown_sessions(self.base_url, f"{name}.ipynb")
+
+
+@contextlib.contextmanager
+def lab(args: list[str] | None = None) -> Iterator[Lab]:
+    """An isolated JupyterLab and Debian's Chromium (extra Chromium ``args`` if given)."""
+    from playwright.sync_api import sync_playwright
+
+    conftest = _e2e_conftest()
+    with tempfile.TemporaryDirectory(prefix="iws-bench-") as tmp:
+        env = conftest.JupyterEnv(Path(tmp))
+        server = conftest.JupyterServer("lab", env)
+        try:
+            server.wait_ready(60)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *(args or [])], headless=True
+                )
+                try:
+                    yield Lab(browser, server.base_url, env.notebooks, conftest)
+                finally:
+                    browser.close()
+        finally:
+            server.stop()
