@@ -1,86 +1,134 @@
-"""Kernel-mode ingest: messages/s through ipywebsockets.WebSocket vs a bare websockets client.
+"""Kernel ingest: messages/s through ipywebsockets.WebSocket vs a bare websockets client.
 
-Both read the same COUNT small JSON messages from the same server in another
-process, in the same run, alternating; the bare client calls json.loads on
-each message. Prints the best of REPEAT runs of each and their ratio.
+Both run in one real ipykernel, each on a thread with its own asyncio loop,
+and read the same COUNT small JSON messages (~60 bytes) from the same server
+in another process (node's ``ws``; bench/fast_server.py without node), in
+the same run, alternating, best of REPEAT. The bare client calls
+``json.loads`` on each message. The WebSocket runs with everything on
+(history=1000, counters, the comm batching to the kernel's IOPub at
+max_fps) and is read three ways:
 
-Usage: python bench/ingest.py [COUNT] [REPEAT]
+* ``on_message``: a callback decodes every message (``msg.json()``);
+* ``recv``: the cell reads every message with ``ws.recv()`` and decodes it
+  (history=COUNT here: with 1000 the I/O thread laps a recv() loop at full speed);
+* ``counted``: nobody reads; only the counters, ``last_value`` and the view's rows.
+
+Every run checks that the count is exact and the seqs come in order.
+
+Usage: python bench/ingest.py [--count 200000] [--repeat 3] [--server auto|node|python] [--json]
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import pathlib
-import subprocess
-import sys
-import time
+import _common
+from _common import Result, emit, load, say
 
+TARGET = 0.6
+
+SETUP = r"""
+import asyncio, json, threading, time
+import ipywebsockets as iws
 from websockets.asyncio.client import connect
 
-import ipywebsockets as iws
+def _on_thread(fn):
+    out = {}
+    def run():
+        out["r"] = fn()
+    th = threading.Thread(target=run)
+    th.start()
+    th.join()
+    return out["r"]
 
-HERE = pathlib.Path(__file__).parent
+def bare(url):
+    async def main():
+        n, last, start = 0, -1, time.perf_counter()
+        async with connect(url, proxy=None, compression=None) as ws:
+            async for data in ws:
+                seq = json.loads(data)["seq"]
+                n += 1
+                if seq != last + 1:
+                    raise AssertionError(f"seq {seq} after {last}")
+                last = seq
+        return {"n": n, "dt": time.perf_counter() - start}
+    return _on_thread(lambda: asyncio.run(main()))
 
-
-async def bare(url: str) -> tuple[int, float]:
-    n = 0
+def widget(url, how, count):
+    state = {"n": 0, "last": -1}
+    def on_message(msg):
+        seq = msg.json()["seq"]
+        state["n"] += 1
+        if seq != state["last"] + 1:
+            raise AssertionError(f"seq {seq} after {state['last']}")
+        state["last"] = seq
+    # recv() reads from the history: one that holds every message, so nothing is evicted
+    # before the cell reads it (with 1000 the I/O thread laps a recv() loop at full speed).
+    history = count if how == "recv" else 1000
+    ws = iws.WebSocket(url, reconnect=False, history=history, connect=False)
+    if how == "on_message":
+        ws.on_message(on_message)
     start = time.perf_counter()
-    async with connect(url, proxy=None, compression=None) as ws:
-        async for message in ws:
-            json.loads(message)
-            n += 1
-    return n, time.perf_counter() - start
-
-
-def widget(url: str) -> tuple[int, float]:
-    start = time.perf_counter()
-    ws = iws.WebSocket(url, reconnect=False, history=1000)
-    try:
+    ws.connect()
+    if how == "recv":
+        while True:
+            try:
+                on_message(ws.recv(timeout=30))
+            except iws.ConnectionClosed:
+                break
+    else:
         while ws._conn.running:
-            time.sleep(0.001)
-        elapsed = time.perf_counter() - start
-        ws.messages  # noqa: B018  (refresh the traits)
-        assert ws.last is not None
-        ws.last.json()  # the user-visible decode of what they read
-        return ws.received, elapsed
-    finally:
-        ws.close(widget=True)
+            time.sleep(0.01)
+        if how == "on_message":
+            ws._stream.stop_callbacks(wait=60)
+    dt = time.perf_counter() - start
+    received = ws._stream.stats.received
+    n = state["n"] if how != "counted" else received
+    ws.close(widget=True)
+    if how == "counted":
+        assert ws.last.json()["seq"] == received - 1
+    return {"n": n, "dt": dt, "received": received, "missed": ws.missed}
+"""
+
+HOWS = ("on_message", "recv", "counted")
 
 
-def main(count: int = 200_000, repeat: int = 3) -> dict[str, float]:
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "fast_server.py"), str(count)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        url = server.stdout.readline().strip()
-        bare_rates, widget_rates = [], []
-        for _ in range(repeat):
-            n, dt = asyncio.run(bare(url))
-            assert n == count, f"bare client got {n} of {count}"
-            bare_rates.append(n / dt)
-            n, dt = widget(url)
-            assert n == count, f"WebSocket got {n} of {count}"
-            widget_rates.append(n / dt)
-    finally:
-        server.terminate()
-        server.wait()
-    result = {
-        "count": count,
-        "bare_msgs_per_s": max(bare_rates),
-        "widget_msgs_per_s": max(widget_rates),
-        "ratio": max(widget_rates) / max(bare_rates),
-    }
-    print(
-        f"ingest  {count:>9,} msgs  bare {result['bare_msgs_per_s']:>9,.0f}/s  "
-        f"WebSocket {result['widget_msgs_per_s']:>9,.0f}/s  ratio {result['ratio']:.2f}"
-    )
-    return result
+def main(
+    count: int = 200_000, repeat: int = 3, server: str = "auto", as_json: bool = False
+) -> dict[str, object]:
+    kind = _common.pick_server(server)
+    rates: dict[str, list[float]] = {"bare": [], **{h: [] for h in HOWS}}
+    with _common.kernel() as k, _common.source(kind, count=count) as url:
+        k.run(SETUP)
+        for i in range(repeat):
+            say(f"ingest run {i + 1}/{repeat} ({count:,} msgs from {kind}, load {load()})")
+            r = k.run(f"_bench_result = bare({url!r})")
+            assert r["n"] == count, f"the bare client got {r['n']} of {count}"
+            rates["bare"].append(count / r["dt"])
+            for how in HOWS:
+                r = k.run(f"_bench_result = widget({url!r}, {how!r}, {count})")
+                assert r["n"] == count and r["missed"] == 0, f"WebSocket ({how}) got {r}"
+                rates[how].append(count / r["dt"])
+    best = {name: max(values) for name, values in rates.items()}
+    base = best["bare"]
+    rows = [
+        Result(
+            "ingest",
+            f"msgs/s, WebSocket {how} vs bare+json.loads",
+            best[how],
+            base,
+            best[how] / base,
+            f">= {TARGET} x bare",
+            best[how] / base >= TARGET,
+            "msg/s",
+        )
+        for how in HOWS
+    ]
+    runs = {name: [round(v) for v in values] for name, values in rates.items()}
+    return emit(rows, as_json, count=count, repeat=repeat, server=kind, runs=runs)
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:]]
-    main(*args)
+    p = _common.parser(__doc__)
+    p.add_argument("--count", type=int, default=200_000)
+    p.add_argument("--repeat", type=int, default=3)
+    args = p.parse_args()
+    main(args.count, args.repeat, args.server, args.json)

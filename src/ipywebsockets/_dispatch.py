@@ -113,24 +113,35 @@ class Dispatcher:
 
     def _run(self) -> None:
         queue = self._queue
-        while True:
-            with self._cond:
-                while not queue:
-                    if self._stopping:
-                        self._thread = None  # from here on, put() starts a new thread
-                        return
-                    self._cond.wait()
-                msg = queue.popleft()
-                if self._paused is not None and len(queue) <= self._maxsize // 2:
-                    loop, fut = self._paused
-                    self._paused = None
-                    loop.call_soon_threadsafe(resolve, fut)
-            for handler in self._handlers():
-                self._call(handler, msg)
+        output = _OutputParent()
+        try:
+            while True:
+                with self._cond:
+                    msg = queue.popleft() if queue else None
+                    if msg is not None and self._paused is not None:
+                        if len(queue) <= self._maxsize // 2:
+                            loop, fut = self._paused
+                            self._paused = None
+                            loop.call_soon_threadsafe(resolve, fut)
+                if msg is None:
+                    # Caught up: hand the handlers' output over before waiting (not
+                    # after every message: a flush from a thread waits for the kernel's
+                    # I/O thread, which capped callbacks at ~2k messages/s).
+                    output.leave()
+                    with self._cond:
+                        while not queue:
+                            if self._stopping:
+                                self._thread = None  # from here on, put() starts a new thread
+                                return
+                            self._cond.wait()
+                    continue
+                for handler in self._handlers():
+                    self._call(handler, msg, output)
+        finally:
+            output.leave()
 
-    def _call(self, handler: Handler, msg: Message) -> None:
-        ip = shell() if handler.parent is not None else None
-        tokens = ip.set_thread_parent(handler.parent) if ip is not None else None
+    def _call(self, handler: Handler, msg: Message, output: _OutputParent) -> None:
+        output.enter(handler.parent)
         try:
             handler.fn(msg)
         except BaseException:  # SystemExit too: one handler must not end the stream
@@ -142,11 +153,45 @@ class Dispatcher:
                 flush=True,
             )
             self._on_error()
-        finally:
-            if ip is not None:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                ip.reset_thread_parent(tokens)
+
+
+class _OutputParent:
+    """The cell the dispatcher thread's output goes to, switched only when it changes.
+
+    ipykernel (7.4+) buffers a thread's output by the parent it was written
+    under, so the parent may stay set across messages, and the streams are
+    flushed when the thread catches up (and ipykernel's own 0.2 s timer
+    meanwhile).
+    """
+
+    __slots__ = ("_ip", "_parent", "_tokens")
+
+    def __init__(self) -> None:
+        self._parent: dict[str, Any] | None = None
+        self._tokens: Any = None
+        self._ip: Any = None
+
+    def enter(self, parent: dict[str, Any] | None) -> None:
+        if parent is self._parent:
+            return
+        self.leave(flush=False)  # what was written stays under its own parent
+        if parent is None:
+            return
+        ip = shell()
+        if ip is not None:
+            self._tokens = ip.set_thread_parent(parent)
+            self._ip = ip
+            self._parent = parent
+
+    def leave(self, flush: bool = True) -> None:
+        ip, tokens = self._ip, self._tokens
+        if ip is None:
+            return
+        self._ip = self._tokens = self._parent = None
+        if flush:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        ip.reset_thread_parent(tokens)
 
 
 def resolve(fut: asyncio.Future[None]) -> None:
