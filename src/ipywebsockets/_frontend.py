@@ -74,6 +74,10 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
         self._dirty = False
         self._deferred: set[str] = set()  # changed by a refresh, not yet published
         self._unsynced: set[str] = set()  # published in frames messages only
+        # Sent in update messages since the last cell ended: a message published
+        # between cells has no running cell as parent, and nbclient saves only what
+        # a cell's messages carry, so the end of the next cell sends them again.
+        self._since_cell: set[str] = set()
         self._applied_last: Message | None = None
         self._persisted_key: tuple[int, int] = (0, 0)  # (first, next) seq of `persisted`
         self._last_flush = 0.0
@@ -101,6 +105,7 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
                 keys = [k for k in keys if k not in COALESCED]
                 if not keys:
                     return
+            self._since_cell.update(keys)
             key = keys
         super().send_state(key)
 
@@ -262,14 +267,21 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
         self._unsynced = set()
         self._last_update = time.monotonic()
         if keys:
+            self._since_cell |= keys
             super().send_state(sorted(keys))
 
     def _sync_saved_state(self) -> None:
-        """Bring ipywidgets' state up to date now (end of a cell): at most one message."""
+        """Bring ipywidgets' state up to date now (end of a cell): at most one message.
+
+        It repeats what went out since the last cell ended, so that a notebook saved
+        by nbclient holds it too (see ``_since_cell``).
+        """
         with self._sync_lock:
-            keys = self._apply_now()
+            since, self._since_cell = self._since_cell, set()
+            keys = self._apply_now() | since
             if keys or self._unsynced:
                 self._send_update(keys)
+            self._since_cell = set()
 
     def _send_custom(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
         anywidget.AnyWidget.send(self, content, buffers)
