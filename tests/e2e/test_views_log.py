@@ -42,9 +42,17 @@ def wait_rows(scope, predicate, what: str) -> list[str]:
     raise AssertionError(f"{what}: the log shows {texts}")
 
 
-def test_log_filter_expand_hex_copy_pause(page, notebook_runner):
+# Browser mode: the rows come from the page's own socket, the detail pane from them
+# (the kernel only when this browser no longer holds the message).
+@pytest.mark.parametrize("mode", ["kernel", "browser"])
+def test_log_filter_expand_hex_copy_pause(page, notebook_runner, mode):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    name = notebook_runner(ECHO_CELLS, ui="lab")
+    cells = [
+        c.replace("iws.WebSocket(echo.url)", f"iws.WebSocket(echo.url, mode={mode!r})")
+        for c in ECHO_CELLS
+    ]
+    assert cells != ECHO_CELLS
+    name = notebook_runner(cells, ui="lab")
     wait_open(page, name)
     idx = run_cell(
         page,
