@@ -78,7 +78,8 @@ def _stream_rate(kernel: Kernel, max_fps: int, seconds: float) -> None:
         + result_line("{'received': ws.received, 'sent': ws.sent, 'status': ws.status}")
     ).result()
 
-    assert r["received"] > 10_000, f"not a fast stream: {r['received']} in {seconds} s"
+    # Dozens of messages per possible flush, even on a loaded machine (~20k/s when quiet).
+    assert r["received"] > 1_000 * seconds, f"not a fast stream: {r['received']} in {seconds} s"
 
     window = r["t1"] - r["t0"]
     in_window = [e for e in _widget_comm_msgs(kernel, model_id) if r["t0"] <= e.date <= r["t1"]]
