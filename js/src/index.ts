@@ -3,7 +3,7 @@
 // (widgets with a `_view` trait) render from js/src/views.
 import type { Initialize, Render } from "@anywidget/types";
 import { Bridge } from "./bridge";
-import { disposeStore, storeFor } from "./store";
+import { type FrameStore, disposeStore, storeFor } from "./store";
 import type { Model } from "./types";
 import { createView } from "./view";
 import { VIEWS, type ViewModel, viewName } from "./views/index";
@@ -13,6 +13,27 @@ function lifetime(signal: AbortSignal | undefined): AbortController {
   const controller = new AbortController();
   signal?.addEventListener("abort", () => controller.abort(), { once: true });
   return controller;
+}
+
+/**
+ * Browser mode: what this page's socket received, on the widget's element, at most
+ * once per animation frame (`data-iws-in`, `data-iws-first-in`, `data-iws-last-in`:
+ * count, epoch ms of the first and the latest message). Benchmarks and tests read them.
+ */
+function showArrivals(el: HTMLElement, store: FrameStore, signal: AbortSignal): void {
+  let frame = 0;
+  const draw = () => {
+    frame = 0;
+    const { count, first, last } = store.arrivals;
+    if (el.dataset.iwsIn === String(count)) return;
+    el.dataset.iwsIn = String(count);
+    el.dataset.iwsFirstIn = first.toFixed(3);
+    el.dataset.iwsLastIn = last.toFixed(3);
+  };
+  store.subscribe(() => {
+    if (frame === 0) frame = requestAnimationFrame(draw);
+  }, signal);
+  signal.addEventListener("abort", () => cancelAnimationFrame(frame), { once: true });
 }
 
 // Once per model, not per view: showing a widget twice opens one socket, and
@@ -33,7 +54,9 @@ const render: Render<Record<string, any>> = ({ model, el, signal }) => {
   const name = viewName(model);
   if (name === "") {
     const wsModel = model as unknown as Model;
-    createView(wsModel, el, storeFor(wsModel), controller.signal);
+    const store = storeFor(wsModel);
+    createView(wsModel, el, store, controller.signal);
+    if (wsModel.get("mode") === "browser") showArrivals(el, store, controller.signal);
   } else {
     const view = VIEWS[name];
     if (view) view(model as ViewModel, el, controller.signal);

@@ -38,6 +38,13 @@ export class FrameStore implements LogFeed {
   /** Browser mode, in the front end that holds the socket: its own counters and status. */
   private local: LocalTraits | null = null;
   private direct: ((data: string | ArrayBuffer) => string | null) | null = null;
+  /**
+   * Browser mode, in the front end that holds the socket: messages its current
+   * socket received, and when (epoch ms) it took the first and the latest one.
+   * Shown on the widget's element as `data-iws-in`, `data-iws-first-in`,
+   * `data-iws-last-in` (benchmarks and tests read them; no globals).
+   */
+  readonly arrivals = { count: 0, first: 0, last: 0 };
   private readonly fetcher: Fetcher;
   /**
    * Trait values that rode in `frames` messages, newer than the model's until the
@@ -99,6 +106,7 @@ export class FrameStore implements LogFeed {
   setLocal(local: LocalTraits | null, direct: ((data: string | ArrayBuffer) => string | null) | null): void {
     this.local = local;
     this.direct = direct;
+    Object.assign(this.arrivals, { count: 0, first: 0, last: 0 });
     this.notify();
   }
 
