@@ -20,6 +20,10 @@ from .message import Message
 
 __all__ = ["Dispatcher", "Handler", "current_parent", "resolve", "shell"]
 
+# Seconds without a message after which the handlers' output is flushed (ipykernel's
+# own timer flushes what they print within 0.2 s meanwhile).
+_FLUSH_AFTER_IDLE = 0.05
+
 
 class Handler:
     """A user callback and the cell (parent message) that registered it."""
@@ -124,9 +128,14 @@ class Dispatcher:
                             self._paused = None
                             loop.call_soon_threadsafe(resolve, fut)
                 if msg is None:
-                    # Caught up: hand the handlers' output over before waiting (not
-                    # after every message: a flush from a thread waits for the kernel's
-                    # I/O thread, which capped callbacks at ~2k messages/s).
+                    # Caught up: hand the handlers' output over once no message came
+                    # for a moment (not after every message: a flush from a thread waits
+                    # for the kernel's I/O thread, which capped callbacks at ~2k/s).
+                    with self._cond:
+                        if not queue and not self._stopping:
+                            self._cond.wait(_FLUSH_AFTER_IDLE)
+                        if queue:
+                            continue
                     output.leave()
                     with self._cond:
                         while not queue:
