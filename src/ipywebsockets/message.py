@@ -13,7 +13,7 @@ from typing import Any, Literal
 try:  # optional (pip install ipywebsockets[fast]): several times faster than json for small text
     import orjson as _orjson
 except ImportError:  # pragma: no cover - the standard library does the same, slower
-    _orjson = None
+    _orjson = None  # type: ignore[assignment]
 
 __all__ = ["Direction", "Kind", "Message", "encode_outgoing", "preview"]
 
