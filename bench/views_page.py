@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 from _page import heap_mb, lab, long_task_stats, start, stop, wait_until
+from _trace import print_summary, summarise, trace_start, trace_stop
 
 COUNTERS = """
 () => {
@@ -45,6 +46,11 @@ COUNTERS = """
 
 
 WINDOW = 10  # the chart's window in seconds: full before the heap is first measured
+LOG_ROWS = 100_000  # iws.Log's default rows
+LOG_FULL = f"""() => {{
+  const log = document.querySelector('.iws-log-widget .iws-logview');
+  return !log || Number(log.dataset.total || 0) >= {LOG_ROWS};
+}}"""
 
 # The pages, each on its own kernel: what is displayed besides ``ws``.
 PAGES = {
@@ -71,7 +77,15 @@ def cells(rate: int, page: str) -> list[str]:
     ]
 
 
-def measure(lab_: Any, label: str, rate: int, seconds: float) -> dict[str, Any]:
+def measure(
+    lab_: Any,
+    label: str,
+    rate: int,
+    seconds: float,
+    trace: bool = False,
+    css: str = "",
+    screenshot: str = "",
+) -> dict[str, Any]:
     name = f"bench_{label}"
     views = label != "baseline"
     with lab_.notebook(cells(rate, label), name) as (page, context):
@@ -82,17 +96,39 @@ def measure(lab_: Any, label: str, rate: int, seconds: float) -> dict[str, Any]:
             ready += " && document.querySelectorAll('.iws-values-row').length >= 5"
         ready += "; }"
         wait_until(page, name, ready, 60, "the views show messages")
+        if css:  # e.g. ".iws-values {display: none}" to see what one part costs
+            page.add_style_tag(content=css)
         # Warm up (the first flushes, the JIT); in full runs until the chart's window is
         # full, so that the heap is measured in the steady state.
+        t0 = time.monotonic()
         time.sleep(WINDOW + 2.0 if seconds >= 20 else min(2.0, seconds / 2))
+        if seconds >= 20 and label == "views":
+            # ... and until the Log keeps all the rows it can (100,000): the heap is
+            # flat from then on, not while its ring fills.
+            with contextlib.suppress(RuntimeError):
+                wait_until(page, name, LOG_FULL, 40, "the Log's ring is full")
+        warmup = time.monotonic() - t0
         cdp = context.new_cdp_session(page)
         heap_start = heap_mb(cdp)
         before = page.evaluate(COUNTERS)
+        if trace:
+            trace_start(lab_.browser)
         start(page)
-        time.sleep(seconds)
+        heaps = []
+        for _ in range(int(seconds // 5)):
+            time.sleep(5)
+            heaps.append(round(heap_mb(cdp, collect=False), 1))
+        time.sleep(seconds % 5)
         stats = long_task_stats(stop(page))
         after = page.evaluate(COUNTERS)
+        if trace:
+            print(f"{TITLES[label]}:", flush=True)
+            saved = os.environ.get("IWS_TRACE_DIR", "")
+            path = os.path.join(saved, f"trace-{label}.json") if saved else ""
+            print_summary(summarise(trace_stop(lab_.browser, path)))
         heap_end = heap_mb(cdp)
+        if screenshot:
+            page.screenshot(path=screenshot.replace("{page}", label), full_page=True)
         elapsed = stats["seconds"]
         redraws = None
         if after["redraws"] is not None and before["redraws"] is not None:
@@ -106,6 +142,8 @@ def measure(lab_: Any, label: str, rate: int, seconds: float) -> dict[str, Any]:
             "value_rows": after["values"],
             "heap_start_mb": heap_start,
             "heap_end_mb": heap_end,
+            "heap_every_5s_mb": heaps,
+            "warmup_s": warmup,
         }
 
 
@@ -143,6 +181,10 @@ def report(rate: int, seconds: float, results: dict[str, dict[str, Any]]) -> Non
         print(f"  {label:24}{cells}")
     for k in labels:
         r = results[k]
+        print(
+            f"  {TITLES[k]}: warm-up {r['warmup_s']:.0f} s; JS heap every 5 s (no forced GC): "
+            f"{r['heap_every_5s_mb']} MiB"
+        )
         if r["chart_points"] is not None:
             print(
                 f"  {TITLES[k]}: heap {r['heap_end_mb'] - r['heap_start_mb']:+.1f} MiB over the "
@@ -156,15 +198,103 @@ def report(rate: int, seconds: float, results: dict[str, dict[str, Any]]) -> Non
         )
 
 
+def table_rows(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The figures as rows for ``make bench`` (one JSON object per figure and page)."""
+    base = results.get("baseline")
+    out: list[dict[str, Any]] = []
+
+    def row(
+        page: str,
+        figure: str,
+        value: float,
+        baseline: float | None,
+        target: str,
+        ok: Any,
+        unit: str,
+    ) -> None:
+        ratio = value / baseline if baseline else None
+        out.append(
+            {
+                "bench": "views_page",
+                "figure": f"{figure} ({TITLES[page]})",
+                "value": float(value),
+                "baseline": None if baseline is None else float(baseline),
+                "ratio": ratio,
+                "target": target,
+                "ok": ok,
+                "unit": unit,
+            }
+        )
+
+    for page in [p for p in PAGES if p != "baseline" and p in results]:
+        r = results[page]
+        b = base or {}
+        row(
+            page,
+            "long tasks > 100 ms",
+            r["long_tasks_over_100ms"],
+            b.get("long_tasks_over_100ms"),
+            "0",
+            r["long_tasks_over_100ms"] == 0,
+            "count",
+        )
+        row(
+            page,
+            "long tasks > 50 ms",
+            r["long_tasks_over_50ms"],
+            b.get("long_tasks_over_50ms"),
+            "few (not part of the issue's target)",
+            None,
+            "count",
+        )
+        row(
+            page,
+            "longest task",
+            r["longest_task_ms"],
+            b.get("longest_task_ms"),
+            "< 100",
+            r["longest_task_ms"] < 100,
+            "ms",
+        )
+        redraws = r["chart_redraws_per_s"]
+        if redraws is not None:
+            row(page, "chart redraws/s", redraws, None, "> 0, <= 30", 0 < redraws <= 30.5, "1/s")
+        row(
+            page,
+            "animation frames/s",
+            r["frames_per_s"],
+            b.get("frames_per_s"),
+            "informational",
+            None,
+            "1/s",
+        )
+        growth = r["heap_end_mb"] - r["heap_start_mb"]
+        row(page, "JS heap growth over the run", growth, None, "< 5 (flat)", growth < 5, "MiB")
+        msgs = r["msgs_per_s"]
+        base_msgs = b.get("msgs_per_s")
+        ok = msgs >= 0.8 * base_msgs if base_msgs else None
+        row(page, "messages/s delivered", msgs, base_msgs, ">= 0.8 x ws only", ok, "1/s")
+    return out
+
+
 def main(
-    seconds: float = 30.0, rate: int = 10_000, baseline: bool = True, as_json: bool = False
+    seconds: float = 30.0,
+    rate: int = 10_000,
+    baseline: bool = True,
+    as_json: bool = False,
+    pages: list[str] | None = None,
+    trace: bool = False,
+    css: str = "",
+    screenshot: str = "",
 ) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
+    chosen = pages or [p for p in PAGES if baseline or p == "views"]
     with lab() as lab_:
-        for label in [p for p in PAGES if baseline or p == "views"]:
-            results[label] = measure(lab_, label, rate, seconds)
+        for label in chosen:
+            results[label] = measure(lab_, label, rate, seconds, trace, css, screenshot)
     if as_json:
-        print(json.dumps(results))
+        # The last line: the results per page and the rows ``make bench`` reads.
+        print(json.dumps({**results, "rows": table_rows(results)}))
     else:
         report(rate, seconds, results)
     return results
@@ -176,5 +306,25 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=int, default=10_000)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--pages", default="", help="comma-separated: " + ",".join(PAGES))
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="record a Chromium trace of each page and say what its long tasks are "
+        "(tracing slows the page: figures of traced runs are not comparable)",
+    )
+    parser.add_argument("--css", default="", help="a style sheet added to each page")
+    parser.add_argument(
+        "--screenshot", default="", help="save each page at the end (PATH, {page} = page name)"
+    )
     args = parser.parse_args()
-    main(args.seconds, args.rate, not args.no_baseline, args.json)
+    main(
+        args.seconds,
+        args.rate,
+        not args.no_baseline,
+        args.json,
+        [p for p in args.pages.split(",") if p] or None,
+        args.trace,
+        args.css,
+        args.screenshot,
+    )
