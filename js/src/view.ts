@@ -4,7 +4,7 @@ import { closeCodeName, formatBytes, formatClose, formatCount, formatRate, plura
 import { type FrameStore, listen } from "./store";
 import type { Model, SavedMessage } from "./types";
 import { createComposer, savedList } from "./views/composer";
-import { h, setText } from "./views/dom";
+import { TEXT_SLOT_MS, h, newSlot, pinned, setText } from "./views/dom";
 import { createLog } from "./views/log";
 import { type StatusChange, createMetrics, interArrival, recordStatus } from "./views/metrics";
 
@@ -92,7 +92,8 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
   const footer = h("div", "iws-footer");
   footer.append(evicted, callbackErrors, lost, bindingErrors);
 
-  root.append(header, error);
+  // The counters change at every frame: the header lays out on its own (see pinned).
+  root.append(pinned(header, signal), error);
   el.append(root);
   const logView = createLog(root, store, signal);
   const anyModel = model as unknown as { get(name: string): unknown; set(name: string, value: unknown): void };
@@ -108,7 +109,9 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     },
     signal,
   );
-  root.append(footer);
+  // Its counts change with every update (evicted): it lays out on its own too.
+  const footerSlot = pinned(footer, signal);
+  root.append(footerSlot);
 
   // At most 4 updates a second (inter-arrival times sort 1,000 gaps), and always the last one.
   let metricsTimer = 0;
@@ -185,16 +188,23 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     setText(bindingErrors, bindingTexts.join("\n"));
     bindingErrors.hidden = bindingTexts.length === 0;
     footer.hidden = evictedCount <= 0 && errorCount <= 0 && lostCount <= 0 && bindingTexts.length === 0;
+    footerSlot.hidden = footer.hidden;
     composer.setStatus(statusWord);
     updateMetrics(recordStatus(timeline, statusWord));
     status.title = `connection status (socket runs in the ${toText(store.value("mode")) || "kernel"})`;
   }
 
-  // Updates are coalesced to at most one per animation frame.
+  // Updates are coalesced to at most 15 a second, in the frames the views redraw in.
   let frame = 0;
   let headerDirty = true;
-  function flush(): void {
+  let flushedAt = Number.NEGATIVE_INFINITY;
+  function flush(now = performance.now()): void {
     frame = 0;
+    if (!newSlot(now, flushedAt, TEXT_SLOT_MS)) {
+      schedule();
+      return;
+    }
+    flushedAt = now;
     if (headerDirty) updateHeader();
     headerDirty = false;
   }

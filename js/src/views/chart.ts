@@ -7,6 +7,7 @@
 import uPlot from "uplot";
 import { formatCount, plural, toNumber } from "../format";
 import { Columns, float64 } from "./columns";
+import { newSlot, pinHeight, pinned, setText } from "./dom";
 import { cssVar, follow, on, onThemeChange } from "./follow";
 import type { ViewModel } from "./index";
 
@@ -26,11 +27,6 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: strin
   node.className = className;
   if (text) node.textContent = text;
   return node;
-}
-
-/** Writes text only when it differs: an unchanged write still costs a layout. */
-function setText(node: HTMLElement, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
 }
 
 function paths(model: ViewModel): string[] {
@@ -59,10 +55,20 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
   header.append(stats, pause);
   const plotBox = element("div", "iws-chart-plot");
   const empty = element("div", "iws-chart-empty", `waiting for numeric values of ${names.join(", ")}…`);
-  root.append(header, plotBox, empty);
+  // The header and the plot lay out on their own (see pinned; styles: .iws-chart-plot is
+  // `contain: strict`): the counters and uPlot's legend change without laying out the
+  // notebook. The plot's box takes uPlot's height, and its width as its intrinsic width.
+  root.append(pinned(header, signal), plotBox, empty);
   el.append(root);
 
   let plot: uPlot | null = null;
+  let unpin = (): void => undefined;
+  function fit(): void {
+    if (!plot) return;
+    plotBox.style.containIntrinsicWidth = `${plot.width}px`;
+    unpin();
+    unpin = pinHeight(plotBox, plot.root, signal);
+  }
 
   function options(width: number): uPlot.Options {
     const text = cssVar(root, "--jp-ui-font-color2", "#757575");
@@ -102,6 +108,7 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     root.dataset.theme = document.body?.dataset.jpThemeName ?? "";
     const width = Math.max(200, Math.floor(plotBox.clientWidth || 600));
     plot = new uPlot(options(width), cols.thin(width, 1e-3) as uPlot.AlignedData, plotBox);
+    fit();
   }
 
   // The counters' text changes at most 4 times a second: each change costs the page a
@@ -154,7 +161,9 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     lateness = 0.8 * lateness + 0.2 * Math.max(0, performance.now() - askedAt - 17);
     if (!dirty || paused || signal.aborted) return;
     const interval = Math.min(500, Math.max(1000 / Math.max(1, toNumber(model.get("fps"), 30)), 4 * lateness));
-    if (now - lastDraw < interval - 1) {
+    // Slots counted from the page's time origin: at 30 a second, every other redraw falls in
+    // the frames the text views redraw in (15 a second), and the page paints once for both.
+    if (!newSlot(now, lastDraw, interval)) {
       schedule();
       return;
     }
@@ -228,7 +237,10 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
   on(
     model,
     "change:height",
-    () => plot?.setSize({ width: plot.width, height: toNumber(model.get("height"), 240) }),
+    () => {
+      plot?.setSize({ width: plot.width, height: toNumber(model.get("height"), 240) });
+      fit();
+    },
     signal,
   );
 
@@ -238,6 +250,7 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
       const width = Math.max(200, Math.floor(plotBox.clientWidth));
       if (plot && width !== plot.width) {
         plot.setSize({ width, height: plot.height });
+        fit();
         dirty = true;
         schedule();
       }

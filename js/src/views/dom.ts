@@ -11,7 +11,78 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
-/** Writing unchanged text would still cost a layout; skip it. */
+/**
+ * Sets `node`'s text. Unchanged text is not written (it would still cost a layout), and a
+ * lone text node is changed in place rather than replaced (no layout object to rebuild).
+ */
 export function setText(node: HTMLElement, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
+  const first = node.firstChild;
+  if (first !== null && first === node.lastChild && first.nodeType === 3) {
+    const textNode = first as Text;
+    if (textNode.data !== text) textNode.data = text;
+  } else if (node.textContent !== text) node.textContent = text;
+}
+
+/**
+ * Makes `content` lay out on its own: it is wrapped in a box (.iws-pin: `contain: strict`)
+ * whose height follows the content's, inside a plain block (.iws-pin-slot, the part that
+ * sits in the parent's flex layout). Text that changes inside then lays out that box only,
+ * not the whole notebook: Chromium makes a size- and layout-contained block a relayout
+ * boundary, unless it is a flex or grid item (hence the slot). `content` must not need its
+ * own width from its text (the box takes its parent's width). Returns the slot.
+ */
+export function pinned(content: HTMLElement, signal: AbortSignal): HTMLElement {
+  const slot = h("div", "iws-pin-slot");
+  const box = h("div", "iws-pin");
+  box.append(content);
+  slot.append(box);
+  pinHeight(box, content, signal);
+  return slot;
+}
+
+/**
+ * Keeps `box`'s height (a `contain: strict` box) equal to `content`'s border box height,
+ * plus `extra` (the box's own borders), at most `max`.
+ */
+export function pinHeight(
+  box: HTMLElement,
+  content: HTMLElement,
+  signal: AbortSignal,
+  extra = 0,
+  max = Number.POSITIVE_INFINITY,
+): () => void {
+  let height = -1;
+  const set = (value: number): void => {
+    const px = Math.min(max, Math.ceil(value + extra));
+    if (px !== height) {
+      height = px;
+      box.style.height = `${px}px`;
+    }
+  };
+  if (typeof ResizeObserver === "undefined") {
+    box.style.contain = "none";
+    return () => undefined;
+  }
+  const observer = new ResizeObserver((entries) => {
+    const entry = entries[entries.length - 1];
+    const size = entry?.borderBoxSize?.[0];
+    if (size) set(size.blockSize);
+    else if (entry) set(entry.contentRect.height);
+  });
+  observer.observe(content);
+  signal.addEventListener("abort", () => observer.disconnect(), { once: true });
+  return () => observer.disconnect();
+}
+
+/** How often text views (log rows, values, counters) redraw for new data: 15 times a second. */
+export const TEXT_SLOT_MS = 1000 / 15;
+
+/**
+ * Whether an animation frame at `now` (its timestamp, the same for every callback of one
+ * frame) is in a later slot of `ms` than `last`. Slots are counted from the page's time
+ * origin, so views that redraw at related rates (15/s for text, 30/s for the chart) redraw
+ * in the same frames: the page then restyles, lays out and paints once for all of them.
+ */
+export function newSlot(now: number, last: number, ms: number): boolean {
+  return Math.floor(now / ms) !== Math.floor(last / ms);
 }

@@ -6,13 +6,13 @@
 import { formatBytes, formatCount, formatTime, groupDigits, hexDump, plural, toHex } from "../format";
 import type { FullMessage, LogFeed } from "../rows";
 import type { Row } from "../types";
-import { h, setText } from "./dom";
+import { TEXT_SLOT_MS, h, newSlot, pinned, setText } from "./dom";
 
 /** Row height in px; styles.css gives .iws-row the same height. */
 export const ROW_HEIGHT = 20;
 const OVERSCAN = 8;
-const STREAM_DRAW_MS = 50;
 const DETAIL_TEXT_LIMIT = 1_000_000; // characters pretty-printed in the detail pane
+const MIN_HEIGHT = 48; // px, the list's height when it holds (almost) nothing
 
 export interface LogHandle {
   /** The feed changed (new rows, reset): redraw at the next animation frame. */
@@ -116,7 +116,14 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
   const filterError = h("span", "iws-filter-error");
   filterError.setAttribute("role", "status");
   const toolbar = h("div", "iws-log-toolbar");
-  toolbar.append(filterInput, regexLabel, dirSelect, kindSelect, pauseButton, paused, count, filterError);
+  // The counts change at every redraw: they sit in a box of their own (.iws-log-status >
+  // .iws-pin, `contain: strict`), since the toolbar's form controls keep the toolbar from
+  // being a relayout boundary (a select's picker is positioned out of flow).
+  const statusBox = h("span", "iws-pin");
+  statusBox.append(paused, document.createTextNode(" "), count);
+  const status = h("span", "iws-log-status");
+  status.append(statusBox);
+  toolbar.append(filterInput, regexLabel, dirSelect, kindSelect, pauseButton, status, filterError);
 
   // The list: a scroller, a spacer as tall as all rows, the visible rows placed absolutely.
   const omitted = h("div", "iws-omitted");
@@ -143,7 +150,10 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
   detail.append(detailHead, detailBody);
   detail.hidden = true;
 
-  root.append(toolbar, omitted, log, detail);
+  // The toolbar, the notice and the list each lay out on their own (see pinned, styles:
+  // .iws-omitted and .iws-log are `contain: strict` with a set height): a new row or count
+  // redraws the log, not the notebook around it.
+  root.append(pinned(toolbar, signal), omitted, log, detail);
   parent.append(root);
 
   // -- state -----------------------------------------------------------------------
@@ -161,6 +171,8 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
   let scrollPos = 0;
   let viewHeight = 0;
   let listHeight = 0;
+  let boxHeight = -1; // the list's own height, px (it grows with its rows up to maxHeight)
+  let maxHeight = 0;
   let lastTop = 0; // scrollTop as the last draw left it (scroll events from our own moves are not the user's)
   let topIndex = -1; // absolute index of the first listed row, to keep the view still on eviction
   let selectedSeq: number | null = null;
@@ -217,10 +229,10 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     else delete node.dataset.selected;
     const [dir, time, size, text] = Array.from(node.children) as HTMLElement[];
     if (!dir || !time || !size || !text) return;
-    dir.textContent = row.dir === "out" ? "↑" : "↓";
-    time.textContent = formatTime(row.time);
-    size.textContent = formatBytes(row.size);
-    text.textContent = row.text;
+    setText(dir, row.dir === "out" ? "↑" : "↓");
+    setText(time, formatTime(row.time));
+    setText(size, formatBytes(row.size));
+    setText(text, row.text);
     node.removeAttribute("title"); // set on hover (see titles): not for every row of every frame
   }
 
@@ -262,6 +274,12 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     }
     if (height !== listHeight) rowsEl.style.height = `${height}px`;
     listHeight = height;
+    const box = Math.max(MIN_HEIGHT, Math.min(maxHeight, height + 2)); // + its borders
+    if (box !== boxHeight) {
+      boxHeight = box;
+      log.style.height = `${box}px`;
+      viewHeight = box - 2; // its client height (the ResizeObserver confirms it)
+    }
     top = Math.max(0, Math.min(top, height - viewHeight));
     if (follow) top = Math.max(0, height - viewHeight);
     if (top !== scrollTop) log.scrollTop = top;
@@ -303,14 +321,15 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     paused.hidden = pausedAt === null;
   }
 
-  // New rows redraw at most about 20 times a second (a fast stream would otherwise
-  // redraw every visible row at every frame); the user's own moves at the next frame.
+  // New rows redraw at most 15 times a second, in the frames the other views redraw in (a
+  // fast stream would otherwise redraw every visible row at every frame); the user's own
+  // moves at the next frame.
   let frame = 0;
   let urgent = false;
   let drawnAt = 0;
   function tick(now: number): void {
     frame = 0;
-    if (!urgent && now - drawnAt < STREAM_DRAW_MS) {
+    if (!urgent && !newSlot(now, drawnAt, TEXT_SLOT_MS)) {
       frame = requestAnimationFrame(tick);
       return;
     }
@@ -473,7 +492,11 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
   });
   resize.observe(log);
   signal.addEventListener("abort", () => resize.disconnect(), { once: true });
-  viewHeight = log.clientHeight || 280;
+  // The tallest the list grows: --iws-log-height (read once; the list is size-contained,
+  // so its height is set here, not by its rows).
+  const cssMax = Number.parseFloat(getComputedStyle(log).getPropertyValue("--iws-log-height"));
+  maxHeight = Number.isFinite(cssMax) && cssMax > MIN_HEIGHT ? cssMax : 280;
+  viewHeight = log.clientHeight || maxHeight - 2;
   draw();
   return { update: () => schedule() };
 }

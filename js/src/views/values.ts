@@ -4,14 +4,26 @@
 // .iws-values-stats, table.iws-values-table > tbody > tr.iws-values-row[data-path]
 // [data-changed-at] (td.iws-values-path, td.iws-values-value, td.iws-values-time); a row
 // that just changed has .iws-changed and restarts its flash (.iws-flash-a / .iws-flash-b).
+// The flash is two steps of a highlight (.iws-changed.iws-fresh for FRESH_MS, then
+// .iws-changed until FLASH_MS), swept 4 times a second, not a CSS animation: an animated
+// background is restyled and repainted at every frame, for every row that changes.
 import { formatCount, formatTime, plural, toNumber, toText } from "../format";
+import { TEXT_SLOT_MS, newSlot, pinHeight, setText } from "./dom";
 import { follow } from "./follow";
 import type { ViewModel } from "./index";
 
-type Row = { tr: HTMLTableRowElement; value: HTMLTableCellElement; time: HTMLTableCellElement; flash: boolean };
+type Row = {
+  tr: HTMLTableRowElement;
+  value: HTMLTableCellElement;
+  time: HTMLTableCellElement;
+  flash: boolean;
+  flashedAt: number; // performance.now() of the last flash, 0 when not highlighted
+};
 type Update = [path: string, text: string, changedMs: number];
 
 const FLASH_MS = 1000;
+const FRESH_MS = 250;
+const MAX_HEIGHT = 320; // px, then the table scrolls
 
 function cell(tag: "td" | "th", className: string, text = ""): HTMLTableCellElement {
   const node = document.createElement(tag);
@@ -55,6 +67,9 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
   empty.textContent = chosen.length ? `waiting for ${chosen.join(", ")}…` : "waiting for messages…";
   root.append(stats, scroll, empty);
   el.append(root);
+  // The table lays out on its own (styles: .iws-values-scroll is `contain: strict`): a
+  // changed value re-lays the table, not the notebook. Its height follows the table's.
+  pinHeight(scroll, table, signal, 2, MAX_HEIGHT);
 
   function row(path: string): Row {
     let found = rows.get(path);
@@ -66,7 +81,7 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
       const time = cell("td", "iws-values-time");
       tr.append(cell("td", "iws-values-path", path === "" ? "(message)" : path), value, time);
       body.append(tr);
-      found = { tr, value, time, flash: false };
+      found = { tr, value, time, flash: false, flashedAt: 0 };
       rows.set(path, found);
     }
     return found;
@@ -89,21 +104,59 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
   const pending = new Map<string, Update>();
   let frame = 0;
 
-  function apply(flash: boolean): void {
+  // Highlighted rows, and the timer that dims and clears them.
+  const flashing = new Set<Row>();
+  let sweepTimer = 0;
+  function sweepSoon(): void {
+    if (sweepTimer === 0 && !signal.aborted) sweepTimer = window.setTimeout(sweep, FRESH_MS);
+  }
+  function sweep(): void {
+    sweepTimer = 0;
+    const now = performance.now();
+    for (const r of flashing) {
+      const age = now - r.flashedAt;
+      if (age >= FLASH_MS) {
+        r.tr.classList.remove("iws-changed", "iws-fresh");
+        r.flashedAt = 0;
+        flashing.delete(r);
+      } else if (age >= FRESH_MS) r.tr.classList.remove("iws-fresh");
+    }
+    if (flashing.size > 0) sweepSoon();
+  }
+
+  let appliedAt = Number.NEGATIVE_INFINITY;
+  function tick(now: number): void {
     frame = 0;
+    // At most 15 times a second, in the frames the other views redraw in.
+    if (!newSlot(now, appliedAt, TEXT_SLOT_MS)) {
+      if (!signal.aborted) frame = requestAnimationFrame(tick);
+      return;
+    }
+    appliedAt = now;
+    apply(true);
+  }
+
+  function apply(flash: boolean): void {
+    if (frame) cancelAnimationFrame(frame);
+    frame = 0;
+    const now = performance.now();
     for (const [path, text, changedMs] of pending.values()) {
       const r = row(path);
       if (r.tr.dataset.changedAt === undefined) shown += 1;
-      r.value.textContent = text;
-      r.time.textContent = changedMs ? formatTime(changedMs) : "";
+      setText(r.value, text);
+      setText(r.time, changedMs ? formatTime(changedMs) : "");
       r.tr.dataset.changedAt = String(changedMs);
       if (flash) {
-        // Two classes with the same keyframes: switching restarts the animation without
-        // forcing a layout, however often the row changes.
+        // Only rows that were not highlighted change class (a class that changes costs the
+        // row a restyle; the flash classes are not styled, they say "flashed again").
         r.flash = !r.flash;
-        r.tr.classList.add("iws-changed");
         r.tr.classList.toggle("iws-flash-a", r.flash);
         r.tr.classList.toggle("iws-flash-b", !r.flash);
+        if (r.flashedAt === 0) r.tr.classList.add("iws-changed");
+        if (r.flashedAt === 0 || now - r.flashedAt >= FRESH_MS) r.tr.classList.add("iws-fresh");
+        r.flashedAt = now;
+        flashing.add(r);
+        sweepSoon();
       }
     }
     pending.clear();
@@ -115,7 +168,7 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
     skipped = toNumber(content.skipped, skipped);
     for (const update of updates(content)) pending.set(update[0], update);
     if (!flash) apply(false);
-    else if (frame === 0 && !signal.aborted) frame = requestAnimationFrame(() => apply(true));
+    else if (frame === 0 && !signal.aborted) frame = requestAnimationFrame(tick);
   }
 
   follow(
@@ -128,23 +181,13 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
     },
   );
 
-  // .iws-changed marks rows that changed within the last FLASH_MS (the animation's length).
-  body.addEventListener(
-    "animationend",
-    (event) => {
-      const tr = (event.target as HTMLElement).closest("tr");
-      tr?.classList.remove("iws-changed");
-    },
-    { signal },
-  );
-
   signal.addEventListener(
     "abort",
     () => {
       if (frame) cancelAnimationFrame(frame);
+      if (sweepTimer) clearTimeout(sweepTimer);
     },
     { once: true },
   );
-  root.style.setProperty("--iws-flash-ms", `${FLASH_MS}ms`);
   showStats();
 }
