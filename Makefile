@@ -48,10 +48,11 @@ demo: $(STAMP)
 	@echo "Starting JupyterLab on notebooks/quickstart.ipynb (Ctrl-C to stop)"
 	cd notebooks && ../$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root) quickstart.ipynb
 
-# Benchmarks (not part of `make test`, which runs each at a tiny size).
+# Benchmarks (not part of `make test`, which runs each at a tiny size): one table.
+# SIZE=small for a quick pass; BENCH_LOCK=/tmp/iws-measure.lock runs each under flock.
+SIZE ?= full
 bench: $(STAMP) browser
-	$(BIN)/python bench/ingest.py 200000 3
-	$(BIN)/python bench/views_page.py --seconds 30 --rate 10000
+	$(BIN)/python bench/run_all.py --size $(SIZE) $(if $(BENCH_LOCK),--lock $(BENCH_LOCK))
 
 clean:
 	rm -rf $(VENV) js/node_modules src/ipywebsockets/static

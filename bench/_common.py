@@ -115,7 +115,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 # --------------------------------------------------------------------------- the source
 
 
-def ensure_node() -> str:
+def ensure_node(node_dir: Path = NODE_DIR) -> str:
     """The node binary, with ``bench/node``'s ``ws`` installed (``npm ci`` on first use).
 
     Raises:
@@ -127,20 +127,20 @@ def ensure_node() -> str:
             "node is not installed: install Node.js 18+ (apt-get install -y nodejs npm) "
             "or pass --server python"
         )
-    if not (NODE_DIR / "node_modules" / "ws" / "package.json").exists():
+    if not (node_dir / "node_modules" / "ws" / "package.json").exists():
         npm = shutil.which("npm")
         if npm is None:
             raise RuntimeError(
-                f"npm is needed once to install the bench server's `ws` into {NODE_DIR}: "
+                f"npm is needed once to install the bench server's `ws` into {node_dir}: "
                 "install npm (apt-get install -y npm) or pass --server python"
             )
         done = subprocess.run(
-            [npm, "ci", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"],
+            [npm, "ci", "--prefix", str(node_dir), "--no-audit", "--no-fund"],
             capture_output=True,
             text=True,
         )
         if done.returncode != 0:
-            raise RuntimeError(f"npm ci --prefix {NODE_DIR} failed:\n{done.stderr[-2000:]}")
+            raise RuntimeError(f"npm ci --prefix {node_dir} failed:\n{done.stderr[-2000:]}")
     return node
 
 
