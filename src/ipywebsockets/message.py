@@ -132,12 +132,17 @@ def _fast_loads(data: str | bytes) -> Any:
 
 def _compact(text: str) -> tuple[str, bool]:
     """JSON text re-encoded compact, and True; the text itself and False when it is not JSON."""
-    value = _fast_loads(text)
-    if value is not _SLOW:
+    if _orjson is not None:
         try:
-            return _orjson.dumps(value).decode(), True
-        except _orjson.JSONEncodeError:
-            pass
+            compact: str | None = _orjson.dumps(_orjson.loads(text)).decode()
+        except (_orjson.JSONDecodeError, _orjson.JSONEncodeError):
+            compact = None
+        if compact == text:
+            # Already compact (the common case). A big integer read as a float would
+            # not print the same, so no digit check is needed here.
+            return text, True
+        if compact is not None and not _LONG_DIGITS.search(text):
+            return compact, True
     try:
         return json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False), True
     except ValueError:
