@@ -10,7 +10,8 @@ import { TEXT_SLOT_MS, h, newSlot, pinned, setText } from "./dom";
 
 /** Row height in px; styles.css gives .iws-row the same height. */
 export const ROW_HEIGHT = 20;
-const OVERSCAN = 8;
+const OVERSCAN = 8; // rows drawn beyond the view while the user scrolls
+const FOLLOW_OVERSCAN = 1; // ... and while it follows the stream (every row changes at each redraw)
 const DETAIL_TEXT_LIMIT = 1_000_000; // characters pretty-printed in the detail pane
 const MIN_HEIGHT = 48; // px, the list's height when it holds (almost) nothing
 
@@ -284,8 +285,9 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     if (follow) top = Math.max(0, height - viewHeight);
     if (top !== scrollTop) log.scrollTop = top;
     scrollPos = lastTop = top;
-    const start = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-    const stop = Math.min(n, Math.ceil((top + viewHeight) / ROW_HEIGHT) + OVERSCAN);
+    const overscan = follow ? FOLLOW_OVERSCAN : OVERSCAN;
+    const start = Math.max(0, Math.floor(top / ROW_HEIGHT) - overscan);
+    const stop = Math.min(n, Math.ceil((top + viewHeight) / ROW_HEIGHT) + overscan);
     topIndex = n > 0 && start < n ? index(Math.min(n - 1, Math.floor(top / ROW_HEIGHT))) : -1;
     const wanted = Math.max(0, stop - start);
     while (pool.length < wanted) {
