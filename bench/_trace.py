@@ -187,6 +187,16 @@ def _run(thread: list[dict[str, Any]]) -> dict[str, Any]:
         stack.append(e)
     tasks = 0
     busy = 0.0
+    cpu = 0.0
+    cpu_long = {50: 0, 100: 0}
+    cpu_max = 0.0
+    outer = [e for e in thread if e.get("name") in TASK_NAMES]
+    for e in outer:
+        tms = e.get("tdur", e.get("dur", 0)) / 1000
+        cpu += tms
+        cpu_max = max(cpu_max, tms)
+        for limit in cpu_long:
+            cpu_long[limit] += tms > limit
     for e in thread:
         name = e.get("name", "?")
         if name in TASK_NAMES:
@@ -204,6 +214,10 @@ def _run(thread: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "tasks": tasks,
         "busy_ms": busy,
+        "cpu_ms": cpu,
+        "cpu_over_50ms": cpu_long[50],
+        "cpu_over_100ms": cpu_long[100],
+        "cpu_max_ms": cpu_max,
         "groups": {k: round(v) for k, v in sorted(groups.items(), key=lambda kv: -kv[1])},
         "layouts": len(layouts),
         "forced_layouts": sum(
@@ -270,6 +284,8 @@ def _split(
     return {
         "ts_ms": task["ts"] / 1000,
         "ms": task.get("dur", 0) / 1000,
+        # The thread's CPU time in the task: far below "ms" when the thread waited for a core.
+        "cpu_ms": task.get("tdur", task.get("dur", 0)) / 1000,
         "groups": {k: round(v, 1) for k, v in sorted(groups.items(), key=lambda kv: -kv[1])},
         "events": _top(names, top),
         "js": _top(js, top, skip=("(program)", "(idle)")),
@@ -306,6 +322,11 @@ def print_summary(summary: dict[str, Any], limit: int = 12) -> None:
     if run:
         split = ", ".join(f"{k} {v:.0f}" for k, v in run["groups"].items())
         print(
+            f"  trace, whole run: tasks by CPU time (thread time, whatever the machine's load): "
+            f"{run['cpu_over_100ms']} over 100 ms, {run['cpu_over_50ms']} over 50 ms, longest "
+            f"{run['cpu_max_ms']:.0f} ms; {run['cpu_ms']:.0f} ms CPU in {run['busy_ms']:.0f} ms"
+        )
+        print(
             f"  trace, whole run: {run['tasks']} tasks, {run['busy_ms']:.0f} ms busy; self time "
             f"(ms): {split}; {run['layouts']} layouts ({run['forced_layouts']} forced, "
             f"mean {run['layout_mean_ms']:.1f} ms), roots: {run['layout_roots']}",
@@ -319,7 +340,10 @@ def print_summary(summary: dict[str, Any], limit: int = 12) -> None:
     )
     for t in tasks[:limit]:
         split = ", ".join(f"{k} {v:.0f}" for k, v in t["groups"].items() if v >= 1)
-        print(f"  - {t['ms']:.0f} ms: {split}; {t['styled_elements']} elements styled")
+        print(
+            f"  - {t['ms']:.0f} ms ({t['cpu_ms']:.0f} ms CPU): {split}; "
+            f"{t['styled_elements']} elements styled"
+        )
         print("      events: " + "; ".join(f"{k} {v:.0f}" for v, k in t["events"]))
         if t["js"]:
             print("      js: " + "; ".join(f"{k} {v:.0f}" for v, k in t["js"]))
