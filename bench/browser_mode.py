@@ -5,8 +5,9 @@ turns, REPEAT times each, on the same streaming source (a separate process:
 node's ``ws`` or bench/fast_server.py), which sends every connection COUNT
 small JSON messages (~60 bytes) as fast as the client reads, then closes 1000:
 
-* bare: ``page.evaluate`` opens ``new WebSocket(url)`` whose ``onmessage`` only
-  counts (no ``JSON.parse``: the fair floor is a socket that takes messages);
+* bare: ``page.evaluate`` opens ``new WebSocket(url)`` whose ``onmessage`` reads
+  each message's text and counts its length (no ``JSON.parse``: the floor of a
+  page that uses what it receives; the widget parses only the rows it shows);
   timed from the first to the COUNT-th message with ``performance.now()``.
 * widget: a cell runs ``ws = iws.WebSocket(url, mode="browser")`` and displays
   it (status bar, Log, Composer). The widget's JS counts what its socket took
@@ -46,18 +47,19 @@ TARGET = 0.9
 BARE = """
 ([url, count]) => new Promise((resolve, reject) => {
   const ws = new WebSocket(url);
-  let n = 0, first = 0, last = 0;
-  ws.onmessage = () => {
+  let n = 0, first = 0, last = 0, chars = 0;
+  ws.onmessage = (e) => {
     n += 1;
+    chars += e.data.length;
     if (n === 1) first = performance.now();
     if (n === count) {
       last = performance.now();
       ws.close();  // a warm-up takes fewer than the server sends
-      resolve({n, ms: last - first, code: 0});
+      resolve({n, ms: last - first, code: 0, chars});
     }
   };
   ws.onerror = () => reject(new Error('the bare socket failed: ' + url));
-  ws.onclose = (e) => resolve({n, ms: last - first, code: e.code});
+  ws.onclose = (e) => resolve({n, ms: last - first, code: e.code, chars});
 })
 """
 
