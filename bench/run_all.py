@@ -94,6 +94,7 @@ def main() -> int:
             continue
         print(f"[run_all] {name} {' '.join(full if a.size == 'full' else small)}", file=sys.stderr)
         got, note = run(name, full if a.size == "full" else small, a.lock)
+        print(f"{table(got)}\n{note}", file=sys.stderr)  # as each ends: a long run shows progress
         rows += got
         if note:
             notes.append(note)
