@@ -4,7 +4,7 @@ import { closeCodeName, formatBytes, formatClose, formatCount, formatRate, plura
 import { type FrameStore, listen } from "./store";
 import type { Model, SavedMessage } from "./types";
 import { createComposer, savedList } from "./views/composer";
-import { TEXT_SLOT_MS, h, newSlot, pinned, setText } from "./views/dom";
+import { LOG_PHASE_MS, TEXT_SLOT_MS, h, newSlot, pinned, setText } from "./views/dom";
 import { createLog } from "./views/log";
 import { type StatusChange, createMetrics, interArrival, recordStatus } from "./views/metrics";
 
@@ -194,13 +194,13 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     status.title = `connection status (socket runs in the ${toText(store.value("mode")) || "kernel"})`;
   }
 
-  // Updates are coalesced to at most 15 a second, in the frames the views redraw in.
+  // Updates are coalesced to at most 15 a second, in the frames its log redraws in.
   let frame = 0;
   let headerDirty = true;
   let flushedAt = Number.NEGATIVE_INFINITY;
   function flush(now = performance.now()): void {
     frame = 0;
-    if (!newSlot(now, flushedAt, TEXT_SLOT_MS)) {
+    if (!newSlot(now, flushedAt, TEXT_SLOT_MS, LOG_PHASE_MS)) {
       schedule();
       return;
     }

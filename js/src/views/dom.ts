@@ -78,11 +78,20 @@ export function pinHeight(
 export const TEXT_SLOT_MS = 1000 / 15;
 
 /**
- * Whether an animation frame at `now` (its timestamp, the same for every callback of one
- * frame) is in a later slot of `ms` than `last`. Slots are counted from the page's time
- * origin, so views that redraw at related rates (15/s for text, 30/s for the chart) redraw
- * in the same frames: the page then restyles, lays out and paints once for all of them.
+ * Phases of the text views' slots (ms): off the chart's 30-a-second slot boundaries (which
+ * fall on multiples of 33.3 ms), and off each other. At 60 frames a second the chart draws
+ * in every other frame and the logs and the values each in one of the frames between:
+ * each frame carries at most one view's work, so no frame sums them all (a frame's work is
+ * one main-thread task, and on a loaded machine a task's time stretches with it).
  */
-export function newSlot(now: number, last: number, ms: number): boolean {
-  return Math.floor(now / ms) !== Math.floor(last / ms);
+export const LOG_PHASE_MS = 1000 / 60;
+export const VALUES_PHASE_MS = 3000 / 60;
+
+/**
+ * Whether an animation frame at `now` (its timestamp, the same for every callback of one
+ * frame) is in a later slot of `ms` than `last`; slots start at `phase` past multiples of
+ * `ms` from the page's time origin, so views place their redraws in chosen frames.
+ */
+export function newSlot(now: number, last: number, ms: number, phase = 0): boolean {
+  return Math.floor((now - phase) / ms) !== Math.floor((last - phase) / ms);
 }

@@ -6,12 +6,12 @@
 import { formatBytes, formatCount, formatTime, groupDigits, hexDump, plural, toHex } from "../format";
 import type { FullMessage, LogFeed } from "../rows";
 import type { Row } from "../types";
-import { TEXT_SLOT_MS, h, newSlot, pinned, setText } from "./dom";
+import { LOG_PHASE_MS, TEXT_SLOT_MS, h, newSlot, pinned, setText } from "./dom";
 
 /** Row height in px; styles.css gives .iws-row the same height. */
 export const ROW_HEIGHT = 20;
 const OVERSCAN = 8; // rows drawn beyond the view while the user scrolls
-const FOLLOW_OVERSCAN = 1; // ... and while it follows the stream (every row changes at each redraw)
+const FOLLOW_OVERSCAN = 2; // ... and while it follows the stream (every row changes at each redraw)
 const DETAIL_TEXT_LIMIT = 1_000_000; // characters pretty-printed in the detail pane
 const MIN_HEIGHT = 48; // px, the list's height when it holds (almost) nothing
 
@@ -323,15 +323,15 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     paused.hidden = pausedAt === null;
   }
 
-  // New rows redraw at most 15 times a second, in the frames the other views redraw in (a
-  // fast stream would otherwise redraw every visible row at every frame); the user's own
-  // moves at the next frame.
+  // New rows redraw at most 15 times a second, in frames where the other views do not
+  // redraw (see LOG_PHASE_MS; a fast stream would otherwise redraw every visible row at
+  // every frame); the user's own moves at the next frame.
   let frame = 0;
   let urgent = false;
   let drawnAt = 0;
   function tick(now: number): void {
     frame = 0;
-    if (!urgent && !newSlot(now, drawnAt, TEXT_SLOT_MS)) {
+    if (!urgent && !newSlot(now, drawnAt, TEXT_SLOT_MS, LOG_PHASE_MS)) {
       frame = requestAnimationFrame(tick);
       return;
     }

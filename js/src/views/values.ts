@@ -4,11 +4,10 @@
 // .iws-values-stats, table.iws-values-table > tbody > tr.iws-values-row[data-path]
 // [data-changed-at] (td.iws-values-path, td.iws-values-value, td.iws-values-time); a row
 // that just changed has .iws-changed and restarts its flash (.iws-flash-a / .iws-flash-b).
-// The flash is two steps of a highlight (.iws-changed.iws-fresh for FRESH_MS, then
-// .iws-changed until FLASH_MS), swept 4 times a second, not a CSS animation: an animated
-// background is restyled and repainted at every frame, for every row that changes.
+// .iws-changed is cleared by a sweep 4 times a second (not an animationend listener per
+// row); the flash itself is a CSS animation inside the view's own layer.
 import { formatCount, formatTime, plural, toNumber, toText } from "../format";
-import { TEXT_SLOT_MS, newSlot, pinHeight, setText } from "./dom";
+import { TEXT_SLOT_MS, VALUES_PHASE_MS, newSlot, pinHeight, setText } from "./dom";
 import { follow } from "./follow";
 import type { ViewModel } from "./index";
 
@@ -22,7 +21,7 @@ type Row = {
 type Update = [path: string, text: string, changedMs: number];
 
 const FLASH_MS = 1000;
-const FRESH_MS = 250;
+const SWEEP_MS = 250;
 const MAX_HEIGHT = 320; // px, then the table scrolls
 
 function cell(tag: "td" | "th", className: string, text = ""): HTMLTableCellElement {
@@ -108,7 +107,7 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
   const flashing = new Set<Row>();
   let sweepTimer = 0;
   function sweepSoon(): void {
-    if (sweepTimer === 0 && !signal.aborted) sweepTimer = window.setTimeout(sweep, FRESH_MS);
+    if (sweepTimer === 0 && !signal.aborted) sweepTimer = window.setTimeout(sweep, SWEEP_MS);
   }
   function sweep(): void {
     sweepTimer = 0;
@@ -116,10 +115,10 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
     for (const r of flashing) {
       const age = now - r.flashedAt;
       if (age >= FLASH_MS) {
-        r.tr.classList.remove("iws-changed", "iws-fresh");
+        r.tr.classList.remove("iws-changed");
         r.flashedAt = 0;
         flashing.delete(r);
-      } else if (age >= FRESH_MS) r.tr.classList.remove("iws-fresh");
+      }
     }
     if (flashing.size > 0) sweepSoon();
   }
@@ -127,8 +126,8 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
   let appliedAt = Number.NEGATIVE_INFINITY;
   function tick(now: number): void {
     frame = 0;
-    // At most 15 times a second, in the frames the other views redraw in.
-    if (!newSlot(now, appliedAt, TEXT_SLOT_MS)) {
+    // At most 15 times a second, in frames where the other views do not redraw.
+    if (!newSlot(now, appliedAt, TEXT_SLOT_MS, VALUES_PHASE_MS)) {
       if (!signal.aborted) frame = requestAnimationFrame(tick);
       return;
     }
@@ -147,13 +146,12 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
       setText(r.time, changedMs ? formatTime(changedMs) : "");
       r.tr.dataset.changedAt = String(changedMs);
       if (flash) {
-        // Only rows that were not highlighted change class (a class that changes costs the
-        // row a restyle; the flash classes are not styled, they say "flashed again").
+        // Two classes with the same keyframes: switching restarts the animation without
+        // forcing a layout, however often the row changes.
         r.flash = !r.flash;
         r.tr.classList.toggle("iws-flash-a", r.flash);
         r.tr.classList.toggle("iws-flash-b", !r.flash);
         if (r.flashedAt === 0) r.tr.classList.add("iws-changed");
-        if (r.flashedAt === 0 || now - r.flashedAt >= FRESH_MS) r.tr.classList.add("iws-fresh");
         r.flashedAt = now;
         flashing.add(r);
         sweepSoon();
@@ -189,5 +187,6 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
     },
     { once: true },
   );
+  root.style.setProperty("--iws-flash-ms", `${FLASH_MS}ms`);
   showStats();
 }
