@@ -55,4 +55,4 @@ bench: $(STAMP) browser
 	$(BIN)/python bench/run_all.py --size $(SIZE) $(if $(BENCH_LOCK),--lock $(BENCH_LOCK))
 
 clean:
-	rm -rf $(VENV) js/node_modules src/ipywebsockets/static
+	rm -rf $(VENV) js/node_modules bench/node/node_modules src/ipywebsockets/static
