@@ -163,13 +163,20 @@ def source(kind: str, count: int = 0, rate: float = 0) -> Iterator[str]:
         cmd = [ensure_node(), str(NODE_DIR / "server.mjs"), *opts]
     else:
         cmd = [sys.executable, str(HERE / "fast_server.py"), *opts]
+    with server_process(cmd, f"the {kind} server") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def server_process(cmd: list[str], what: str) -> Iterator[str]:
+    """Run a server script that prints its ws:// URL first; yield the URL, stop it after."""
     # stdin is a pipe: the server exits when it closes, even if this process dies.
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
         if not url.startswith("ws://"):
-            raise RuntimeError(f"the {kind} server did not start: {cmd}")
+            raise RuntimeError(f"{what} did not start: {cmd}")
         yield url
     finally:
         proc.terminate()
@@ -178,10 +185,9 @@ def source(kind: str, count: int = 0, rate: float = 0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        if proc.stdin is not None:
-            proc.stdin.close()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 # --------------------------------------------------------------------------- a real kernel

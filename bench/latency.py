@@ -36,14 +36,13 @@ import contextlib
 import importlib
 import inspect
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from _common import Result, emit, load, parser, say
+from _common import Result, emit, load, parser, say, server_process
 from _page import lab
 
 # The e2e harness (tests/e2e, which _page puts on sys.path): cells run in the open notebook.
@@ -111,23 +110,8 @@ def latency_source(rate: float, count: int) -> Iterator[str]:
     """bench/latency_server.py in its own process; yields its URL."""
     cmd = [sys.executable, str(HERE / "latency_server.py"), "--rate", str(rate)]
     cmd += ["--count", str(count)]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        if not url.startswith("ws://"):
-            raise RuntimeError(f"the latency server did not start: {cmd}")
+    with server_process(cmd, "the latency server") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        for pipe in (proc.stdin, proc.stdout):
-            if pipe is not None:
-                pipe.close()
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
