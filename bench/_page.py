@@ -30,6 +30,7 @@ from iws_e2e_harness import CHROMIUM, CHROMIUM_ARGS, cell_errors, run_notebook  
 __all__ = [
     "Lab",
     "cell_errors",
+    "heap_every",
     "heap_mb",
     "lab",
     "long_task_stats",
@@ -103,6 +104,16 @@ def heap_mb(cdp: Any, collect: bool = True) -> float:
     if collect:
         cdp.send("HeapProfiler.collectGarbage")
     return float(cdp.send("Runtime.getHeapUsage")["usedSize"]) / 2**20
+
+
+def heap_every(cdp: Any, seconds: float, every: float = 5.0) -> list[float]:
+    """Wait ``seconds``, reading the JS heap (MiB, no forced GC) every ``every`` seconds."""
+    heaps = []
+    for _ in range(int(seconds // every)):
+        time.sleep(every)
+        heaps.append(round(heap_mb(cdp, collect=False), 1))
+    time.sleep(seconds % every)
+    return heaps
 
 
 def top_functions(profile: dict[str, Any], n: int = 12) -> list[tuple[float, str]]:

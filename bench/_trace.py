@@ -173,18 +173,24 @@ def summarise(trace: dict[str, Any], over_ms: float = 50.0, top: int = 6) -> dic
     return {"tasks": tasks, "totals": dict(totals), "run": _run(thread)}
 
 
-def _run(thread: list[dict[str, Any]]) -> dict[str, Any]:
-    """The whole traced run on the main thread: self time per category, layouts and roots."""
-    groups: dict[str, float] = defaultdict(float)
-    stack: list[dict[str, Any]] = []
+def _self_times(events: list[dict[str, Any]]) -> dict[int, float]:
+    """Self time (us) of each event, by id(): its duration less its children's (nested by time)."""
     self_us: dict[int, float] = {}
-    for e in thread:
+    stack: list[dict[str, Any]] = []
+    for e in events:
         while stack and stack[-1]["ts"] + stack[-1].get("dur", 0) <= e["ts"]:
             stack.pop()
         self_us[id(e)] = float(e.get("dur", 0))
         if stack:
             self_us[id(stack[-1])] -= float(e.get("dur", 0))
         stack.append(e)
+    return self_us
+
+
+def _run(thread: list[dict[str, Any]]) -> dict[str, Any]:
+    """The whole traced run on the main thread: self time per category, layouts and roots."""
+    groups: dict[str, float] = defaultdict(float)
+    self_us = _self_times(thread)
     tasks = 0
     busy = 0.0
     cpu = 0.0
@@ -233,15 +239,7 @@ def _split(
 ) -> dict[str, Any]:
     """Self time per event (a stack of open events), grouped, and the culprits."""
     task = inside[0]
-    self_us: dict[int, float] = {}
-    stack: list[dict[str, Any]] = []
-    for e in inside:
-        while stack and stack[-1]["ts"] + stack[-1].get("dur", 0) <= e["ts"]:
-            stack.pop()
-        self_us[id(e)] = float(e.get("dur", 0))
-        if stack:
-            self_us[id(stack[-1])] -= float(e.get("dur", 0))
-        stack.append(e)
+    self_us = _self_times(inside)
     groups: dict[str, float] = defaultdict(float)
     names: dict[str, float] = defaultdict(float)
     layout_roots: dict[str, float] = defaultdict(float)

@@ -13,6 +13,7 @@ import asyncio
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -22,6 +23,22 @@ TICK = '{"type":"tick","seq":%d,"symbol":"ABC","price":%.2f}'
 
 def tick(seq: int) -> str:
     return TICK % (seq, 100 + (seq % 997) / 100)
+
+
+async def serve_until_stdin_closes(handler: Callable[[ServerConnection], Awaitable[None]]) -> None:
+    """Serve ``handler`` on a free 127.0.0.1 port, print the URL, return when stdin closes."""
+    async with serve(handler, "127.0.0.1", 0, compression=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        print(f"ws://127.0.0.1:{port}", flush=True)
+        loop = asyncio.get_running_loop()
+        stop = loop.create_future()
+
+        def watch_stdin() -> None:
+            sys.stdin.read()  # returns when the parent closes our stdin (or dies)
+            loop.call_soon_threadsafe(lambda: stop.done() or stop.set_result(None))
+
+        threading.Thread(target=watch_stdin, daemon=True).start()
+        await stop
 
 
 async def main(count: int, rate: float) -> None:
@@ -43,18 +60,7 @@ async def main(count: int, rate: float) -> None:
                 seq += 1
         await ws.close(1000, "done")
 
-    async with serve(blast, "127.0.0.1", 0, compression=None) as server:
-        port = server.sockets[0].getsockname()[1]
-        print(f"ws://127.0.0.1:{port}", flush=True)
-        stop = asyncio.get_running_loop().create_future()
-        loop = asyncio.get_running_loop()
-
-        def watch_stdin() -> None:
-            sys.stdin.read()  # returns when the parent closes our stdin (or dies)
-            loop.call_soon_threadsafe(lambda: stop.done() or stop.set_result(None))
-
-        threading.Thread(target=watch_stdin, daemon=True).start()
-        await stop
+    await serve_until_stdin_closes(blast)
 
 
 if __name__ == "__main__":

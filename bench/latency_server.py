@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
-import threading
 import time
 
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
+
+from fast_server import serve_until_stdin_closes
 
 TICK = '{"type":"tick","seq":%d,"t":%.3f,"p":"ABC"}'
 
@@ -38,18 +38,7 @@ async def main(count: int, rate: float) -> None:
             await asyncio.sleep(max(0.0, start + seq / rate - time.monotonic()))
         await ws.close(1000, "done")
 
-    async with serve(pace, "127.0.0.1", 0, compression=None) as server:
-        port = server.sockets[0].getsockname()[1]
-        print(f"ws://127.0.0.1:{port}", flush=True)
-        loop = asyncio.get_running_loop()
-        stop = loop.create_future()
-
-        def watch_stdin() -> None:
-            sys.stdin.read()  # returns when the parent closes our stdin (or dies)
-            loop.call_soon_threadsafe(lambda: stop.done() or stop.set_result(None))
-
-        threading.Thread(target=watch_stdin, daemon=True).start()
-        await stop
+    await serve_until_stdin_closes(pace)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import argparse
 import time
 from typing import Any
 
-from _page import heap_mb, lab, long_task_stats, start, stop, top_functions, wait_until
+from _page import heap_every, heap_mb, lab, long_task_stats, start, stop, top_functions, wait_until
 
 COUNTERS = """
 () => {
@@ -70,11 +70,7 @@ def measure(
             cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
             cdp.send("Profiler.start")
         start(page)
-        heaps = []
-        for _ in range(int(seconds // 5)):
-            time.sleep(5)
-            heaps.append(round(heap_mb(cdp, collect=False), 1))
-        time.sleep(seconds % 5)
+        heaps = heap_every(cdp, seconds)
         stats = long_task_stats(stop(page))
         after = page.evaluate(COUNTERS)
         top = top_functions(cdp.send("Profiler.stop")["profile"]) if profile else []

@@ -27,7 +27,7 @@ import os
 import time
 from typing import Any
 
-from _page import heap_mb, lab, long_task_stats, start, stop, wait_until
+from _page import heap_every, heap_mb, lab, long_task_stats, start, stop, wait_until
 from _trace import print_summary, summarise, trace_start, trace_stop
 
 COUNTERS = """
@@ -114,11 +114,7 @@ def measure(
         if trace:
             trace_start(lab_.browser)
         start(page)
-        heaps = []
-        for _ in range(int(seconds // 5)):
-            time.sleep(5)
-            heaps.append(round(heap_mb(cdp, collect=False), 1))
-        time.sleep(seconds % 5)
+        heaps = heap_every(cdp, seconds)
         stats = long_task_stats(stop(page))
         after = page.evaluate(COUNTERS)
         if trace:

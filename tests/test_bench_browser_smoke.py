@@ -6,34 +6,11 @@ must print, as its last stdout line, the JSON object `make bench` reads.
 
 from __future__ import annotations
 
-import json
-import pathlib
-import subprocess
-import sys
-from typing import Any
-
 import pytest
 
-BENCH = pathlib.Path(__file__).parent.parent / "bench"
-ROW_KEYS = {"bench", "figure", "value", "baseline", "ratio", "target", "ok", "unit"}
+from test_bench_smoke import _run
 
 pytestmark = pytest.mark.e2e
-
-
-def _run(script: str, *args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, str(BENCH / script), *args, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["rows"], result
-    for row in result["rows"]:
-        assert set(row) == ROW_KEYS, row
-        assert isinstance(row["value"], float | int) and isinstance(row["figure"], str)
-    return dict(result)
 
 
 def test_browser_mode_smoke() -> None:

@@ -40,6 +40,7 @@ def _run(script: str, *args: str) -> dict[str, Any]:
     for row in result["rows"]:
         assert set(row) == ROW_KEYS, row
         assert isinstance(row["value"], (int, float)), row
+        assert isinstance(row["figure"], str), row
         assert row["ok"] in (True, False, None), row
     return result
 
