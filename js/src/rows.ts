@@ -118,7 +118,7 @@ export class RowRing {
   }
 }
 
-/** A row as the kernel sends it (`_frontend._row`), or null if it is not one. */
+/** A row object (the `persisted` trait, saved with a notebook), or null if it is not one. */
 export function toRow(value: unknown): Row | null {
   if (typeof value !== "object" || value === null) return null;
   const raw = value as Record<string, unknown>;
@@ -133,9 +133,42 @@ export function toRow(value: unknown): Row | null {
   };
 }
 
-/** Rows from a wire list, skipping what is not a row. */
+// Bits of a wire row's flags (`_rows.py`).
+const FLAG_OUT = 1;
+const FLAG_BINARY = 2;
+const FLAG_JSON = 4;
+
+/**
+ * Rows as the kernel sends them to the page (`_rows.wire_rows`): columns
+ * `{seq: [], t0, time: [ms after t0], flags: [], size: [], text: []}`. A list of
+ * row objects (the `persisted` trait) is read too; anything else gives no rows.
+ */
 export function toRows(value: unknown): Row[] {
-  return Array.isArray(value) ? value.map(toRow).filter((row): row is Row => row !== null) : [];
+  if (Array.isArray(value)) return value.map(toRow).filter((row): row is Row => row !== null);
+  if (typeof value !== "object" || value === null) return [];
+  const cols = value as Record<string, unknown>;
+  const { seq, time, flags, size, text } = cols;
+  if (![seq, time, flags, size, text].every(Array.isArray)) return [];
+  const seqs = seq as unknown[];
+  const times = time as unknown[];
+  const bits = flags as unknown[];
+  const sizes = size as unknown[];
+  const texts = text as unknown[];
+  const t0 = toNumber(cols.t0);
+  const rows: Row[] = new Array(seqs.length);
+  for (let i = 0; i < seqs.length; i++) {
+    const f = toNumber(bits[i]);
+    rows[i] = {
+      seq: toNumber(seqs[i]),
+      time: t0 + toNumber(times[i]),
+      dir: f & FLAG_OUT ? "out" : "in",
+      kind: f & FLAG_BINARY ? "binary" : "text",
+      size: toNumber(sizes[i]),
+      text: toText(texts[i]),
+      json: (f & FLAG_JSON) !== 0,
+    };
+  }
+  return rows;
 }
 
 function toBytes(view: unknown): Uint8Array | null {

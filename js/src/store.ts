@@ -228,9 +228,26 @@ export class FrameStore implements LogFeed {
   }
 }
 
-// anywidget hands `initialize` and every `render` a different proxy of the same
-// model, so stores are found by the model's `_iws_key` trait (unique per widget).
-const stores = new Map<string, FrameStore>();
+// anywidget loads each widget's module on its own (a blob URL per model), so module
+// state is not shared between a WebSocket and the views that follow it (iws.Log), and it
+// hands `initialize` and every `render` a different proxy of the same model. Stores are
+// therefore kept in one page-wide registry: per widget manager (a notebook's widgets),
+// per widget (its `_iws_key` trait, a uuid). Bump the symbol's version when FrameStore's
+// surface changes (two builds of this module may share a page).
+const REGISTRY = Symbol.for("ipywebsockets.stores.v1");
+
+function registry(model: Model): Map<string, FrameStore> {
+  const page = globalThis as unknown as Record<symbol, WeakMap<object, Map<string, FrameStore>> | undefined>;
+  const all = page[REGISTRY] ?? new WeakMap<object, Map<string, FrameStore>>();
+  page[REGISTRY] = all;
+  const manager = (model as { widget_manager?: object }).widget_manager ?? globalThis;
+  let stores = all.get(manager);
+  if (!stores) {
+    stores = new Map();
+    all.set(manager, stores);
+  }
+  return stores;
+}
 
 function keyOf(model: Model): string {
   return toText((model as unknown as { get(name: string): unknown }).get("_iws_key"));
@@ -238,6 +255,7 @@ function keyOf(model: Model): string {
 
 /** The store of `model`'s widget, created (and the kernel greeted) on first use. */
 export function storeFor(model: Model): FrameStore {
+  const stores = registry(model);
   const key = keyOf(model);
   let store = stores.get(key);
   if (!store) {
@@ -248,6 +266,7 @@ export function storeFor(model: Model): FrameStore {
 }
 
 export function disposeStore(model: Model): void {
+  const stores = registry(model);
   const key = keyOf(model);
   const store = stores.get(key);
   if (store) {

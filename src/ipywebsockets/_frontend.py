@@ -22,7 +22,8 @@ import anywidget
 
 from ._dispatch import shell
 from ._publish import get_publisher
-from .message import Message, preview
+from ._rows import persisted_row, wire_rows
+from .message import Message
 
 if TYPE_CHECKING:
     from ._stream import Stream
@@ -171,7 +172,7 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
             values = self._values()
             deferred, self._deferred = self._deferred, set()
         if "persisted" in values:
-            values["persisted"] = [_row(m) for m in values["persisted"]]
+            values["persisted"] = [persisted_row(m) for m in values["persisted"]]
         changed = {k for k, v in values.items() if getattr(self, k) != v}
         self._tls.flushing = True
         try:
@@ -251,7 +252,7 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
                 {
                     "type": "frames",
                     "reset": False,
-                    "frames": [_row(m) for m in rows],
+                    "frames": wire_rows(rows),
                     "omitted": omitted,
                     "state": state,
                 }
@@ -296,7 +297,7 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
                 {
                     "type": "frames",
                     "reset": True,
-                    "frames": [_row(m) for m in rows],
+                    "frames": wire_rows(rows),
                     "omitted": earlier,
                     "state": {},
                 }
@@ -379,16 +380,3 @@ def _sync_all() -> None:
     for widget in list(_live):
         if widget.comm is not None:
             widget._sync_saved_state()
-
-
-def _row(msg: Message) -> dict[str, Any]:
-    text, is_json = preview(msg)
-    return {
-        "seq": msg.seq,
-        "time": msg.time * 1000.0,
-        "dir": msg.direction,
-        "kind": msg.kind,
-        "size": msg.size,
-        "text": text,
-        "json": is_json,
-    }

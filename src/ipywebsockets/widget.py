@@ -30,7 +30,8 @@ _STATIC = pathlib.Path(__file__).parent / "static"
 _RANGES = {"max_fps": (1, 120), "view_rows": (1, 1_000_000)}
 # Rows one front-end flush carries at most (the rest are counted as omitted): at
 # max_fps=30 that is 30,000 rows a second, above what a browser renders, and a
-# flush stays under about 1 MB (previews are at most 500 characters).
+# flush stays under about 1 MB (previews are at most 500 characters). Whatever
+# view_rows is: every iws.Log of the socket in the page takes its rows from them.
 _FLUSH_ROWS = 1000
 _MODES = ("kernel", "browser")
 
@@ -188,7 +189,7 @@ class WebSocket(Receiving, Bindings, FrontendSync):
         self._stream = Stream(
             redact_url(url),
             history=history,
-            view_rows=max(1, min(view_rows, _FLUSH_ROWS)),
+            view_rows=_FLUSH_ROWS,
             callback_queue=callback_queue,
             on_change=self._mark_dirty,
         )

@@ -50,9 +50,9 @@ def test_blocking_cell_keeps_receiving(kernel: Kernel) -> None:
     assert min(dates) <= r["t0"] + 0.5, "no comm message in the first half second of the sleep"
     assert max(dates) >= r["t1"] - 0.5, "no comm message in the last half second of the sleep"
     in_sleep = [e for e in live if r["t0"] <= e.date <= r["t1"]]
-    frames = [f for e in in_sleep if (p := _frames_payload(e)) for f in p["frames"]]
-    assert frames, "the comm messages during the sleep carried no frames"
-    assert max(f["seq"] for f in frames) - min(f["seq"] for f in frames) >= 400
+    seqs = [s for e in in_sleep if (p := _frames_payload(e)) for s in p["frames"]["seq"]]
+    assert seqs, "the comm messages during the sleep carried no frames"
+    assert max(seqs) - min(seqs) >= 400
 
     kernel.run("ws.close(); srv.stop()")
 
@@ -101,7 +101,7 @@ def _stream_rate(kernel: Kernel, max_fps: int, seconds: float) -> None:
 
     # Coalescing counts what it leaves out: rows shown + rows omitted = every message.
     frames_msgs = [p for e in _widget_comm_msgs(kernel, model_id) if (p := _frames_payload(e))]
-    accounted = sum(len(p["frames"]) + p["omitted"] for p in frames_msgs)
+    accounted = sum(len(p["frames"]["seq"]) + p["omitted"] for p in frames_msgs)
     assert end["status"] == "closed"
     assert accounted == end["received"] + end["sent"], (
         f"frames messages account for {accounted} messages, the widget saw "

@@ -3,8 +3,8 @@
 // composer.ts drawn inside an .iws-widget frame.
 import { toNumber, toText } from "../format";
 import { Fetcher, type FullMessage, type LogFeed, RowRing, toRows } from "../rows";
-import type { Outgoing } from "../store";
-import type { SavedMessage, SendFormat } from "../types";
+import { type FrameStore, type Outgoing, storeFor } from "../store";
+import type { Model, Row, SavedMessage, SendFormat } from "../types";
 import { createComposer, savedList } from "./composer";
 import { h } from "./dom";
 import type { ViewModel } from "./index";
@@ -21,13 +21,31 @@ function post(model: ViewModel, content: Record<string, unknown>, buffers: Array
   }
 }
 
-/** Rows of one Log model, shared by all its views (a widget shown twice keeps one feed). */
+/** The source WebSocket's per-page store (`model.source` is a widget reference), or null. */
+async function sourceStore(model: ViewModel): Promise<FrameStore | null> {
+  const ref = model.get("source");
+  if (typeof ref !== "string" || !ref.startsWith("IPY_MODEL_")) return null;
+  const source = await model.widget_manager.get_model(ref.slice("IPY_MODEL_".length));
+  return storeFor(source as unknown as Model);
+}
+
+/**
+ * Rows of one Log model, shared by all its views (a widget shown twice keeps one feed).
+ * New rows are those the page already has for the source (its store: the kernel's
+ * `frames`, or browser mode's own socket), from the log's first message (`_first`) on;
+ * the kernel answers the log's hello with the history since then (older rows first).
+ */
 class ViewFeed implements LogFeed {
   readonly ring: RowRing;
   epoch = 0;
-  private skipped = 0;
+  private readonly first: number;
+  private newest = 0; // seq of the newest row held
+  private store: FrameStore | null = null;
+  private storeEpoch = -1;
+  private seen = 0; // rows of the store's ring already looked at (absolute index)
   private readonly fetcher: Fetcher;
   private readonly listeners = new Set<() => void>();
+  private readonly controller = new AbortController();
   private users = 0;
   private readonly onMessage = (content: unknown, buffers: unknown): void => this.receive(content, buffers);
   private readonly onRows = (): void => {
@@ -37,19 +55,29 @@ class ViewFeed implements LogFeed {
 
   constructor(private readonly model: ViewModel) {
     this.ring = new RowRing(toNumber(model.get("rows"), 100_000));
+    this.first = Math.max(1, toNumber(model.get("_first"), 1));
     this.fetcher = new Fetcher((content) => post(model, content));
     model.on("msg:custom", this.onMessage);
     model.on("change:rows", this.onRows);
     post(model, { type: "hello" });
+    sourceStore(model).then(
+      (store) => {
+        if (store === null || this.controller.signal.aborted) return;
+        this.store = store;
+        store.subscribe(() => this.pull(), this.controller.signal);
+        this.pull();
+      },
+      (exc) => console.error("[ipywebsockets] the log could not find its WebSocket:", exc),
+    );
   }
 
+  /** Messages since the log's first that it does not hold. */
   get omitted(): number {
-    const newest = this.ring.at(this.ring.total - 1);
-    return newest ? Math.max(0, newest.seq - this.ring.length) : this.skipped;
+    return this.newest === 0 ? 0 : Math.max(0, this.newest - this.first + 1 - this.ring.length);
   }
 
   fetch(seq: number): Promise<FullMessage> {
-    return this.fetcher.fetch(seq);
+    return this.store !== null ? this.store.fetch(seq) : this.fetcher.fetch(seq);
   }
 
   use(callback: () => void, signal: AbortSignal): void {
@@ -67,32 +95,50 @@ class ViewFeed implements LogFeed {
   }
 
   private dispose(): void {
+    this.controller.abort();
     this.model.off("msg:custom", this.onMessage);
     this.model.off("change:rows", this.onRows);
     this.fetcher.dispose("the log was closed before the kernel answered");
     feeds.delete(this.model);
   }
 
+  /** Takes the store's rows that are newer than ours. */
+  private pull(): void {
+    const store = this.store;
+    if (store === null) return;
+    const source = store.ring;
+    if (store.epoch !== this.storeEpoch) {
+      this.storeEpoch = store.epoch; // its rows were replaced: look at all of them again
+      this.seen = source.first;
+    }
+    let added = false;
+    for (let i = Math.max(this.seen, source.first); i < source.total; i++) {
+      const row = source.at(i);
+      if (row !== undefined && row.seq > this.newest && row.seq >= this.first) {
+        this.ring.push(row);
+        this.newest = row.seq;
+        added = true;
+      }
+    }
+    this.seen = source.total;
+    if (added) this.notify();
+  }
+
   private receive(content: unknown, buffers: unknown): void {
     if (typeof content !== "object" || content === null) return;
     const msg = content as Record<string, unknown>;
-    if (this.fetcher.receive(msg, buffers) || msg.type !== "rows") return;
-    const incoming = toRows(msg.rows);
+    if (this.fetcher.receive(msg, buffers) || msg.type !== "rows" || msg.reset !== true) return;
+    // The history since the log's first message. Rows from the store may have come
+    // first: keep them, put the older ones of the answer before them.
     const ring = this.ring;
-    if (msg.reset === true) {
-      // The answer to our hello may come after newer rows: keep those, put older ones first.
-      const oldest = ring.at(ring.first);
-      const kept = [];
-      for (let i = ring.first; i < ring.total; i++) kept.push(ring.at(i));
-      const older = incoming.filter((row) => oldest === undefined || row.seq < oldest.seq);
-      ring.reset([...older, ...kept.filter((row) => row !== undefined)]);
-      this.epoch += 1;
-      this.skipped = Math.max(0, toNumber(msg.skipped));
-    } else {
-      const newest = ring.at(ring.total - 1)?.seq ?? 0;
-      for (const row of incoming) if (row.seq > newest) ring.push(row);
-      this.skipped += Math.max(0, toNumber(msg.skipped));
-    }
+    const oldest = ring.at(ring.first);
+    const kept: Row[] = [];
+    for (let i = ring.first; i < ring.total; i++) kept.push(ring.at(i) as Row);
+    const older = toRows(msg.rows).filter((row) => row.seq >= this.first && (oldest === undefined || row.seq < oldest.seq));
+    ring.reset([...older, ...kept]);
+    const newest = ring.at(ring.total - 1);
+    if (newest !== undefined) this.newest = Math.max(this.newest, newest.seq);
+    this.epoch += 1;
     this.notify();
   }
 

@@ -6,16 +6,13 @@ from typing import Any
 
 import traitlets
 
-from .._frontend import _row, full_message
-from ..message import Message
+from .._frontend import full_message
+from .._rows import wire_rows
 from ..widget import WebSocket
 from ._base import SourceView
 
 __all__ = ["Log"]
 
-# Rows one update carries at most (the older ones are counted as skipped): at
-# max_fps=30 that is 30,000 rows a second, above what a page renders.
-_BATCH_ROWS = 1000
 _TAIL_ROWS = 10_000  # rows a newly shown log gets from the history at most
 
 
@@ -28,19 +25,34 @@ class Log(SourceView):
     click a row to see the whole message (JSON pretty-printed, binary as a hex
     + ASCII dump, fetched from the source's history) and copy it.
 
+    New rows come from those the page already receives for the source (its
+    ``frames`` messages, or in browser mode the page's own socket): a log costs
+    the kernel and the page no second copy of the stream. The kernel answers
+    only the log's first request (the history since the log started) and
+    requests for whole messages. The log's header counts what it does not show.
+
     Args:
         source: the :class:`~ipywebsockets.WebSocket` to show (kernel or browser mode).
         rows: rows the page keeps (the oldest are dropped and counted).
         backlog: messages already in the source's history the log starts with.
+
+    Attributes:
+        skipped: always 0 for a log: the page counts what it does not hold.
     """
 
     _view = traitlets.Unicode("log").tag(sync=True)
     rows = traitlets.Int(100_000).tag(sync=True)
+    # seq of the first message the log shows (backlog included); the page skips older rows.
+    _first = traitlets.Int(1, read_only=True).tag(sync=True)
 
     def __init__(
         self, source: WebSocket, *, rows: int = 100_000, backlog: int = 1000, **kwargs: Any
     ) -> None:
-        super().__init__(source, backlog=backlog, batch_limit=_BATCH_ROWS, rows=rows, **kwargs)
+        super().__init__(source, backlog=backlog, rows=rows, **kwargs)
+
+    @traitlets.default("_first")
+    def _default_first(self) -> int:
+        return self._cursor  # set by SourceView from backlog before the comm opens
 
     @traitlets.validate("rows")
     def _check_rows(self, proposal: dict[str, Any]) -> int:
@@ -49,10 +61,8 @@ class Log(SourceView):
             raise traitlets.TraitError(f"rows must be between 1 and 1000000, got {value}")
         return value
 
-    def _publish(self, messages: list[Message], skipped: int) -> None:
-        if messages or skipped:
-            rows = [_row(m) for m in messages]
-            self._send_view({"type": "rows", "reset": False, "rows": rows, "skipped": skipped})
+    def _publish_due(self, now: float) -> float | None:
+        return None  # new rows reach the page with the source's own (see the class docstring)
 
     def _handle(self, content: dict[str, Any], buffers: Any) -> dict[str, Any] | None:
         kind = content.get("type")
@@ -63,8 +73,6 @@ class Log(SourceView):
         elif kind == "hello":  # a page shows the log: the newest rows of the history
             with stream.lock:
                 rows = stream.history.tail(min(self.rows, _TAIL_ROWS))
-                earlier = stream.history.next_seq - 1 - len(rows)
-            self._send_view(
-                {"type": "rows", "reset": True, "rows": [_row(m) for m in rows], "skipped": earlier}
-            )
+            rows = [m for m in rows if m.seq >= self._first]
+            self._send_view({"type": "rows", "reset": True, "rows": wire_rows(rows)})
         return None

@@ -1,0 +1,60 @@
+"""Messages as rows for the page: the wire columns, and the row objects saved with a notebook."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .message import Message, preview
+
+__all__ = ["FLAG_BINARY", "FLAG_JSON", "FLAG_OUT", "persisted_row", "wire_rows"]
+
+
+def persisted_row(msg: Message) -> dict[str, Any]:
+    """One message as a row object (the ``persisted`` trait, saved with the notebook)."""
+    text, is_json = preview(msg)
+    return {
+        "seq": msg.seq,
+        "time": msg.time * 1000.0,
+        "dir": msg.direction,
+        "kind": msg.kind,
+        "size": msg.size,
+        "text": text,
+        "json": is_json,
+    }
+
+
+# Bits of a wire row's ``flags``.
+FLAG_OUT, FLAG_BINARY, FLAG_JSON = 1, 2, 4
+
+
+def wire_rows(messages: Iterable[Message]) -> dict[str, Any]:
+    """Rows for the page as columns: what ``frames`` and log messages carry.
+
+    ``{"seq": [...], "t0": ms, "time": [ms after t0], "flags": [...], "size": [...],
+    "text": [...]}`` (flags: :data:`FLAG_OUT` | :data:`FLAG_BINARY` | :data:`FLAG_JSON`).
+    Columns of plain numbers and strings cost the page about half the decoding
+    of one 7-key object per row (JupyterLab parses every comm message), and
+    travel in about 60 % of the bytes.
+    """
+    seqs: list[int] = []
+    times: list[float] = []
+    flags: list[int] = []
+    sizes: list[int] = []
+    texts: list[str] = []
+    t0 = 0.0
+    for msg in messages:
+        text, is_json = preview(msg)
+        ms = msg.time * 1000.0
+        if not seqs:
+            t0 = ms
+        seqs.append(msg.seq)
+        times.append(round(ms - t0, 3))
+        flags.append(
+            (FLAG_OUT if msg.direction == "out" else 0)
+            | (FLAG_BINARY if msg.kind == "binary" else 0)
+            | (FLAG_JSON if is_json else 0)
+        )
+        sizes.append(msg.size)
+        texts.append(text)
+    return {"seq": seqs, "t0": t0, "time": times, "flags": flags, "size": sizes, "text": texts}
