@@ -149,6 +149,38 @@ def _compact(text: str) -> tuple[str, bool]:
         return text, False
 
 
+def _compact_value(text: str, value: Any) -> str:
+    """``text`` (strict JSON that decoded to ``value``) compact, as :func:`_compact` makes it."""
+    if _orjson is not None:
+        try:
+            if _orjson.dumps(value).decode() == text:
+                return text  # already compact: the common case, one dump and no parse
+        except _orjson.JSONEncodeError:  # an integer beyond 64 bits
+            pass
+        return _compact(text)[0]
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+# The publisher thread's views (chart, values, previews for the log) read the same
+# messages in the same round: each text is parsed once. Bounded: a message's value
+# is kept only while about one round of a fast stream passes.
+_PARSED: dict[int, tuple[Message, Any]] = {}
+_PARSED_MAX = 4096
+
+
+def parsed_value(msg: Message) -> Any:
+    """``msg.value()``, parsed once for all the views that read it (do not mutate it)."""
+    key = id(msg)
+    hit = _PARSED.get(key)
+    if hit is not None and hit[0] is msg:
+        return hit[1]
+    value = msg.value()
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[key] = (msg, value)
+    return value
+
+
 def encode_outgoing(value: object) -> str | bytes:
     """Turn what a user passes to ``send()`` into a WebSocket payload.
 
@@ -189,7 +221,11 @@ def preview(msg: Message, limit: int = _PREVIEW_CHARS) -> tuple[str, bool]:
     text = msg.data
     is_json = False
     if len(text) <= 20 * limit and text[:1] in ("{", "["):
-        text, is_json = _compact(text)
+        value = parsed_value(msg)
+        if isinstance(value, (dict, list)):
+            text, is_json = _compact_value(text, value), True
+        else:  # not strict JSON (NaN, Infinity) or not JSON: as the standard library reads it
+            text, is_json = _compact(text)
     if len(text) > limit:
         text = text[:limit] + f"… (+{len(text) - limit} chars)"
     return text, is_json

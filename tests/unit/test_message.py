@@ -53,3 +53,45 @@ def test_value_of_non_standard_json_is_its_text() -> None:
     # Python's parser takes NaN, but the browser's JSON cannot carry it.
     assert Message.make(1, 0.0, "in", '{"x": NaN}').value() == '{"x": NaN}'
     assert Message.make(1, 0.0, "in", '{"x": NaN}').json() != {}
+
+
+# Texts whose compact preview takes each path: already compact, spaces, a big integer,
+# NaN (not strict JSON), a number beyond float range, escapes, not JSON at all.
+PREVIEW_CASES = [
+    '{"a":1,"b":[1,2]}',
+    '{"a": 1, "b": [1,2]}',
+    '{"big": 123456789012345678901234}',
+    '{"n": NaN, "q": 2}',
+    '[1, 2.50, "é"]',
+    '{"x":1e400}',
+    '{"s":"\\u00e9"}',
+    '{"f":1e5}',
+    "{bad",
+]
+
+
+@pytest.mark.parametrize("orjson", [True, False], ids=["orjson-if-installed", "stdlib"])
+def test_preview_from_the_shared_parse_equals_a_fresh_compact(orjson: bool, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from ipywebsockets import message
+
+    if not orjson:
+        monkeypatch.setattr(message, "_orjson", None)
+    for text in PREVIEW_CASES:
+        message._PARSED.clear()
+        msg = Message.make(1, 0.0, "in", text)
+        assert preview(msg) == message._compact(text), text
+        # A second reader (the chart, the values table) gets the same parse.
+        assert message.parsed_value(msg) is message.parsed_value(msg)
+
+
+def test_parsed_value_is_bounded_and_tells_messages_apart() -> None:
+    from ipywebsockets import message
+
+    first = Message.make(1, 0.0, "in", '{"a": 1}')
+    value = message.parsed_value(first)
+    assert value == {"a": 1} and message.parsed_value(first) is value
+    same_text = Message.make(2, 0.0, "in", '{"a": 1}')
+    assert message.parsed_value(same_text) is not value, "one entry per message"
+    for i in range(message._PARSED_MAX + 10):
+        message.parsed_value(Message.make(i, 0.0, "in", f"[{i}]"))
+    assert len(message._PARSED) <= message._PARSED_MAX

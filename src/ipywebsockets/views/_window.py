@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..message import Message
+from ..message import Message, parsed_value
 from ..paths import MISSING, Path, flatten
 
 __all__ = ["Latest", "Window", "as_number", "numbers", "to_bytes"]
@@ -149,11 +149,13 @@ def numbers(
         if not isinstance(data, str) or data[:1] not in ("{", "["):
             ignored += 1
             continue
-        try:
-            value = json.loads(data)
-        except ValueError:
-            ignored += 1
-            continue
+        value = parsed_value(msg)
+        if isinstance(value, str):  # not strict JSON: NaN or Infinity somewhere, or not JSON
+            try:
+                value = json.loads(data)
+            except ValueError:
+                ignored += 1
+                continue
         row = [as_number(p.get(value)) for p in paths]
         if all(v is None for v in row):
             ignored += 1
@@ -215,7 +217,7 @@ class Latest:
         for msg in messages:
             if msg.direction != "in":
                 continue
-            value = msg.value() if msg.kind == "text" else f"<binary, {msg.size} bytes>"
+            value = parsed_value(msg) if msg.kind == "text" else f"<binary, {msg.size} bytes>"
             if self.paths:
                 for path in self.paths:
                     leaf = path.get(value)
