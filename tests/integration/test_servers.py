@@ -48,6 +48,25 @@ def test_ticker_refuses_bad_arguments() -> None:
         iws.TickerServer(symbols=[])
     with pytest.raises(RuntimeError, match="not running: call start"):
         iws.TickerServer().url  # noqa: B018
+    with pytest.raises(ValueError, match="compression must be 'deflate'"):
+        iws.EchoServer(compression="gzip")
+
+
+def _extensions(url: str) -> str:
+    from websockets.sync.client import connect
+
+    with connect(url, proxy=None, open_timeout=T) as ws:
+        assert ws.response is not None
+        return ws.response.headers.get("Sec-WebSocket-Extensions", "")
+
+
+def test_ticker_is_uncompressed_unless_asked_the_others_offer_deflate() -> None:
+    with iws.TickerServer(rate=10) as plain, iws.TickerServer(rate=10, compression="deflate") as z:
+        assert _extensions(plain.url) == ""
+        assert "permessage-deflate" in _extensions(z.url)
+    with iws.EchoServer() as echo, iws.BroadcastServer(compression=None) as room:
+        assert "permessage-deflate" in _extensions(echo.url)
+        assert _extensions(room.url) == ""
 
 
 def test_broadcast_reaches_every_client() -> None:
