@@ -161,8 +161,8 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     lateness = 0.8 * lateness + 0.2 * Math.max(0, performance.now() - askedAt - 17);
     if (!dirty || paused || signal.aborted) return;
     const interval = Math.min(500, Math.max(1000 / Math.max(1, toNumber(model.get("fps"), 30)), 4 * lateness));
-    // Slots counted from the page's time origin: at 30 a second the chart draws in frames
-    // the text views leave free (see LOG_PHASE_MS in dom.ts).
+    // Slots counted from the page's time origin: at 30 a second the chart draws in the
+    // frames the text views also redraw in (see LOG_PHASE_MS in dom.ts).
     if (!newSlot(now, lastDraw, interval)) {
       schedule();
       return;

@@ -78,14 +78,17 @@ export function pinHeight(
 export const TEXT_SLOT_MS = 1000 / 15;
 
 /**
- * Phases of the text views' slots (ms): off the chart's 30-a-second slot boundaries (which
- * fall on multiples of 33.3 ms), and off each other. At 60 frames a second the chart draws
- * in every other frame and the logs and the values each in one of the frames between:
- * each frame carries at most one view's work, so no frame sums them all (a frame's work is
- * one main-thread task, and on a loaded machine a task's time stretches with it).
+ * Phases of the text views' slots (ms). 0: their slots start on the chart's 30-a-second
+ * slot boundaries (multiples of 33.3 ms), so the logs, the values and the counters redraw
+ * in the frames the chart draws in, every other one of them. Measured in the views page
+ * (bench/views_page.py, 10,000 msg/s, 2 cores): each frame that changes anything costs a
+ * fixed share (style, layout and paint of the document, commit, layerize) that dominated
+ * the page's work; spreading the views over separate frames (phases 1/60 and 3/60 s)
+ * made every frame a changed one and starved the main thread (tasks up to 110-170 ms).
+ * Aligned: fewer, somewhat larger frames, and no task over 100 ms with Chart + Values.
  */
-export const LOG_PHASE_MS = 1000 / 60;
-export const VALUES_PHASE_MS = 3000 / 60;
+export const LOG_PHASE_MS = 0;
+export const VALUES_PHASE_MS = 0;
 
 /**
  * Whether an animation frame at `now` (its timestamp, the same for every callback of one

@@ -323,9 +323,9 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     paused.hidden = pausedAt === null;
   }
 
-  // New rows redraw at most 15 times a second, in frames where the other views do not
-  // redraw (see LOG_PHASE_MS; a fast stream would otherwise redraw every visible row at
-  // every frame); the user's own moves at the next frame.
+  // New rows redraw at most 15 times a second, in the frames the other views redraw in
+  // (see LOG_PHASE_MS; a fast stream would otherwise redraw every visible row at every
+  // frame); the user's own moves at the next frame.
   let frame = 0;
   let urgent = false;
   let drawnAt = 0;
