@@ -13,6 +13,7 @@ recalculations touched. ``describe_nodes`` turns backend DOM node ids into
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from typing import Any
@@ -170,7 +171,17 @@ def summarise(trace: dict[str, Any], over_ms: float = 50.0, top: int = 6) -> dic
         for k, v in tasks[-1]["groups"].items():
             totals[k] += v
         i = j
-    return {"tasks": tasks, "totals": dict(totals), "run": _run(thread)}
+    run = _run(thread)
+    run["js_top"] = _js_top(samples)
+    return {"tasks": tasks, "totals": dict(totals), "run": run}
+
+
+def _js_top(samples: list[tuple[float, str]], n: int = 15) -> list[tuple[float, str]]:
+    """The whole run's sampled JS functions by self time (ms), idle left out."""
+    ms: dict[str, float] = defaultdict(float)
+    for (t0, name), (t1, _) in itertools.pairwise(samples):
+        ms[name] += min(t1 - t0, 5000.0) / 1000  # a gap in the samples is not this function's
+    return _top(ms, n, skip=("(idle)",))
 
 
 def _self_times(events: list[dict[str, Any]]) -> dict[int, float]:
@@ -330,6 +341,9 @@ def print_summary(summary: dict[str, Any], limit: int = 12) -> None:
             f"mean {run['layout_mean_ms']:.1f} ms), roots: {run['layout_roots']}",
             flush=True,
         )
+        if run.get("js_top"):
+            top = "; ".join(f"{k} {v:.0f}" for v, k in run["js_top"])
+            print(f"  trace, whole run: JS self time (ms, sampled): {top}", flush=True)
     totals = sorted(summary["totals"].items(), key=lambda kv: -kv[1])
     print(
         f"  trace: {len(tasks)} long tasks; their self time (ms): "
