@@ -210,15 +210,16 @@ async def _one(base: str, runtime: Path, how: str, url: str, seconds: float) -> 
         published = sum(1 for t in zmq.times.get(comm, []) if t0 <= t <= t1)
         frames = [d["content"] for _, d in msgs if d.get("method") == "custom"]
         frames = [f for f in frames if f.get("type") == "frames"]
-        accounted = sum(len(f["frames"]) + f["omitted"] for f in frames)
+        # Rows travel as columns (_rows.wire_rows): "seq" lists each row's number.
+        accounted = sum(len(f["frames"]["seq"]) + f["omitted"] for f in frames)
         # Stronger than the sum: each batch starts right after the last one's rows + omitted.
         anomalies, last = [], 0
         for f in frames:
-            if f["frames"]:
-                first = f["frames"][0]["seq"]
-                if first != last + f["omitted"] + 1 and len(anomalies) < 5:
-                    anomalies.append({"after": last, "omitted": f["omitted"], "first": first})
-                last = f["frames"][-1]["seq"]
+            seqs = f["frames"]["seq"]
+            if seqs:
+                if seqs[0] != last + f["omitted"] + 1 and len(anomalies) < 5:
+                    anomalies.append({"after": last, "omitted": f["omitted"], "first": seqs[0]})
+                last = seqs[-1]
         # Whole-run totals (setup to the end), for what the server dropped.
         published_all = len(zmq.times.get(comm, []))
         return {
