@@ -128,8 +128,11 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
 
     # -- traits from the stream -------------------------------------------------------
 
-    def _values(self) -> dict[str, Any]:
-        """What the stream traits should hold now (call with stream.lock held)."""
+    def _values(self, persisted: bool = True) -> dict[str, Any]:
+        """What the stream traits should hold now (call with stream.lock held).
+
+        ``persisted=False`` leaves ``persisted`` as it is (see :meth:`_flush`).
+        """
         stream = self._stream
         stats = stream.stats
         values = dict(stream.state)
@@ -146,7 +149,7 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
         values["latency"] = (
             round(opened.latency, 6) if opened is not None and opened.latency else None
         )
-        if self._persist > 0:
+        if persisted and self._persist > 0:
             history = stream.history
             key = (max(history.first_seq, history.next_seq - self._persist), history.next_seq)
             if key != self._persisted_key:
@@ -163,13 +166,13 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
             )
         return values
 
-    def _apply_now(self) -> set[str]:
+    def _apply_now(self, persisted: bool = True) -> set[str]:
         """Set the stream traits; return the keys to publish (call with _sync_lock held).
 
         Includes the keys a refresh on another thread changed but did not publish.
         """
         with self._stream.lock:
-            values = self._values()
+            values = self._values(persisted)
             deferred, self._deferred = self._deferred, set()
         if "persisted" in values:
             values["persisted"] = [persisted_row(m) for m in values["persisted"]]
@@ -233,7 +236,11 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
                 rows = list(stream.pending) if wanted else []
                 omitted, stream.omitted = stream.omitted, 0
                 stream.pending.clear()
-            keys = self._apply_now()
+            # `persisted` (rows of the last messages) travels only in update messages,
+            # about once a second while streaming: it is not rebuilt for the flushes
+            # between them (30 a second would mean 1,500 previews a second for 50 rows).
+            update_due = now - self._last_update >= 1.0
+            keys = self._apply_now(persisted=update_due or not rows)
             # Without rows to send (browser mode's owner shows its own), the changed
             # traits still ride in a small frames message: real updates stay ~1/s.
             if not rows and (wanted or not keys):
@@ -241,7 +248,7 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
                     self._send_update(keys)
                 return
             state = {}
-            if now - self._last_update >= 1.0:
+            if update_due:
                 self._send_update(keys)
             else:
                 state = {k: getattr(self, k) for k in keys - UPDATE_ONLY}
