@@ -55,6 +55,22 @@ def test_log_answers_hello_with_its_history_and_get() -> None:
             assert content["type"] == "get_result" and content["id"] == 5
             assert buffers == [b"\x01\x02"]
             assert log.skipped == 0
+
+            # A page that cannot read the socket's rows asks the kernel to send them.
+            log._on_custom(log, {"type": "follow"}, [])
+            ws.send("later")
+            ws.recv(timeout=5)
+
+            def fed() -> list[int]:
+                return [
+                    seq
+                    for c, _ in sent.messages
+                    if c.get("type") == "rows" and not c["reset"]
+                    for seq in c["rows"]["seq"]
+                ]
+
+            eventually(lambda: fed()[-1:] == [8], what=f"rows fed: {fed()}")
+            assert fed() == [3, 4, 5, 6, 7, 8], "from the log's first message, each once"
         finally:
             ws.close(widget=True)
 

@@ -60,15 +60,18 @@ class ViewFeed implements LogFeed {
     model.on("msg:custom", this.onMessage);
     model.on("change:rows", this.onRows);
     post(model, { type: "hello" });
-    sourceStore(model).then(
-      (store) => {
-        if (store === null || this.controller.signal.aborted) return;
-        this.store = store;
-        store.subscribe(() => this.pull(), this.controller.signal);
-        this.pull();
-      },
-      (exc) => console.error("[ipywebsockets] the log could not find its WebSocket:", exc),
-    );
+    const follow = (why: unknown): void => {
+      // No store to read: the kernel sends this log the rows itself.
+      console.warn("[ipywebsockets] the log reads its rows from the kernel:", why);
+      if (!this.controller.signal.aborted) post(model, { type: "follow" });
+    };
+    sourceStore(model).then((store) => {
+      if (store === null) return follow("its WebSocket is not a widget reference");
+      if (this.controller.signal.aborted) return;
+      this.store = store;
+      store.subscribe(() => this.pull(), this.controller.signal);
+      this.pull();
+    }, follow);
   }
 
   /** Messages since the log's first that it does not hold. */
@@ -127,14 +130,29 @@ class ViewFeed implements LogFeed {
   private receive(content: unknown, buffers: unknown): void {
     if (typeof content !== "object" || content === null) return;
     const msg = content as Record<string, unknown>;
-    if (this.fetcher.receive(msg, buffers) || msg.type !== "rows" || msg.reset !== true) return;
+    if (this.fetcher.receive(msg, buffers) || msg.type !== "rows") return;
+    const ring = this.ring;
+    if (msg.reset !== true) {
+      // The kernel feeds this log (see `follow`): each seq once, in order.
+      let added = false;
+      for (const row of toRows(msg.rows)) {
+        if (row.seq > this.newest && row.seq >= this.first) {
+          ring.push(row);
+          this.newest = row.seq;
+          added = true;
+        }
+      }
+      if (added) this.notify();
+      return;
+    }
     // The history since the log's first message. Rows from the store may have come
     // first: keep them, put the older ones of the answer before them.
-    const ring = this.ring;
     const oldest = ring.at(ring.first);
     const kept: Row[] = [];
     for (let i = ring.first; i < ring.total; i++) kept.push(ring.at(i) as Row);
-    const older = toRows(msg.rows).filter((row) => row.seq >= this.first && (oldest === undefined || row.seq < oldest.seq));
+    const older = toRows(msg.rows).filter(
+      (row) => row.seq >= this.first && (oldest === undefined || row.seq < oldest.seq),
+    );
     ring.reset([...older, ...kept]);
     const newest = ring.at(ring.total - 1);
     if (newest !== undefined) this.newest = Math.max(this.newest, newest.seq);

@@ -8,11 +8,15 @@ import traitlets
 
 from .._frontend import full_message
 from .._rows import wire_rows
+from ..message import Message
 from ..widget import WebSocket
 from ._base import SourceView
 
 __all__ = ["Log"]
 
+# Rows one update carries at most when the kernel feeds a page (the older ones are
+# counted as skipped): at max_fps=30 that is 30,000 rows a second.
+_BATCH_ROWS = 1000
 _TAIL_ROWS = 10_000  # rows a newly shown log gets from the history at most
 
 
@@ -30,6 +34,8 @@ class Log(SourceView):
     the kernel and the page no second copy of the stream. The kernel answers
     only the log's first request (the history since the log started) and
     requests for whole messages. The log's header counts what it does not show.
+    A page that cannot reach the socket's rows (a front end without a widget
+    manager to look the socket up) asks the kernel to send them (``follow``).
 
     Args:
         source: the :class:`~ipywebsockets.WebSocket` to show (kernel or browser mode).
@@ -37,7 +43,9 @@ class Log(SourceView):
         backlog: messages already in the source's history the log starts with.
 
     Attributes:
-        skipped: always 0 for a log: the page counts what it does not hold.
+        skipped: messages the kernel did not send a page it feeds (``follow``)
+            because the history evicted them first; 0 otherwise (the page counts
+            what it does not hold).
     """
 
     _view = traitlets.Unicode("log").tag(sync=True)
@@ -48,7 +56,8 @@ class Log(SourceView):
     def __init__(
         self, source: WebSocket, *, rows: int = 100_000, backlog: int = 1000, **kwargs: Any
     ) -> None:
-        super().__init__(source, backlog=backlog, rows=rows, **kwargs)
+        self._kernel_feed = False  # a page asked the kernel for the rows (follow)
+        super().__init__(source, backlog=backlog, batch_limit=_BATCH_ROWS, rows=rows, **kwargs)
 
     @traitlets.default("_first")
     def _default_first(self) -> int:
@@ -62,7 +71,13 @@ class Log(SourceView):
         return value
 
     def _publish_due(self, now: float) -> float | None:
-        return None  # new rows reach the page with the source's own (see the class docstring)
+        if not self._kernel_feed:
+            return None  # new rows reach the page with the source's own (see the class docstring)
+        return super()._publish_due(now)
+
+    def _publish(self, messages: list[Message], skipped: int) -> None:
+        if messages or skipped:
+            self._send_view({"type": "rows", "reset": False, "rows": wire_rows(messages)})
 
     def _handle(self, content: dict[str, Any], buffers: Any) -> dict[str, Any] | None:
         kind = content.get("type")
@@ -75,4 +90,7 @@ class Log(SourceView):
                 rows = stream.history.tail(min(self.rows, _TAIL_ROWS))
             rows = [m for m in rows if m.seq >= self._first]
             self._send_view({"type": "rows", "reset": True, "rows": wire_rows(rows)})
+        elif kind == "follow" and not self._kernel_feed:
+            self._kernel_feed = True  # from _first on; the page keeps each seq once
+            self._mark_dirty()
         return None
