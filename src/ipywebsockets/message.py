@@ -163,13 +163,17 @@ def _compact_value(text: str, value: Any) -> str:
 
 # The publisher thread's views (chart, values, previews for the log) read the same
 # messages in the same round: each text is parsed once. Bounded: a message's value
-# is kept only while about one round of a fast stream passes.
+# is kept only while about one round of a fast stream passes, and only for small
+# messages (4,096 values of at most 16 kB of text each).
 _PARSED: dict[int, tuple[Message, Any]] = {}
 _PARSED_MAX = 4096
+_PARSED_MAX_BYTES = 16 * 1024
 
 
 def parsed_value(msg: Message) -> Any:
     """``msg.value()``, parsed once for all the views that read it (do not mutate it)."""
+    if msg.size > _PARSED_MAX_BYTES:
+        return msg.value()
     key = id(msg)
     hit = _PARSED.get(key)
     if hit is not None and hit[0] is msg:

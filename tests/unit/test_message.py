@@ -95,3 +95,7 @@ def test_parsed_value_is_bounded_and_tells_messages_apart() -> None:
     for i in range(message._PARSED_MAX + 10):
         message.parsed_value(Message.make(i, 0.0, "in", f"[{i}]"))
     assert len(message._PARSED) <= message._PARSED_MAX
+    big = Message.make(1, 0.0, "in", '{"a": "' + "x" * message._PARSED_MAX_BYTES + '"}')
+    message._PARSED.clear()
+    assert message.parsed_value(big) == {"a": "x" * message._PARSED_MAX_BYTES}
+    assert message._PARSED == {}, "large messages are parsed each time, not kept"
