@@ -367,6 +367,16 @@ ECHO_CELLS = [
 ]
 
 
+def echo_cells(mode: str) -> list[str]:
+    """ECHO_CELLS with the WebSocket in ``mode`` ("kernel" or "browser")."""
+    cells = [
+        c.replace("iws.WebSocket(echo.url)", f"iws.WebSocket(echo.url, mode={mode!r})")
+        for c in ECHO_CELLS
+    ]
+    assert cells != ECHO_CELLS
+    return cells
+
+
 def wait_visible(page: Any, name: str, selector: str, timeout: float) -> None:
     """Wait until ``selector`` is visible; fail at once (with the traceback) if a cell raised."""
     loc = page.locator(selector).first

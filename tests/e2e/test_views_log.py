@@ -15,7 +15,7 @@ import time
 
 import pytest
 from iws_e2e_harness import (
-    ECHO_CELLS,
+    echo_cells,
     int_text,
     run_cell,
     timeout_ms,
@@ -47,12 +47,7 @@ def wait_rows(scope, predicate, what: str) -> list[str]:
 @pytest.mark.parametrize("mode", ["kernel", "browser"])
 def test_log_filter_expand_hex_copy_pause(page, notebook_runner, mode):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    cells = [
-        c.replace("iws.WebSocket(echo.url)", f"iws.WebSocket(echo.url, mode={mode!r})")
-        for c in ECHO_CELLS
-    ]
-    assert cells != ECHO_CELLS
-    name = notebook_runner(cells, ui="lab")
+    name = notebook_runner(echo_cells(mode), ui="lab")
     wait_open(page, name)
     idx = run_cell(
         page,

@@ -14,7 +14,7 @@ import time
 
 import pytest
 from iws_e2e_harness import (
-    ECHO_CELLS,
+    echo_cells,
     run_cell,
     timeout_ms,
     timeout_s,
@@ -36,12 +36,7 @@ def rows(scope) -> list[list]:
 
 @pytest.mark.parametrize("mode", ["kernel", "browser"])
 def test_standalone_log_follows_the_socket_once_from_its_backlog(page, notebook_runner, mode):
-    cells = [
-        c.replace("iws.WebSocket(echo.url)", f"iws.WebSocket(echo.url, mode={mode!r})")
-        for c in ECHO_CELLS
-    ]
-    assert cells != ECHO_CELLS
-    name = notebook_runner(cells, ui="lab")
+    name = notebook_runner(echo_cells(mode), ui="lab")
     wait_open(page, name)
     idx = run_cell(
         page,
