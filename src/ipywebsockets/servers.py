@@ -138,6 +138,25 @@ class BroadcastServer(_DemoServer):
         self._runtime.call_soon(broadcast, set(self.connections), data)
 
 
+async def _send_texts(ws: ServerConnection, texts: list[str]) -> None:
+    """Send ``texts`` as text messages, in order, with one write context for all.
+
+    websockets' ``send_context()`` is its documented way to write through the
+    Sans-I/O protocol (``protocol.send_text``): it checks the connection is open,
+    writes and waits while the client reads slowly, as ``send()`` does for each
+    message. At 10,000 ticks/s that per-message context was about a fifth of the
+    kernel's time. Falls back to ``send()`` when a websockets version lacks it.
+    """
+    context = getattr(ws, "send_context", None)
+    if context is None or len(texts) < 2:
+        for text in texts:
+            await ws.send(text)
+        return
+    async with context():
+        for text in texts:
+            ws.protocol.send_text(text.encode())
+
+
 class TickerServer(_DemoServer):
     """Streams JSON price ticks to each client: a random walk per symbol.
 
@@ -200,14 +219,16 @@ class TickerServer(_DemoServer):
                 due = int((time.monotonic() - start) * self.rate) + 1
             if self.count is not None:
                 due = min(due, self.count)
+            burst = []
             while sent < due:
                 symbol = symbols[sent % len(symbols)]
                 sent += 1
                 price = prices[symbol] = round(prices[symbol] * (1 + rng.gauss(0, 0.001)), 4)
-                await ws.send(
+                burst.append(
                     f'{{"type":"tick","seq":{sent},"time":{time.time():.6f},'
                     f'"symbol":"{symbol}","price":{price}}}'
                 )
+            await _send_texts(ws, burst)
             if self.rate is None:
                 await asyncio.sleep(0)  # let the other clients and servers on this loop run
             else:
