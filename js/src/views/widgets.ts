@@ -117,14 +117,18 @@ class ViewFeed implements LogFeed {
     let added = false;
     for (let i = Math.max(this.seen, source.first); i < source.total; i++) {
       const row = source.at(i);
-      if (row !== undefined && row.seq > this.newest && row.seq >= this.first) {
-        this.ring.push(row);
-        this.newest = row.seq;
-        added = true;
-      }
+      if (row !== undefined) added = this.append(row) || added;
     }
     this.seen = source.total;
     if (added) this.notify();
+  }
+
+  /** Appends `row` if it is newer than ours and not before the log's first; returns whether. */
+  private append(row: Row): boolean {
+    if (row.seq <= this.newest || row.seq < this.first) return false;
+    this.ring.push(row);
+    this.newest = row.seq;
+    return true;
   }
 
   private receive(content: unknown, buffers: unknown): void {
@@ -135,13 +139,7 @@ class ViewFeed implements LogFeed {
     if (msg.reset !== true) {
       // The kernel feeds this log (see `follow`): each seq once, in order.
       let added = false;
-      for (const row of toRows(msg.rows)) {
-        if (row.seq > this.newest && row.seq >= this.first) {
-          ring.push(row);
-          this.newest = row.seq;
-          added = true;
-        }
-      }
+      for (const row of toRows(msg.rows)) added = this.append(row) || added;
       if (added) this.notify();
       return;
     }
