@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from ipywebsockets import message
 from ipywebsockets.message import Message, encode_outgoing, preview
 
 
@@ -72,8 +73,6 @@ PREVIEW_CASES = [
 
 @pytest.mark.parametrize("orjson", [True, False], ids=["orjson-if-installed", "stdlib"])
 def test_preview_from_the_shared_parse_equals_a_fresh_compact(orjson: bool, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from ipywebsockets import message
-
     if not orjson:
         monkeypatch.setattr(message, "_orjson", None)
     for text in PREVIEW_CASES:
@@ -85,8 +84,6 @@ def test_preview_from_the_shared_parse_equals_a_fresh_compact(orjson: bool, monk
 
 
 def test_parsed_value_is_bounded_and_tells_messages_apart() -> None:
-    from ipywebsockets import message
-
     first = Message.make(1, 0.0, "in", '{"a": 1}')
     value = message.parsed_value(first)
     assert value == {"a": 1} and message.parsed_value(first) is value
