@@ -44,9 +44,32 @@ _START = """
 () => {
   const b = window.__iwsBench = {long: [], frames: 0, lagMax: 0, t0: performance.now()};
   b.po = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) b.long.push(e.duration);
+    for (const e of list.getEntries()) b.long.push([e.startTime - b.t0, e.duration]);
   });
   b.po.observe({type: 'longtask'});
+  // Long animation frames over 100 ms, with what they spent where (Chromium's LoAF API).
+  b.loaf = [];
+  if (PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')) {
+    b.lo = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (e.duration <= 100) continue;
+        const end = e.startTime + e.duration;
+        b.loaf.push({
+          at: Math.round(e.startTime - b.t0), ms: Math.round(e.duration),
+          blocking: Math.round(e.blockingDuration),
+          render: e.renderStart ? Math.round(end - e.renderStart) : 0,
+          style: e.styleAndLayoutStart ? Math.round(end - e.styleAndLayoutStart) : 0,
+          scripts: e.scripts.map((s) => ({
+            ms: Math.round(s.duration), forced: Math.round(s.forcedStyleAndLayoutDuration),
+            at: Math.round(s.startTime - e.startTime),
+            what: [s.invokerType, s.invoker, s.sourceFunctionName || '',
+                   (s.sourceURL || '').slice(-40)].join(' '),
+          })),
+        });
+      }
+    });
+    b.lo.observe({type: 'long-animation-frame'});
+  }
   const tick = () => { b.frames++; b.raf = requestAnimationFrame(tick); };
   b.raf = requestAnimationFrame(tick);
   let last = performance.now();
@@ -61,8 +84,10 @@ _START = """
 _STOP = """
 () => {
   const b = window.__iwsBench;
-  b.po.disconnect(); cancelAnimationFrame(b.raf); clearInterval(b.iv);
-  return {long: b.long, frames: b.frames, lagMax: b.lagMax, ms: performance.now() - b.t0};
+  b.po.disconnect(); if (b.lo) b.lo.disconnect();
+  cancelAnimationFrame(b.raf); clearInterval(b.iv);
+  const ms = performance.now() - b.t0;
+  return {long: b.long, loaf: b.loaf, frames: b.frames, lagMax: b.lagMax, ms};
 }
 """
 
@@ -82,18 +107,26 @@ def start(page: Any) -> None:
 
 
 def stop(page: Any) -> dict[str, Any]:
-    """Stop counting: ``{"long": [ms...], "frames": n, "lagMax": ms, "ms": elapsed}``."""
+    """Stop counting: ``{"long": [[start ms, duration ms]...], "frames": n, "lagMax": ms,
+    "ms": elapsed}`` (``start`` from the call to ``start(page)``)."""
     return dict(page.evaluate(_STOP))
 
 
 def long_task_stats(stats: dict[str, Any]) -> dict[str, Any]:
     """The figures every page bench reports from ``stop()``'s result."""
     elapsed = stats["ms"] / 1000.0
+    durations = [d for _, d in stats["long"]]
     return {
         "seconds": elapsed,
-        "long_tasks_over_100ms": sum(1 for d in stats["long"] if d > 100),
-        "long_tasks_over_50ms": len(stats["long"]),
-        "longest_task_ms": max(stats["long"], default=0.0),
+        "long_tasks_over_100ms": sum(1 for d in durations if d > 100),
+        "long_tasks_over_50ms": len(durations),
+        "longest_task_ms": max(durations, default=0.0),
+        # When the tasks over 100 ms began (s after start()) and how long they took (ms).
+        "tasks_over_100ms_at": [
+            (round(t / 1000, 2), round(d)) for t, d in stats["long"] if d > 100
+        ],
+        # Animation frames over 100 ms: where their time went (Chromium's long-animation-frame).
+        "long_frames": stats.get("loaf", []),
         "frames_per_s": stats["frames"] / elapsed,
         "timer_lag_max_ms": max(0.0, stats["lagMax"]),
     }
@@ -106,11 +139,19 @@ def heap_mb(cdp: Any, collect: bool = True) -> float:
     return float(cdp.send("Runtime.getHeapUsage")["usedSize"]) / 2**20
 
 
-def heap_every(cdp: Any, seconds: float, every: float = 5.0) -> list[float]:
-    """Wait ``seconds``, reading the JS heap (MiB, no forced GC) every ``every`` seconds."""
-    heaps = []
+def heap_every(
+    cdp: Any, seconds: float, every: float = 5.0, times: list[float] | None = None
+) -> list[float]:
+    """Wait ``seconds``, reading the JS heap (MiB, no forced GC) every ``every`` seconds;
+    the ``time.monotonic()`` of each read is appended to ``times`` if given."""
+    heaps: list[float] = []
+    if every <= 0:
+        time.sleep(seconds)
+        return heaps
     for _ in range(int(seconds // every)):
         time.sleep(every)
+        if times is not None:
+            times.append(time.monotonic())
         heaps.append(round(heap_mb(cdp, collect=False), 1))
     time.sleep(seconds % every)
     return heaps

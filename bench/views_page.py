@@ -14,8 +14,12 @@ per second (the chart's ``data-redraws`` counter), the JS heap before and after
 (after a forced GC through CDP ``HeapProfiler.collectGarbage``), and the
 messages per second really delivered (the widget's received counter).
 
+Each task over 100 ms is listed with when it began, and each animation frame over 100 ms
+with where its time went (Chromium's long-animation-frame entries: rendering, style and
+layout, the scripts that ran).
+
 Usage: python bench/views_page.py [--seconds 30] [--rate 10000] [--json] [--no-baseline]
-(``--no-baseline``: the last page only.)
+[--pages chart_values] [--heap-every 5] (``--no-baseline``: the last page only.)
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ def measure(
     trace: bool = False,
     css: str = "",
     screenshot: str = "",
+    heap_every_s: float = 5.0,
 ) -> dict[str, Any]:
     name = f"bench_{label}"
     views = label != "baseline"
@@ -114,7 +119,9 @@ def measure(
         if trace:
             trace_start(lab_.browser)
         start(page)
-        heaps = heap_every(cdp, seconds)
+        started = time.monotonic()
+        reads: list[float] = []
+        heaps = heap_every(cdp, seconds, heap_every_s, reads)
         stats = long_task_stats(stop(page))
         after = page.evaluate(COUNTERS)
         if trace:
@@ -140,6 +147,7 @@ def measure(
             "heap_end_mb": heap_end,
             "heap_every_5s_mb": heaps,
             "warmup_s": warmup,
+            "heap_reads_at": [round(t - started, 2) for t in reads],
         }
 
 
@@ -177,6 +185,17 @@ def report(rate: int, seconds: float, results: dict[str, dict[str, Any]]) -> Non
         print(f"  {label:24}{cells}")
     for k in labels:
         r = results[k]
+        if r["tasks_over_100ms_at"]:
+            print(
+                f"  {TITLES[k]}: tasks over 100 ms at (s, ms) {r['tasks_over_100ms_at']}; "
+                f"heap read at {r['heap_reads_at']} s"
+            )
+        for f in r["long_frames"]:
+            scripts = ", ".join(f"{x['what'].strip()} {x['ms']} ms" for x in f["scripts"])
+            print(
+                f"    animation frame at {f['at'] / 1000:.2f} s: {f['ms']} ms (rendering "
+                f"{f['render']} ms, style + layout {f['style']} ms); scripts: {scripts or '-'}"
+            )
         print(
             f"  {TITLES[k]}: warm-up {r['warmup_s']:.0f} s; JS heap every 5 s (no forced GC): "
             f"{r['heap_every_5s_mb']} MiB"
@@ -282,12 +301,15 @@ def main(
     trace: bool = False,
     css: str = "",
     screenshot: str = "",
+    heap_every_s: float = 5.0,
 ) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
     chosen = pages or [p for p in PAGES if baseline or p == "views"]
     with lab() as lab_:
         for label in chosen:
-            results[label] = measure(lab_, label, rate, seconds, trace, css, screenshot)
+            results[label] = measure(
+                lab_, label, rate, seconds, trace, css, screenshot, heap_every_s
+            )
     if as_json:
         # The last line: the results per page and the rows ``make bench`` reads.
         print(json.dumps({**results, "rows": table_rows(results)}))
@@ -313,6 +335,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--screenshot", default="", help="save each page at the end (PATH, {page} = page name)"
     )
+    parser.add_argument(
+        "--heap-every",
+        type=float,
+        default=5.0,
+        help="read the JS heap every N seconds during the run (0: only before and after)",
+    )
     args = parser.parse_args()
     main(
         args.seconds,
@@ -323,4 +351,5 @@ if __name__ == "__main__":
         args.trace,
         args.css,
         args.screenshot,
+        args.heap_every,
     )

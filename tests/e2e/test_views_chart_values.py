@@ -3,7 +3,7 @@
 DOM contract: ``.iws-chart[data-redraws][data-points][data-paused]`` with a uPlot
 canvas and ``.u-legend``, ``.iws-chart-pause``; ``.iws-values[data-fields]`` with
 ``tr.iws-values-row[data-path][data-changed-at]`` (``.iws-values-value``) and the
-flash classes ``.iws-flash-a`` / ``.iws-flash-b``.
+highlight (``.iws-changed[data-flash]``), fading once a value stops changing.
 """
 
 from __future__ import annotations
@@ -113,12 +113,19 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
     )
     # The change time is written with the value's row update, not necessarily in the same frame.
     wait_until(lambda: seq.get_attribute("data-changed-at") != changed, 5, "seq change time moves")
-    flashing = seq.evaluate(
-        "tr => (tr.classList.contains('iws-flash-a') || tr.classList.contains('iws-flash-b'))"
-        " && tr.getAnimations().length > 0"
+    # A row that keeps changing is highlighted; one whose value never changes again
+    # ("type") has faded out a second after its first value.
+    highlight = (
+        "tr => [tr.classList.contains('iws-changed') ? tr.dataset.flash : 'none',"
+        " getComputedStyle(tr).backgroundColor]"
     )
-    assert flashing, "a changed row is not highlighted"
-    kind = page.locator('.iws-values-row[data-path="type"] .iws-values-value').first
+    level, colour = seq.evaluate(highlight)
+    assert level in ("1", "2", "3"), f"a changed row is not highlighted: {level}"
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent"), colour
+    kind_row = page.locator('.iws-values-row[data-path="type"]').first
+    wait_until(lambda: kind_row.evaluate(highlight)[0] == "none", 5, "an unchanged row fades")
+    assert kind_row.evaluate(highlight)[1] in ("rgba(0, 0, 0, 0)", "transparent")
+    kind = kind_row.locator(".iws-values-value")
     assert kind.inner_text() == '"tick"'
     assert page.locator(".iws-values").first.get_attribute("data-fields") == "5"
 

@@ -84,7 +84,7 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
         { label: "time" },
         ...names.map((name, i): uPlot.Series => {
           const [variable, fallback] = PALETTE[i % PALETTE.length] as [string, string];
-          return { label: name, stroke: cssVar(root, variable, fallback), width: 1.5, spanGaps: true, points: { show: false } };
+          return { label: name, stroke: cssVar(root, variable, fallback), width: 1, spanGaps: true, points: { show: false } };
         }),
       ],
       scales: { x: { time: true } },
