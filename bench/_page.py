@@ -4,17 +4,23 @@
 and Debian's Chromium, and yields a ``Lab``; ``Lab.notebook(cells, name)`` opens
 a new page running those cells and shuts its kernel down afterwards.
 ``start(page)`` / ``stop(page)`` measure, in the page: main-thread long tasks
-(PerformanceObserver "longtask"), animation frames, the worst lag of a 50 ms
-timer; ``heap_mb`` forces a GC through CDP before reading the JS heap;
-``top_functions`` sums a CDP CPU profile's self time per function.
+(PerformanceObserver "longtask") and long animation frames, animation frames, the
+worst lag of a 50 ms timer, the JS heap every 5 s (``performance.memory``);
+``heap_mb`` forces a GC through CDP before reading the JS heap (before and after a
+measured run, never during it: DevTools calls run on the page's main thread, and
+``Runtime.getHeapUsage`` took up to ~130 ms there on a busy page); ``Steal`` samples
+the CPU time the hypervisor takes from this VM; ``top_functions`` sums a CDP CPU
+profile's self time per function.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,8 +35,8 @@ from iws_e2e_harness import CHROMIUM, CHROMIUM_ARGS, cell_errors, run_notebook  
 
 __all__ = [
     "Lab",
+    "Steal",
     "cell_errors",
-    "heap_every",
     "heap_mb",
     "lab",
     "long_task_stats",
@@ -72,6 +78,12 @@ _START = """
   }
   const tick = () => { b.frames++; b.raf = requestAnimationFrame(tick); };
   b.raf = requestAnimationFrame(tick);
+  // The JS heap every 5 s, read in the page (performance.memory: no DevTools call, which
+  // would run on the main thread; CDP's Runtime.getHeapUsage took up to ~130 ms there).
+  b.heap = [];
+  b.hv = setInterval(() => {
+    if (performance.memory) b.heap.push(performance.memory.usedJSHeapSize);
+  }, 5000);
   let last = performance.now();
   b.iv = setInterval(() => {
     const now = performance.now();
@@ -85,9 +97,9 @@ _STOP = """
 () => {
   const b = window.__iwsBench;
   b.po.disconnect(); if (b.lo) b.lo.disconnect();
-  cancelAnimationFrame(b.raf); clearInterval(b.iv);
+  cancelAnimationFrame(b.raf); clearInterval(b.iv); clearInterval(b.hv);
   const ms = performance.now() - b.t0;
-  return {long: b.long, loaf: b.loaf, frames: b.frames, lagMax: b.lagMax, ms};
+  return {long: b.long, loaf: b.loaf, frames: b.frames, lagMax: b.lagMax, ms, heap: b.heap};
 }
 """
 
@@ -127,6 +139,8 @@ def long_task_stats(stats: dict[str, Any]) -> dict[str, Any]:
         ],
         # Animation frames over 100 ms: where their time went (Chromium's long-animation-frame).
         "long_frames": stats.get("loaf", []),
+        # The JS heap every 5 s (MiB, no forced GC), read in the page.
+        "heap_every_5s_mb": [round(b / 2**20, 1) for b in stats.get("heap", [])],
         "frames_per_s": stats["frames"] / elapsed,
         "timer_lag_max_ms": max(0.0, stats["lagMax"]),
     }
@@ -137,24 +151,6 @@ def heap_mb(cdp: Any, collect: bool = True) -> float:
     if collect:
         cdp.send("HeapProfiler.collectGarbage")
     return float(cdp.send("Runtime.getHeapUsage")["usedSize"]) / 2**20
-
-
-def heap_every(
-    cdp: Any, seconds: float, every: float = 5.0, times: list[float] | None = None
-) -> list[float]:
-    """Wait ``seconds``, reading the JS heap (MiB, no forced GC) every ``every`` seconds;
-    the ``time.monotonic()`` of each read is appended to ``times`` if given."""
-    heaps: list[float] = []
-    if every <= 0:
-        time.sleep(seconds)
-        return heaps
-    for _ in range(int(seconds // every)):
-        time.sleep(every)
-        if times is not None:
-            times.append(time.monotonic())
-        heaps.append(round(heap_mb(cdp, collect=False), 1))
-    time.sleep(seconds % every)
-    return heaps
 
 
 def top_functions(profile: dict[str, Any], n: int = 12) -> list[tuple[float, str]]:
@@ -168,6 +164,62 @@ def top_functions(profile: dict[str, Any], n: int = 12) -> list[tuple[float, str
         key = f"{frame.get('functionName') or '(anonymous)'} {url}:{frame.get('lineNumber', 0)}"
         self_ms[key] = self_ms.get(key, 0.0) + delta / 1000.0
     return sorted(((ms, key) for key, ms in self_ms.items()), reverse=True)[:n]
+
+
+class Steal:
+    """CPU time the hypervisor took from this machine's vCPUs ("steal" in /proc/stat),
+    sampled every 100 ms on a thread while in a ``with`` block (Linux; nothing elsewhere).
+
+    On a VM a stolen 100 ms window stalls whatever ran on that vCPU: a page task that
+    was in it is long whatever the page did. ``percent`` is the share of CPU time
+    stolen over the block; ``worst_ms(t0, t1)`` the most stolen in one 100 ms window
+    (summed over vCPUs) between ``t0`` and ``t1`` s after the block began.
+    """
+
+    def __init__(self) -> None:
+        self.windows: list[tuple[float, float]] = []  # (s after start, ms stolen)
+        self.percent: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="steal-sampler", daemon=True)
+        self._tick_ms = 10.0  # a clock tick, ms (USER_HZ is 100 on Linux)
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            self._tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _read() -> list[int] | None:
+        try:
+            with open("/proc/stat") as f:
+                return [int(x) for x in f.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+
+    def _run(self) -> None:
+        t0 = time.monotonic()
+        first = prev = self._read()
+        if first is None:
+            return
+        while not self._stop.wait(0.1):
+            now = self._read()
+            if now is None or prev is None:
+                return
+            self.windows.append((time.monotonic() - t0, (now[7] - prev[7]) * self._tick_ms))
+            prev = now
+        if prev is not None:
+            total = sum(prev) - sum(first)
+            self.percent = 100 * (prev[7] - first[7]) / total if total > 0 else 0.0
+
+    def __enter__(self) -> Steal:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(1.0)
+
+    def worst_ms(self, t0: float, t1: float) -> float:
+        """The most CPU time stolen in one 100 ms window overlapping [t0, t1] s."""
+        hits = [ms for end, ms in self.windows if end >= t0 and end - 0.1 <= t1]
+        return max(hits, default=0.0)
 
 
 def wait_until(page: Any, name: str, check: str, timeout: float, what: str = "") -> None:
@@ -219,7 +271,10 @@ def lab(args: list[str] | None = None) -> Iterator[Lab]:
             server.wait_ready(60)
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
-                    executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *(args or [])], headless=True
+                    executable_path=CHROMIUM,
+                    # performance.memory: fresh, unrounded values (read by the probes)
+                    args=[*CHROMIUM_ARGS, "--enable-precise-memory-info", *(args or [])],
+                    headless=True,
                 )
                 try:
                     yield Lab(browser, server.base_url, env.notebooks, conftest)

@@ -22,7 +22,7 @@ import argparse
 import time
 from typing import Any
 
-from _page import heap_every, heap_mb, lab, long_task_stats, start, stop, top_functions, wait_until
+from _page import heap_mb, lab, long_task_stats, start, stop, top_functions, wait_until
 
 COUNTERS = """
 () => {
@@ -70,7 +70,7 @@ def measure(
             cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
             cdp.send("Profiler.start")
         start(page)
-        heaps = heap_every(cdp, seconds)
+        time.sleep(seconds)
         stats = long_task_stats(stop(page))
         after = page.evaluate(COUNTERS)
         top = top_functions(cdp.send("Profiler.stop")["profile"]) if profile else []
@@ -83,7 +83,6 @@ def measure(
                 (a - b) / elapsed for a, b in zip(after["totals"], before["totals"], strict=False)
             ],
             "heap_mb": (heap0, heap1),
-            "heap_every_5s_mb": heaps,
             "dom_rows": after["domRows"],
             "top": top,
         }

@@ -19,7 +19,7 @@ with where its time went (Chromium's long-animation-frame entries: rendering, st
 layout, the scripts that ran).
 
 Usage: python bench/views_page.py [--seconds 30] [--rate 10000] [--json] [--no-baseline]
-[--pages chart_values] [--heap-every 5] (``--no-baseline``: the last page only.)
+[--pages chart_values] (``--no-baseline``: the last page only.)
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import os
 import time
 from typing import Any
 
-from _page import heap_every, heap_mb, lab, long_task_stats, start, stop, wait_until
+from _page import Steal, heap_mb, lab, long_task_stats, start, stop, wait_until
 from _trace import print_summary, summarise, trace_start, trace_stop
 
 COUNTERS = """
@@ -89,7 +89,6 @@ def measure(
     trace: bool = False,
     css: str = "",
     screenshot: str = "",
-    heap_every_s: float = 5.0,
 ) -> dict[str, Any]:
     name = f"bench_{label}"
     views = label != "baseline"
@@ -118,11 +117,10 @@ def measure(
         before = page.evaluate(COUNTERS)
         if trace:
             trace_start(lab_.browser)
-        start(page)
-        started = time.monotonic()
-        reads: list[float] = []
-        heaps = heap_every(cdp, seconds, heap_every_s, reads)
-        stats = long_task_stats(stop(page))
+        with Steal() as steal:
+            start(page)
+            time.sleep(seconds)
+            stats = long_task_stats(stop(page))
         after = page.evaluate(COUNTERS)
         if trace:
             print(f"{TITLES[label]}:", flush=True)
@@ -145,9 +143,13 @@ def measure(
             "value_rows": after["values"],
             "heap_start_mb": heap_start,
             "heap_end_mb": heap_end,
-            "heap_every_5s_mb": heaps,
             "warmup_s": warmup,
-            "heap_reads_at": [round(t - started, 2) for t in reads],
+            "steal_percent": steal.percent,
+            # Per task over 100 ms: the most vCPU time the host stole in a 100 ms window
+            # during it (ms, both vCPUs).
+            "steal_during_long_tasks_ms": [
+                steal.worst_ms(t, t + d / 1000) for t, d in stats["tasks_over_100ms_at"]
+            ],
         }
 
 
@@ -185,10 +187,13 @@ def report(rate: int, seconds: float, results: dict[str, dict[str, Any]]) -> Non
         print(f"  {label:24}{cells}")
     for k in labels:
         r = results[k]
+        if r["steal_percent"] is not None:
+            steal = r["steal_percent"]
+            print(f"  {TITLES[k]}: CPU time stolen by the host (VM steal): {steal:.1f} %")
         if r["tasks_over_100ms_at"]:
             print(
                 f"  {TITLES[k]}: tasks over 100 ms at (s, ms) {r['tasks_over_100ms_at']}; "
-                f"heap read at {r['heap_reads_at']} s"
+                f"host steal during them (ms per 100 ms) {r['steal_during_long_tasks_ms']}"
             )
         for f in r["long_frames"]:
             scripts = ", ".join(f"{x['what'].strip()} {x['ms']} ms" for x in f["scripts"])
@@ -301,15 +306,12 @@ def main(
     trace: bool = False,
     css: str = "",
     screenshot: str = "",
-    heap_every_s: float = 5.0,
 ) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
     chosen = pages or [p for p in PAGES if baseline or p == "views"]
     with lab() as lab_:
         for label in chosen:
-            results[label] = measure(
-                lab_, label, rate, seconds, trace, css, screenshot, heap_every_s
-            )
+            results[label] = measure(lab_, label, rate, seconds, trace, css, screenshot)
     if as_json:
         # The last line: the results per page and the rows ``make bench`` reads.
         print(json.dumps({**results, "rows": table_rows(results)}))
@@ -335,12 +337,6 @@ if __name__ == "__main__":
     parser.add_argument(
         "--screenshot", default="", help="save each page at the end (PATH, {page} = page name)"
     )
-    parser.add_argument(
-        "--heap-every",
-        type=float,
-        default=5.0,
-        help="read the JS heap every N seconds during the run (0: only before and after)",
-    )
     args = parser.parse_args()
     main(
         args.seconds,
@@ -351,5 +347,4 @@ if __name__ == "__main__":
         args.trace,
         args.css,
         args.screenshot,
-        args.heap_every,
     )
