@@ -97,6 +97,17 @@ export class RowRing {
     this.evicted = 0;
   }
 
+  /**
+   * Puts `older`'s rows that come before the oldest kept row (by seq) under the kept ones,
+   * as one reset (a new epoch): a history that answers late, after newer rows came.
+   */
+  resetUnder(older: readonly Row[]): void {
+    const oldest = this.at(this.first);
+    const kept: Row[] = [];
+    for (let i = this.first; i < this.total; i++) kept.push(this.at(i) as Row);
+    this.reset([...older.filter((row) => oldest === undefined || row.seq < oldest.seq), ...kept]);
+  }
+
   /** Changes the capacity, keeping the newest rows; returns how many were dropped. */
   resize(capacity: number): number {
     capacity = Math.max(1, Math.floor(capacity));

@@ -202,11 +202,9 @@ export class FrameStore implements LogFeed {
     if (msg.reset === true) {
       // The answer to our hello can come late (a cell was running): keep the rows
       // that arrived meanwhile and put the older ones of the tail before them.
-      const ring = this.ring;
-      const oldest = this.fromKernel ? ring.at(ring.first) : undefined;
-      const kept: Row[] = [];
-      if (oldest) for (let i = ring.first; i < ring.total; i++) kept.push(ring.at(i) as Row);
-      ring.reset([...incoming.filter((row) => oldest === undefined || row.seq < oldest.seq), ...kept]);
+      // (Rows not from the kernel, those saved with the notebook, are replaced.)
+      if (this.fromKernel) this.ring.resetUnder(incoming);
+      else this.ring.reset(incoming);
       this.epoch += 1;
       this.omittedByKernel = omitted;
     } else {

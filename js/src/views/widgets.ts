@@ -145,13 +145,7 @@ class ViewFeed implements LogFeed {
     }
     // The history since the log's first message. Rows from the store may have come
     // first: keep them, put the older ones of the answer before them.
-    const oldest = ring.at(ring.first);
-    const kept: Row[] = [];
-    for (let i = ring.first; i < ring.total; i++) kept.push(ring.at(i) as Row);
-    const older = toRows(msg.rows).filter(
-      (row) => row.seq >= this.first && (oldest === undefined || row.seq < oldest.seq),
-    );
-    ring.reset([...older, ...kept]);
+    ring.resetUnder(toRows(msg.rows).filter((row) => row.seq >= this.first));
     const newest = ring.at(ring.total - 1);
     if (newest !== undefined) this.newest = Math.max(this.newest, newest.seq);
     this.epoch += 1;
