@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
-from ._bindings import Binding
-from ._output import OutputBinding
+from ._jupyter.bindings import Binding
+from ._jupyter.output import OutputBinding
 from .client import Backoff
 from .exceptions import (
     ConnectionClosed,

@@ -35,7 +35,7 @@ from .exceptions import IPyWebSocketsWarning
 from .message import Message
 
 if TYPE_CHECKING:
-    from ._stream import Stream
+    from ._jupyter.stream import Stream
 
 __all__ = ["Recorder", "decode_line", "encode_message"]
 

@@ -2,7 +2,7 @@
 
 A :class:`ReplayConnection` has the surface of :class:`~.client.Connection`
 that the widget uses (``start``, ``send``, ``close``, ``running``,
-``status``, ``unsent``) and tells its listener (a :class:`~._stream.Stream`)
+``status``, ``unsent``) and tells its listener (a :class:`~._jupyter.stream.Stream`)
 the same things, on the same I/O loop (:mod:`.runtime`): so a replay has the
 WebSocket's whole API, views and bindings, offline. Recorded incoming
 messages arrive with their recorded spacing divided by ``speed``; recorded

@@ -11,14 +11,14 @@ from typing import Any
 import traitlets
 from websockets.asyncio.client import ClientConnection
 
-from ._bindings import Bindings
-from ._browser import BrowserLink
-from ._frontend import FrontendSync, hook_cell_ends
-from ._publish import get_publisher
+from ._jupyter.bindings import Bindings
+from ._jupyter.browser import BrowserLink
+from ._jupyter.frontend import FrontendSync, hook_cell_ends
+from ._jupyter.publisher import get_publisher
+from ._jupyter.receiving import Receiving
+from ._jupyter.routing import track_cells, unpin_replies
+from ._jupyter.stream import Stream
 from ._reasons import redact_url
-from ._receiving import Receiving
-from ._routing import track_cells, unpin_replies
-from ._stream import Stream
 from .client import Backoff, Connection
 from .message import encode_outgoing
 from .replay import ReplayConnection

@@ -16,7 +16,7 @@ from tests.integration.conftest import LocalServer
 from websockets.asyncio.server import ServerConnection
 
 import ipywebsockets as iws
-from ipywebsockets._capture import capturing
+from ipywebsockets._jupyter.capture import capturing
 
 
 async def burst(ws: ServerConnection) -> None:

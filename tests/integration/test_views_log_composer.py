@@ -12,7 +12,7 @@ from typing import Any
 from tests.conftest import eventually
 
 import ipywebsockets as iws
-from ipywebsockets._rows import FLAG_BINARY, FLAG_OUT
+from ipywebsockets._jupyter.rows import FLAG_BINARY, FLAG_OUT
 
 
 class Sent:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ipywebsockets._stream import Stream
+from ipywebsockets._jupyter.stream import Stream
 from ipywebsockets.exceptions import IPyWebSocketsWarning
 from ipywebsockets.message import Message
 from ipywebsockets.record import Recorder, decode_line, encode_message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ipywebsockets._rows import FLAG_BINARY, FLAG_JSON, FLAG_OUT, persisted_row, wire_rows
+from ipywebsockets._jupyter.rows import FLAG_BINARY, FLAG_JSON, FLAG_OUT, persisted_row, wire_rows
 from ipywebsockets.message import Message
 
 

@@ -7,7 +7,7 @@ import resource
 
 import pytest
 
-from ipywebsockets._stream import Stream
+from ipywebsockets._jupyter.stream import Stream
 from ipywebsockets.exceptions import ConnectionClosed, ConnectionFailed
 
 TICK = '{"type":"tick","seq":12345,"symbol":"ABC","price":101.25}'

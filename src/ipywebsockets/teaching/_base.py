@@ -9,7 +9,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from .._publish import get_publisher
+from .._jupyter.publisher import get_publisher
 from .._reasons import redact_url
 
 __all__ = ["REDACTED", "TeachingWidget", "redact_head"]

@@ -18,7 +18,7 @@ import anywidget
 import traitlets
 from ipywidgets import widget_serialization
 
-from .._publish import get_publisher
+from .._jupyter.publisher import get_publisher
 from ..message import Message
 from ..widget import _STATIC, WebSocket, _load_esm
 

@@ -1,8 +1,8 @@
 """Reading a socket's messages: recv, arecv, wait_for, async for, callbacks, history.
 
-A mixin of :class:`~.widget.WebSocket`; the same in both modes. It reads the
-:class:`~._stream.Stream` and, in browser mode, first makes sure a wait can be
-served at all (:class:`~._browser.BrowserLink`).
+A mixin of :class:`~..widget.WebSocket`; the same in both modes. It reads the
+:class:`~.stream.Stream` and, in browser mode, first makes sure a wait can be
+served at all (:class:`~.browser.BrowserLink`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
-from ._dispatch import Handler, current_parent
-from .exceptions import ConnectionClosed
-from .message import Message
+from ..exceptions import ConnectionClosed
+from ..message import Message
+from .callbacks import Handler, current_parent
 
 if TYPE_CHECKING:
-    from ._browser import BrowserLink
-    from ._stream import Stream
+    from .browser import BrowserLink
+    from .stream import Stream
 
 __all__ = ["Receiving"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .message import Message, preview
+from ..message import Message, preview
 
 __all__ = ["FLAG_BINARY", "FLAG_JSON", "FLAG_OUT", "persisted_row", "wire_rows"]
 

@@ -2,15 +2,15 @@
 
 A binding is a follower, like the live views: it costs reception nothing.
 At most ``max_fps`` times a second the process's publisher thread
-(:mod:`._publish`, the one place that sets widget state from the stream)
+(:mod:`.publisher`, the one place that sets widget state from the stream)
 asks it to read what arrived since its last read
-(:meth:`~._stream.Stream.read_since`). :class:`Binding` looks for the newest
+(:meth:`~.stream.Stream.read_since`). :class:`Binding` looks for the newest
 incoming message carrying the field (newest first: only the messages newer
 than that one are parsed) and sets the target trait once, so a 10,000 msg/s
 stream drives a slider with at most ``max_fps`` comm messages a second and
 the last value always wins. :class:`OutputBinding` hands the newest message
 to its own thread, which calls the user's function and collects what it
-prints and displays (:mod:`._output`) for the Output widget.
+prints and displays (:mod:`.output`) for the Output widget.
 
 What a binding passes over is counted on its handle (``coalesced``,
 ``skipped``). A problem (a field no message carries, a transform, target or
@@ -29,15 +29,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import traitlets
 
-from ._follow import Follower
-from ._output import OutputBinding
-from ._publish import get_publisher
-from .message import Message
-from .paths import MISSING, Path, flatten
-from .record import Recorder
+from ..message import Message
+from ..paths import MISSING, Path, flatten
+from ..record import Recorder
+from .follow import Follower
+from .output import OutputBinding
+from .publisher import get_publisher
 
 if TYPE_CHECKING:
-    from ._stream import Stream
+    from .stream import Stream
 
 __all__ = ["Binding", "Bindings"]
 

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .message import Message
+from ..message import Message
 
 __all__ = ["Dispatcher", "Handler", "current_parent", "resolve", "shell"]
 

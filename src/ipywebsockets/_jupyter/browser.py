@@ -1,8 +1,8 @@
 """Browser mode, kernel half: the socket lives in the widget's JavaScript.
 
-A :class:`BrowserLink` stands where a :class:`~.client.Connection` stands in
+A :class:`BrowserLink` stands where a :class:`~..client.Connection` stands in
 kernel mode: the widget calls ``start``/``send``/``close`` on it and it reports
-to the same :class:`~._stream.Stream`, so history, counters, callbacks and
+to the same :class:`~.stream.Stream`, so history, counters, callbacks and
 ``recv`` behave the same. The socket itself is opened by one front end (the
 *owner*: several browser tabs may show one widget, only one connects).
 
@@ -37,11 +37,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._reasons import check_url, redact_url
-from ._routing import cell_running, incoming_subshell, on_busy_main_shell
-from ._stream import Stream
-from .client import Backoff
-from .exceptions import ConnectionClosed, FrontendUnavailable, SendQueueFull
+from .._reasons import check_url, redact_url
+from ..client import Backoff
+from ..exceptions import ConnectionClosed, FrontendUnavailable, SendQueueFull
+from .routing import cell_running, incoming_subshell, on_busy_main_shell
+from .stream import Stream
 
 __all__ = ["BrowserLink"]
 

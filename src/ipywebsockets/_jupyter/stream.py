@@ -1,6 +1,6 @@
 """The truth about one socket's stream, safe to touch from any thread.
 
-A :class:`Stream` is what a :class:`~.client.Connection` reports to: it
+A :class:`Stream` is what a :class:`~..client.Connection` reports to: it
 numbers messages, keeps the bounded history and the counters, wakes readers
 (``recv``, ``arecv``), feeds the callback dispatcher and collects the rows
 the live view has not seen yet. It knows nothing of widgets: the widget
@@ -19,11 +19,11 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 
-from ._dispatch import Dispatcher, Handler, resolve
-from ._reasons import describe_close
-from .exceptions import ConnectionClosed, ConnectionFailed, IPyWebSocketsWarning
-from .history import History, Stats
-from .message import Message
+from .._reasons import describe_close
+from ..exceptions import ConnectionClosed, ConnectionFailed, IPyWebSocketsWarning
+from ..history import History, Stats
+from ..message import Message
+from .callbacks import Dispatcher, Handler, resolve
 
 __all__ = ["Stream"]
 

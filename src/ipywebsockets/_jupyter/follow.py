@@ -1,9 +1,9 @@
 """The base of bindings: a follower of a socket's stream, driven by the publisher thread.
 
 A follower costs reception nothing. At most ``max_fps`` times a second the
-process's publisher thread (:mod:`._publish`, the one place that sets widget
+process's publisher thread (:mod:`.publisher`, the one place that sets widget
 state from the stream) asks it to read what arrived since its last read
-(:meth:`~._stream.Stream.read_since`) and to act on it (:meth:`_update`).
+(:meth:`~.stream.Stream.read_since`) and to act on it (:meth:`_update`).
 Messages the history evicted before the follower read them are counted in
 ``skipped``; problems are reported once per follower and kind, in the
 source's ``binding_errors``.
@@ -14,11 +14,11 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Protocol
 
-from ._publish import get_publisher
-from .message import Message
+from ..message import Message
+from .publisher import get_publisher
 
 if TYPE_CHECKING:
-    from ._stream import Stream
+    from .stream import Stream
 
 __all__ = ["Follower", "Source"]
 

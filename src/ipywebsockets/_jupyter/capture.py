@@ -10,7 +10,7 @@ ipykernel go through the display publisher's hooks, which are per thread.
 ipywidgets recommends filling an ``Output`` widget from a background thread
 with its ``outputs`` (``append_stdout``) rather than ``with output:``, which
 relies on the front end matching message ids of the running cell; this is
-what :mod:`._bindings` does with what is captured here.
+what :mod:`.bindings` does with what is captured here.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ._dispatch import shell
+from .callbacks import shell
 
 __all__ = ["Captured", "capturing"]
 

@@ -2,7 +2,7 @@
 
 Jupyter forwards at most about 1,000 IOPub messages a second and drops the
 rest (FACTS.md), so a widget never sends a message per frame. The stream
-marks the widget dirty; the publisher thread (:mod:`._publish`) calls
+marks the widget dirty; the publisher thread (:mod:`.publisher`) calls
 :meth:`FrontendSync._publish_due`, which sends at most ``max_fps`` flushes a
 second, each one comm message (two, once a second).
 
@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import anywidget
 
-from ._dispatch import shell
-from ._publish import get_publisher
-from ._rows import persisted_row, wire_rows
-from .message import Message
+from ..message import Message
+from .callbacks import shell
+from .publisher import get_publisher
+from .rows import persisted_row, wire_rows
 
 if TYPE_CHECKING:
-    from ._stream import Stream
+    from .stream import Stream
 
 __all__ = ["COALESCED", "UPDATE_ONLY", "FrontendSync", "hook_cell_ends"]
 

@@ -2,7 +2,7 @@
 
 The function runs on the binding's own thread (never on the I/O loop, never
 on the publisher thread), at most ``max_fps`` times a second; what it prints
-or displays is captured (:mod:`._capture`) and becomes the Output widget's
+or displays is captured (:mod:`.capture`) and becomes the Output widget's
 ``outputs``, which the publisher thread sets.
 """
 
@@ -14,10 +14,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from ._capture import capturing
-from ._follow import Follower, Source
-from ._publish import get_publisher
-from .message import Message
+from ..message import Message
+from .capture import capturing
+from .follow import Follower, Source
+from .publisher import get_publisher
 
 __all__ = ["OutputBinding"]
 

@@ -20,7 +20,7 @@ import functools
 import threading
 from typing import Any
 
-from ._dispatch import shell
+from .callbacks import shell
 
 __all__ = [
     "cell_running",
