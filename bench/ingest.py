@@ -75,7 +75,7 @@ def widget(url, how, count):
             except iws.ConnectionClosed:
                 break
     else:
-        while ws._conn.running:
+        while ws._transport.running:
             time.sleep(0.01)
         if how == "on_message":
             ws._stream.stop_callbacks(wait=60)

@@ -26,7 +26,7 @@ SETUPS = {
         "import ipywebsockets as iws\n"
         "socks = [iws.WebSocket(URL, history=1000, reconnect=False) for _ in range(NSOCK)]\n"
         "def _progress():\n"
-        "    return {'running': sum(s._conn.running for s in socks),\n"
+        "    return {'running': sum(s._transport.running for s in socks),\n"
         "            'counts': [s._stream.stats.received for s in socks],\n"
         "            'last': [s.last.json()['seq'] if s.last else -1 for s in socks]}\n"
     ),

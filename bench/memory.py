@@ -23,7 +23,7 @@ STREAMS = {
         "import ipywebsockets as iws\n"
         "w = iws.WebSocket(URL, history=1000, reconnect=False)\n"
         "def _progress():\n"
-        "    return {'n': w._stream.stats.received, 'running': w._conn.running}\n"
+        "    return {'n': w._stream.stats.received, 'running': w._transport.running}\n"
     ),
     "bare": (
         "import asyncio, collections, json, threading\n"

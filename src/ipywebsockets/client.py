@@ -2,7 +2,7 @@
 
 A :class:`Connection` runs on the process-wide I/O loop (:mod:`.runtime`)
 and knows nothing of widgets: it reports what happens to a
-:class:`Listener`. Every public method is safe to call from any thread.
+:class:`~.transport.Events`. Every public method is safe to call from any thread.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import random
 import ssl as ssl_module
 import time
 from collections import deque
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -32,9 +32,10 @@ from ._reasons import (
 )
 from .exceptions import ConnectionClosed, SendQueueFull
 from .runtime import Runtime, get_runtime
+from .transport import BaseTransport, Events
 from .wiretap import Wiretap
 
-__all__ = ["Backoff", "Connection", "Listener"]
+__all__ = ["Backoff", "Connection"]
 
 # Close codes after which reconnecting can help: the peer went away or hit a
 # transient condition. Protocol and policy errors (1002, 1003, 1007, 1008,
@@ -65,28 +66,12 @@ class Backoff:
         return base * (1 + random.uniform(-self.jitter, self.jitter))
 
 
-class Listener(Protocol):
-    """What a :class:`Connection` tells its owner. Called on the I/O loop; must be quick."""
-
-    def _ws_status(self, status: str, error: str) -> None: ...
-
-    def _ws_open(self, ws: ClientConnection) -> None: ...
-
-    def _ws_message(self, data: str | bytes) -> Awaitable[None] | None:
-        """A message arrived. Return an awaitable to pause reception until it completes."""
-
-    def _ws_sent(self, data: str | bytes) -> None: ...
-
-    def _ws_closed(self, code: int | None, reason: str, error: str) -> None:
-        """The connection ended for good (no reconnect will follow)."""
-
-
-class Connection:
+class Connection(BaseTransport):
     """One client connection with reconnect, a bounded send queue and clean close.
 
     Args:
         url: ``ws://`` or ``wss://`` URL.
-        listener: receives status changes, messages and the final close.
+        events: hears status changes, messages and the final close (the stream).
         protocols: subprotocols to offer; one must be accepted by the server.
         headers: extra HTTP headers for the opening handshake (never logged).
         reconnect: a :class:`Backoff`, or None not to reconnect.
@@ -100,7 +85,7 @@ class Connection:
     def __init__(
         self,
         url: str,
-        listener: Listener,
+        events: Events,
         *,
         protocols: Sequence[str] = (),
         headers: Mapping[str, str] | None = None,
@@ -116,7 +101,7 @@ class Connection:
         runtime: Runtime | None = None,
     ) -> None:
         self.url = check_url(url)
-        self._listener = listener
+        self._events = events
         self._protocols = [Subprotocol(p) for p in protocols]
         self._headers = dict(headers or {})
         self._reconnect = reconnect
@@ -231,6 +216,21 @@ class Connection:
         except WsConnectionClosed as exc:
             raise ConnectionClosed(f"cannot ping: the connection closed ({exc})") from None
 
+    def inspect(self, keep: int = 2000) -> Wiretap:
+        """Record the real bytes of every connection from the next one on; return the tap."""
+        if self.tap is None:
+            self.tap = Wiretap(keep)
+        return self.tap
+
+    def secret_headers(self) -> frozenset[str]:
+        """Lowercase names of the extra handshake headers (credentials: never shown)."""
+        return frozenset(name.lower() for name in self._headers)
+
+    def dispose(self) -> None:
+        """The owner is gone: close with 1001 (going away) if still running."""
+        if self.running:
+            self.close(1001, "widget deleted", timeout=1.0)
+
     # -- I/O loop ------------------------------------------------------------
 
     async def _close_at_exit(self) -> None:
@@ -265,7 +265,7 @@ class Connection:
 
     def _set_status(self, status: str, error: str) -> None:
         self.status = status
-        self._listener._ws_status(status, error)
+        self._events.on_status(status, error)
 
     async def _main(self) -> None:
         attempt = 0
@@ -310,7 +310,7 @@ class Connection:
                 ever_open, attempt, error = True, 0, ""
                 self._ws = ws
                 self._opened.set()
-                self._listener._ws_open(ws)
+                self._events.on_open(ws.subprotocol or "", ws)
                 self._set_status("open", "")
                 sender = asyncio.ensure_future(self._send_loop(ws))
                 try:
@@ -345,7 +345,7 @@ class Connection:
             self.status = "closed"
             self._connecting = False
             self._active = False
-            self._listener._ws_closed(code, reason, error)
+            self._events.on_close(code, reason, error)
 
     async def _wait_to_retry(self, attempt: int, why: str) -> None:
         """Say why and when the next attempt comes, then wait for it."""
@@ -361,7 +361,7 @@ class Connection:
         return limit is None or attempt <= limit
 
     async def _receive_loop(self, ws: ClientConnection) -> None:
-        on_message = self._listener._ws_message
+        on_message = self._events.on_message
         try:
             while True:
                 data = await ws.recv()
@@ -382,7 +382,7 @@ class Connection:
                 except WsConnectionClosed:
                     return  # kept at the head of the queue for the next connection
                 outbox.popleft()
-                self._listener._ws_sent(data)
+                self._events.on_sent(data)
             ready.clear()
             if not outbox:
                 await ready.wait()

@@ -1,9 +1,8 @@
 """Playing back a recording (:mod:`ipywebsockets.record`) as if a server sent it again.
 
-A :class:`ReplayConnection` has the surface of :class:`~.client.Connection`
-that the widget uses (``start``, ``send``, ``close``, ``running``,
-``status``, ``unsent``) and tells its listener (a :class:`~._jupyter.stream.Stream`)
-the same things, on the same I/O loop (:mod:`.runtime`): so a replay has the
+A :class:`ReplayConnection` is a :class:`~.transport.Transport` like the
+kernel's :class:`~.client.Connection`: it tells its events (the widget's
+stream) the same things, on the same I/O loop (:mod:`.runtime`): so a replay has the
 WebSocket's whole API, views and bindings, offline. Recorded incoming
 messages arrive with their recorded spacing divided by ``speed``; recorded
 outgoing ones are shown as sent at their place. No widgets here.
@@ -19,29 +18,17 @@ import asyncio
 import math
 import os
 import time
-from collections.abc import Awaitable
-from typing import Any, Protocol
+from typing import Any
 
 from .exceptions import ConnectionClosed
 from .message import Message
 from .record import decode_line
 from .runtime import Runtime, get_runtime
+from .transport import BaseTransport, Events
 
 __all__ = ["ReplayConnection", "load"]
 
 _YIELD_EVERY = 200  # as fast as possible still lets the loop breathe this often
-
-
-class ReplayListener(Protocol):
-    def _ws_status(self, status: str, error: str) -> None: ...
-
-    def _ws_opened(self, subprotocol: str) -> None: ...
-
-    def _ws_message(self, data: str | bytes, at: float | None = None) -> Awaitable[None] | None: ...
-
-    def _ws_sent(self, data: str | bytes, at: float | None = None) -> None: ...
-
-    def _ws_closed(self, code: int | None, reason: str, error: str) -> None: ...
 
 
 def load(path: str | os.PathLike[str]) -> list[Message]:
@@ -60,14 +47,14 @@ def load(path: str | os.PathLike[str]) -> list[Message]:
     return messages
 
 
-class ReplayConnection:
-    """Plays a recording to a listener, with its timing (see the module docs).
+class ReplayConnection(BaseTransport):
+    """Plays a recording to its events, with its timing (see the module docs).
 
     Args:
         path: a file written by ``ws.record(path)``.
         speed: how many times faster than recorded; ``0`` or ``inf``: as fast as possible.
         loop: start over at the end instead of closing.
-        listener: who hears it (the widget sets its stream here before ``start()``).
+        events: who hears it (the widget sets its stream here before ``start()``).
     """
 
     def __init__(
@@ -76,7 +63,7 @@ class ReplayConnection:
         *,
         speed: float = 1.0,
         loop: bool = False,
-        listener: ReplayListener | None = None,
+        events: Events | None = None,
         runtime: Runtime | None = None,
     ) -> None:
         if not isinstance(speed, (int, float)) or speed < 0 or math.isnan(speed):
@@ -85,7 +72,7 @@ class ReplayConnection:
         self.messages = load(path)
         self.speed = float(speed)
         self.loop = loop
-        self.listener = listener
+        self.events = events
         self.status = "closed"
         self.unsent = 0  # never anything queued: sends are recorded at once
         self.sent_nowhere = 0  # messages send() showed as sent, delivered nowhere
@@ -94,6 +81,8 @@ class ReplayConnection:
         self._task: asyncio.Task[None] | None = None
         self._active = False
         self._closing: tuple[int, str] | None = None
+
+    no_wire = "a replay plays recorded messages; it has no connection to ping or inspect"
 
     def __repr__(self) -> str:
         return f"<ReplayConnection {self.path!r} x{self.speed:g} {self.status}>"
@@ -107,8 +96,8 @@ class ReplayConnection:
         """Start playing from the beginning (no-op while playing)."""
         if self._active:
             return
-        if self.listener is None:
-            raise RuntimeError("ReplayConnection.start() needs a listener")
+        if self.events is None:
+            raise RuntimeError("ReplayConnection.start() needs events to report to")
         self._active = True
         self._closing = None
         self.status = "connecting"
@@ -132,11 +121,11 @@ class ReplayConnection:
         self._runtime.call_soon(self._sent, payload)
 
     def _sent(self, payload: str | bytes) -> None:
-        if self.listener is not None:
-            self.listener._ws_sent(payload)
+        if self.events is not None:
+            self.events.on_sent(payload)
 
     def close(self, code: int = 1000, reason: str = "", timeout: float | None = None) -> None:
-        """Stop playing; the listener hears a close with ``code`` and ``reason``."""
+        """Stop playing; its events hear a close with ``code`` and ``reason``."""
         if not self._active:
             return
         self._runtime.start_and_wait(self._close(code, reason), timeout)
@@ -153,18 +142,18 @@ class ReplayConnection:
 
     def _set_status(self, status: str) -> None:
         self.status = status
-        assert self.listener is not None
-        self.listener._ws_status(status, "")
+        assert self.events is not None
+        self.events.on_status(status, "")
 
     async def _main(self) -> None:
-        listener = self.listener
-        assert listener is not None
+        events = self.events
+        assert events is not None
         try:
             self._set_status("connecting")
-            listener._ws_opened("")
+            events.on_open("", None)
             self._set_status("open")
             while True:
-                await self._play(listener)
+                await self._play(events)
                 if not self.loop or not self.messages:
                     break
         except asyncio.CancelledError:
@@ -178,10 +167,10 @@ class ReplayConnection:
             return
         self.status = "closed"
         self._active = False
-        assert self.listener is not None
-        self.listener._ws_closed(code, reason, "")
+        assert self.events is not None
+        self.events.on_close(code, reason, "")
 
-    async def _play(self, listener: ReplayListener) -> None:
+    async def _play(self, events: Events) -> None:
         messages = self.messages
         if not messages:
             return
@@ -198,9 +187,9 @@ class ReplayConnection:
                     await asyncio.sleep(delay)
             self.played += 1
             if msg.direction == "out":
-                listener._ws_sent(msg.data)
+                events.on_sent(msg.data)
                 continue
-            pause = listener._ws_message(msg.data)
+            pause = events.on_message(msg.data)
             if pause is not None:
                 await pause  # slow on_message handlers: wait as a live socket would
 

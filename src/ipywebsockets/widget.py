@@ -1,54 +1,55 @@
-"""The WebSocket widget: one live connection bound to traitlets, history, callbacks and views."""
+"""The WebSocket widget: a facade over the parts that make one live connection.
+
+:class:`WebSocket` owns its parts and delegates to them; it holds the public
+API and the traits, nothing else:
+
+- the :class:`~._jupyter.stream.Stream`: history, counters, readers, callbacks;
+- a :class:`~.transport.Transport`: the kernel's connection, the browser's
+  socket or a replay (:mod:`._jupyter.options` picks it);
+- the :class:`~._jupyter.frontend.FrontendSync`: the coalesced path to the page;
+- the :class:`~._jupyter.bindings.Bindings`: fields driving other widgets.
+"""
 
 from __future__ import annotations
 
+import os
 import pathlib
 import ssl as ssl_module
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import anywidget
 import traitlets
 from websockets.asyncio.client import ClientConnection
 
-from ._jupyter.bindings import Bindings
-from ._jupyter.browser import BrowserLink
-from ._jupyter.frontend import FrontendSync, hook_cell_ends
-from ._jupyter.publisher import get_publisher
-from ._jupyter.receiving import Receiving
+from ._jupyter import assets
+from ._jupyter.bindings import Binding, Bindings
+from ._jupyter.callbacks import Handler, current_parent
+from ._jupyter.frontend import FrontendSync, full_message, hook_cell_ends
+from ._jupyter.options import check_persist, make_transport
+from ._jupyter.output import OutputBinding
+from ._jupyter.reading import Reader
 from ._jupyter.routing import track_cells, unpin_replies
 from ._jupyter.stream import Stream
 from ._reasons import redact_url
-from .client import Backoff, Connection
-from .message import encode_outgoing
+from .client import Backoff
+from .message import Message, encode_outgoing
+from .record import Recorder
 from .replay import ReplayConnection
 from .wiretap import Wiretap
 
 __all__ = ["WebSocket", "replay"]
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 _RANGES = {"max_fps": (1, 120), "view_rows": (1, 1_000_000)}
 # Rows one front-end flush carries at most (the rest are counted as omitted): at
 # max_fps=30 that is 30,000 rows a second, above what a browser renders, and a
 # flush stays under about 1 MB (previews are at most 500 characters). Whatever
 # view_rows is: every iws.Log of the socket in the page takes its rows from them.
 _FLUSH_ROWS = 1000
-_MODES = ("kernel", "browser")
 
 
-def _load_esm() -> str | pathlib.Path:
-    path = _STATIC / "widget.js"
-    if path.exists():
-        return path
-    # A source checkout without a JS build: say so in the view instead of failing to import.
-    return (
-        "export default { render({ el }) { el.textContent = "
-        '"ipywebsockets: the front end is not built; run `make` or `pip install .` '
-        '(needs node and npm)"; } };'
-    )
-
-
-class WebSocket(Receiving, Bindings, FrontendSync):
+class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     """A WebSocket connection whose messages flow into traitlets, callbacks and live views.
 
     ``WebSocket(url)`` connects at once from the kernel, on a background I/O
@@ -97,8 +98,8 @@ class WebSocket(Receiving, Bindings, FrontendSync):
             notebook file holds them). ``0``: none.
     """
 
-    _esm = _load_esm()
-    _css = _STATIC / "widget.css" if (_STATIC / "widget.css").exists() else ""
+    _esm = assets.esm("widget")
+    _css = assets.css("widget")
 
     url = traitlets.Unicode(read_only=True).tag(sync=True)
     mode = traitlets.Unicode(read_only=True).tag(sync=True)
@@ -154,77 +155,47 @@ class WebSocket(Receiving, Bindings, FrontendSync):
         **kwargs: Any,
     ) -> None:
         replaying: ReplayConnection | None = kwargs.pop("_replay", None)
-        if replaying is not None:
-            mode = "replay"
-        elif mode not in _MODES:
-            raise ValueError(f"mode must be 'kernel' or 'browser', not {mode!r}")
-        if mode == "browser" and headers:
-            raise ValueError(
-                "headers= cannot be used with mode='browser': browsers do not let pages set "
-                "WebSocket handshake headers. Pass credentials in the URL or a cookie the "
-                "browser already has, offer protocols=, or use mode='kernel'"
-            )
-        if mode == "browser" and ssl is not None:
-            raise ValueError(
-                "ssl= cannot be used with mode='browser': the browser checks certificates "
-                "against its own trust store; use mode='kernel' for a private CA"
-            )
-        if isinstance(protocols, str):
-            raise TypeError(f"protocols must be a list of str, not a str: use [{protocols!r}]")
-        if headers is not None and not isinstance(headers, Mapping):
-            raise TypeError(
-                f"headers must be a mapping of str to str, not {type(headers).__name__}"
-            )
-        for name, value in (("send_queue", send_queue), ("callback_queue", callback_queue)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        backoff = Backoff() if reconnect is True else (reconnect or None)
-        if backoff is not None and not isinstance(backoff, Backoff):
-            raise TypeError(f"reconnect must be True, False or a Backoff, not {reconnect!r}")
-        if not isinstance(persist, int) or persist < 0:
-            raise ValueError(f"persist must be an int >= 0, got {persist!r}")
-        # Plain attributes, not traits: only the kernel knows them (headers hold secrets).
-        self._persist = persist
-        self._init_sync()
+        self._mode = "replay" if replaying is not None else mode
         self._stream = Stream(
             redact_url(url),
             history=history,
             view_rows=_FLUSH_ROWS,
             callback_queue=callback_queue,
-            on_change=self._mark_dirty,
+            on_change=lambda: self._sync.mark_dirty(),
         )
-        self._mode = mode
-        self._conn: Connection | BrowserLink | ReplayConnection
-        if replaying is not None:
-            self._conn = replaying
-            replaying.listener = self._stream
-        elif mode == "browser":
-            self._conn = BrowserLink(
-                url,
-                self._stream,
-                self._post,
-                protocols=list(protocols),
-                reconnect=backoff,
-                send_queue=send_queue,
-            )
-        else:
-            self._conn = Connection(
-                url,
-                self._stream,
-                protocols=list(protocols),
-                headers=headers,
-                reconnect=backoff,
-                send_queue=send_queue,
-                ping_interval=ping_interval,
-                ping_timeout=ping_timeout,
-                open_timeout=open_timeout,
-                close_timeout=close_timeout,
-                max_size=max_size,
-                ssl=ssl,
-            )
+        self._sync = FrontendSync(self, self._stream, persist)
+        self._transport = make_transport(
+            url,
+            mode,
+            self._stream,
+            self._sync.send,
+            replaying=replaying,
+            protocols=protocols,
+            headers=headers,
+            reconnect=reconnect,
+            send_queue=send_queue,
+            callback_queue=callback_queue,
+            ssl=ssl,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            open_timeout=open_timeout,
+            close_timeout=close_timeout,
+            max_size=max_size,
+        )
+        check_persist(persist)
+        self._sync.rows_wanted = self._transport.rows_wanted
+        self._sync.tick = self._transport.tick
+        self._bindings = Bindings(
+            self._stream,
+            lambda: self.max_fps,
+            self._sync.lock,
+            lambda texts: self.set_trait("binding_errors", texts),
+        )
+        self._reader = Reader(
+            self._stream, self._transport, self._sync.refresh, lambda: self.max_fps
+        )
         super().__init__(max_fps=max_fps, view_rows=view_rows, **kwargs)
         unpin_replies(self.comm)
-        get_publisher().add(self)
         hook_cell_ends()
         track_cells()
         if inspect:
@@ -235,7 +206,7 @@ class WebSocket(Receiving, Bindings, FrontendSync):
     def __repr__(self) -> str:
         stats = self._stream.stats
         return (
-            f"<WebSocket {self.url} {self._conn.status}, {stats.received} received, "
+            f"<WebSocket {self.url} {self._transport.status}, {stats.received} received, "
             f"{stats.sent} sent>"
         )
 
@@ -253,35 +224,6 @@ class WebSocket(Receiving, Bindings, FrontendSync):
     def _default_mode(self) -> str:
         return self._mode
 
-    @property
-    def _browser(self) -> BrowserLink | None:
-        conn = getattr(self, "_conn", None)
-        return conn if isinstance(conn, BrowserLink) else None
-
-    def _post(self, content: dict[str, Any], buffers: list[bytes] | None) -> None:
-        """A custom message to the front ends (browser mode's commands)."""
-        if self.comm is not None:
-            self._send_custom(content, buffers)
-
-    def _handle_custom_msg(self, content: Any, buffers: Any) -> None:
-        link = self._browser
-        if link is not None and isinstance(content, dict) and link.handle(content, buffers):
-            if content.get("type") != "hello":
-                return
-        super()._handle_custom_msg(content, buffers)
-
-    def _rows_wanted(self) -> bool:
-        # The front end holding a browser-mode socket shows its rows itself; only other
-        # front ends (another tab) need them from the kernel.
-        link = self._browser
-        return link is None or link.has_other_front_ends()
-
-    def _publish_due(self, now: float) -> float | None:
-        link = self._browser
-        if link is not None:
-            link.watch(now)
-        return super()._publish_due(now)
-
     @traitlets.validate("max_fps", "view_rows")
     def _check_range(self, proposal: dict[str, Any]) -> int:
         name = proposal["trait"].name
@@ -291,14 +233,44 @@ class WebSocket(Receiving, Bindings, FrontendSync):
             raise traitlets.TraitError(f"{name} must be between {low} and {high}, got {value}")
         return value
 
+    # -- ipywidgets hooks: the front ends -------------------------------------------
+
+    def send_state(self, key: str | Iterable[str] | None = None) -> None:
+        """ipywidgets' state sync; stream traits wait for the coalescing publisher."""
+        sync = getattr(self, "_sync", None)
+        if sync is None:  # ipywidgets' own __init__, before the parts exist
+            super().send_state(key)
+        else:
+            sync.send_state(key)
+
+    def _handle_custom_msg(self, content: Any, buffers: Any) -> None:
+        if isinstance(content, dict):
+            kind = content.get("type")
+            if self._transport.handle(content, buffers) and kind != "hello":
+                return
+            if kind == "hello":
+                self._sync.send_tail()
+            elif kind == "send":
+                self._sync.answer_send(content, buffers, self.send)
+            elif kind == "get":
+                self._sync.send(*full_message(self._stream, content))
+            elif kind == "connect":
+                self.connect()
+            elif kind == "close":
+                self._transport.close(1000, "closed from the view", timeout=0)
+            else:
+                super()._handle_custom_msg(content, buffers)
+            return
+        super()._handle_custom_msg(content, buffers)
+
     # -- connection ---------------------------------------------------------------
 
     def connect(self) -> WebSocket:
         """Open the connection (again, after :meth:`close`); no-op while open or connecting."""
-        if not self._conn.running:
+        if not self._transport.running:
             self._stream.restart()
-            self._conn.start()
-            self._refresh()
+            self._transport.start()
+            self._sync.refresh()
         return self
 
     def close(  # type: ignore[override]
@@ -308,25 +280,26 @@ class WebSocket(Receiving, Bindings, FrontendSync):
 
         The widget stays usable (``connect()`` opens again) unless ``widget=True``,
         which also closes the widget's comm and removes its views.
+
+        Raises:
+            ValueError: this mode cannot close with ``code`` or ``reason``.
         """
-        conn = getattr(self, "_conn", None)
-        if conn is None:  # ipywidgets may call close() on a half-built widget
+        transport = getattr(self, "_transport", None)
+        if transport is None:  # ipywidgets may call close() on a half-built widget
             return
-        if isinstance(conn, BrowserLink):
-            _check_browser_close(code, reason)
-        conn.close(code, reason, timeout)
-        self._refresh()
+        transport.check_close(code, reason)
+        transport.close(code, reason, timeout)
+        self._sync.refresh()
         if widget:
             self._stream.stop_callbacks(wait=timeout)
-            self._unbind_all()
-            get_publisher().remove(self)
+            self._bindings.unbind_all()
+            self._sync.close()
             super().close()
 
     def __del__(self) -> None:
-        conn = getattr(self, "_conn", None)
-        # A browser-side socket closes with its model, in the page.
-        if isinstance(conn, Connection) and conn.running:
-            conn.close(1001, "widget deleted", timeout=1.0)
+        transport = getattr(self, "_transport", None)
+        if transport is not None:
+            transport.dispose()
 
     @property
     def handshake(self) -> ClientConnection | None:
@@ -342,35 +315,24 @@ class WebSocket(Receiving, Bindings, FrontendSync):
         ``WebSocket(url, inspect=True)`` enables it before the first connection;
         :class:`Handshake` and :class:`Inspector` enable it too. Without it,
         reception runs websockets' code untouched. ``keep``: frames kept per connection.
+
+        Raises:
+            ValueError: not in kernel mode (only the kernel's connection has bytes to show).
         """
-        conn = self._conn
-        if not isinstance(conn, Connection):
-            raise ValueError(
-                "inspect() needs mode='kernel': a browser does not let pages see the bytes "
-                "of its WebSocket frames (use the browser's DevTools, Network tab)"
-            )
-        if conn.tap is None:
-            conn.tap = Wiretap(keep)
-        return conn.tap
+        return self._transport.inspect(keep)
 
     def ping(self, payload: bytes | str = b"", *, timeout: float = 10.0) -> float:
         """Send a ping frame, wait for the pong and return the round-trip time in seconds.
 
         Raises:
-            ValueError: in browser mode (browsers do not let pages send pings).
+            ValueError: not in kernel mode (browsers do not let pages send pings).
             ConnectionClosed: the connection is not open.
             TimeoutError: no pong came within ``timeout`` seconds.
         """
-        conn = self._conn
-        if not isinstance(conn, Connection):
-            raise ValueError(
-                "ping() needs mode='kernel': browsers answer pings themselves but give pages "
-                "no way to send one"
-            )
         data = payload.encode() if isinstance(payload, str) else bytes(payload)
         if len(data) > 125:
             raise ValueError(f"a ping carries at most 125 bytes (RFC 6455 §5.5), got {len(data)}")
-        return conn.ping(data, timeout)
+        return self._transport.ping(data, timeout)
 
     # -- sending -------------------------------------------------------------------
 
@@ -385,12 +347,161 @@ class WebSocket(Receiving, Bindings, FrontendSync):
             ConnectionClosed: the connection is closed; call ``connect()``.
             SendQueueFull: too many messages wait for the connection.
         """
-        self._conn.send(encode_outgoing(data))
+        self._transport.send(encode_outgoing(data))
 
     @property
     def unsent(self) -> int:
         """Messages that were queued by ``send()`` but dropped: the connection ended first."""
-        return self._conn.unsent
+        return self._transport.unsent
+
+    # -- reading -------------------------------------------------------------------
+
+    def recv(self, timeout: float | None = None) -> Message:
+        """The next unread incoming message, waiting up to ``timeout`` seconds.
+
+        Messages are read in order from the history; a reader that falls more
+        than ``history`` messages behind gets a warning saying how many it missed.
+
+        Raises:
+            TimeoutError: nothing arrived in time.
+            ConnectionFailed, ConnectionClosed: the connection ended for good and
+                every message received before has been read.
+            FrontendUnavailable: browser mode, and no browser has the widget, or
+                this front end cannot deliver the browser's messages while the
+                cell blocks (use ``await ws.arecv()`` there).
+        """
+        return self._reader.recv(timeout)
+
+    async def arecv(self, timeout: float | None = None) -> Message:
+        """Like :meth:`recv`, awaitable: the cell's event loop keeps running meanwhile."""
+        return await self._reader.arecv(timeout)
+
+    def wait_for(
+        self, predicate: Callable[[Message], object], timeout: float | None = None
+    ) -> Message:
+        """Read messages (as :meth:`recv` does) until one satisfies ``predicate``; return it.
+
+        The messages before it are consumed. Raises as :meth:`recv`.
+        """
+        return self._reader.wait_for(predicate, timeout)
+
+    async def wait_for_async(
+        self, predicate: Callable[[Message], object], timeout: float | None = None
+    ) -> Message:
+        """Awaitable :meth:`wait_for`."""
+        return await self._reader.wait_for_async(predicate, timeout)
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        """``async for msg in ws``: every unread message until the connection ends for good.
+
+        A clean end stops the loop; an error raises it.
+        """
+        return self._reader.iterate()
+
+    def on_message(
+        self, callback: Callable[[Message], object], remove: bool = False
+    ) -> Callable[[Message], object]:
+        """Call ``callback(msg)`` for every incoming message, in order, off the I/O thread.
+
+        Usable as a decorator. What the callback prints, and the traceback of
+        any exception it raises, appear under the cell that registered it; an
+        exception does not stop the stream. ``remove=True`` unregisters it.
+        """
+        if remove:
+            self._stream.remove_handler(callback)
+        else:
+            self._stream.add_handler(Handler(callback, current_parent()))
+        return callback
+
+    @property
+    def last(self) -> Message | None:
+        """The last message received (None before the first)."""
+        return self._stream.last_in
+
+    @property
+    def messages(self) -> list[Message]:
+        """A snapshot of the history: the last ``history`` messages, both directions."""
+        with self._stream.lock:
+            snapshot = self._stream.history.snapshot()
+        self._sync.refresh()
+        return snapshot
+
+    @property
+    def missed(self) -> int:
+        """Incoming messages evicted from the history before ``recv()`` read them."""
+        return self._stream.missed
+
+    # -- bindings and recording ----------------------------------------------------
+
+    def bind(
+        self,
+        field: str,
+        target: traitlets.HasTraits,
+        trait: str = "value",
+        *,
+        transform: Callable[[Any], Any] | None = None,
+        max_fps: int | None = None,
+    ) -> Binding:
+        """Set ``target.<trait>`` from the ``field`` of each incoming JSON message.
+
+        Updates are coalesced: at most ``max_fps`` a second (the socket's by
+        default), each with the newest value, so a fast stream can drive a
+        slider without flooding the notebook; the last value always arrives.
+        ``field`` is a path such as ``"price"`` or ``"data.bids.0.price"``;
+        ``transform(value)``, if given, turns the field's value into the trait's.
+        Messages without the field are passed over; if none carries it, or the
+        transform or target refuses a value, ``binding_errors`` says so once.
+
+        Returns:
+            A :class:`Binding`: ``unbind()`` ends it; ``applied``, ``coalesced``,
+            ``skipped`` count what happened.
+
+        Raises:
+            ValueError: a malformed ``field``, or ``target`` has no (writable) ``trait``.
+            TypeError: ``target`` is not a traitlets object, or ``transform`` not callable.
+        """
+        return self._bindings.bind(field, target, trait, transform, max_fps)
+
+    def bind_output(
+        self,
+        output: Any,
+        fn: Callable[[Message], object],
+        *,
+        clear: bool = False,
+        keep: int = 100,
+        max_fps: int | None = None,
+    ) -> OutputBinding:
+        """Call ``fn(msg)`` with the newest incoming message; show its output in ``output``.
+
+        At most ``max_fps`` calls a second (the socket's by default), on a thread
+        of the binding's own; messages that arrive meanwhile are passed over and
+        counted (``coalesced``). What ``fn`` prints or displays is appended to the
+        ``ipywidgets.Output`` widget (its last ``keep`` outputs are kept);
+        ``clear=True`` replaces the previous call's output instead (a live panel),
+        as does ``clear_output()`` inside ``fn``. An exception is reported once in
+        ``binding_errors`` (its traceback in the Output widget) and the calls go on.
+
+        Raises:
+            TypeError: ``output`` is not an Output widget or ``fn`` not callable.
+        """
+        return self._bindings.bind_output(output, fn, clear, keep, max_fps)
+
+    @property
+    def bindings(self) -> list[Binding | OutputBinding]:
+        """The active bindings of this socket."""
+        return self._bindings.active
+
+    def record(self, path: str | os.PathLike[str], *, queue: int = 100_000) -> Recorder:
+        """Write every message (both directions) from now on to ``path`` (JSON Lines).
+
+        See :mod:`ipywebsockets.record` for the format; ``iws.replay(path)``
+        plays it back. Writing happens on a thread of its own; if the disk falls
+        more than ``queue`` messages behind, the excess is counted in ``dropped``.
+
+        Returns:
+            A :class:`Recorder`: ``stop()`` (or a ``with`` block) ends it.
+        """
+        return Recorder(self._stream, path, queue=queue)
 
 
 def replay(
@@ -412,14 +523,3 @@ def replay(
     """
     conn = ReplayConnection(path, speed=speed, loop=loop)
     return WebSocket(f"replay://{pathlib.Path(path).name}", _replay=conn, **kwargs)
-
-
-def _check_browser_close(code: int, reason: str) -> None:
-    """The WebSocket API in browsers closes only with 1000 or 3000-4999, reasons <= 123 bytes."""
-    if code != 1000 and not 3000 <= code <= 4999:
-        raise ValueError(
-            f"close code {code} cannot be sent by a browser (mode='browser'): browsers close "
-            "with 1000 or an application code from 3000 to 4999"
-        )
-    if len(reason.encode("utf-8")) > 123:
-        raise ValueError("the close reason must be at most 123 bytes of UTF-8")

@@ -76,9 +76,9 @@ def test_browser_ticker_same_stream_in_view_and_kernel(page, notebook_runner):
         'busy = iws.WebSocket(fast.url, mode="browser", max_fps=5)\n'
         "display(busy)\n"
         "busy.recv(timeout=10)\n"
-        "b0, r0, t0 = busy._conn.batches, busy.received, time.monotonic()\n"
+        "b0, r0, t0 = busy._transport.batches, busy.received, time.monotonic()\n"
         "time.sleep(3)\n"
-        "b1, r1, t1 = busy._conn.batches, busy.received, time.monotonic()\n"
+        "b1, r1, t1 = busy._transport.batches, busy.received, time.monotonic()\n"
         'print("BATCHES", (b1 - b0) / (t1 - t0), "MSGS", (r1 - r0) / (t1 - t0))\n'
         "busy.close(widget=True)\n"
         "fast.stop()",

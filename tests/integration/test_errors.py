@@ -187,7 +187,7 @@ def test_send_view_message_with_bad_json_answers_the_view(
 ) -> None:
     ws = connect(echo_server.url)
     answers: list[dict[str, Any]] = []
-    ws._send_custom = answers.append  # type: ignore[method-assign]
+    ws._sync.send = answers.append  # type: ignore[method-assign,assignment]
     ws._handle_custom_msg({"type": "send", "id": 7, "format": "json", "data": "{nope"}, [])
     ws._handle_custom_msg({"type": "send", "id": 8, "format": "json", "data": '{"a": 1}'}, [])
     assert answers[0]["id"] == 7 and answers[0]["error"].startswith("not valid JSON")

@@ -174,7 +174,7 @@ def test_send_on_a_replay_goes_nowhere_but_is_shown(
     eventually(lambda: ws.messages and ws.sent == 1, what="shown as sent")
     out = [m for m in ws.messages if m.direction == "out"]
     assert [m.data for m in out] == ['{"subscribe":"ABC"}']
-    assert ws._conn.sent_nowhere == 1  # type: ignore[union-attr]
+    assert ws._transport.sent_nowhere == 1  # type: ignore[union-attr]
     ws.close()
     with pytest.raises(iws.ConnectionClosed, match="not playing"):
         ws.send("late")

@@ -44,12 +44,12 @@ def test_line_format_is_documented_json() -> None:
 def test_recorder_writes_every_message_in_order(tmp_path: Path) -> None:
     stream = _stream(history=10)  # the recording does not depend on the history
     path = tmp_path / "s.jsonl"
-    stream._ws_message("before")  # not recorded: it came before record()
+    stream.on_message("before")  # not recorded: it came before record()
     with Recorder(stream, path) as rec:
         for i in range(5000):
-            stream._ws_message(json.dumps({"i": i}))
+            stream.on_message(json.dumps({"i": i}))
             if i % 1000 == 0:
-                stream._ws_sent(b"\x00" + bytes([i % 256]))
+                stream.on_sent(b"\x00" + bytes([i % 256]))
     assert rec.written == 5005 and rec.dropped == 0 and not rec.recording
     messages = load(path)
     assert [m.seq for m in messages] == list(range(2, 5007))
@@ -58,7 +58,7 @@ def test_recorder_writes_every_message_in_order(tmp_path: Path) -> None:
     outgoing = [m for m in messages if m.direction == "out"]
     assert [m.data for m in outgoing] == [b"\x00" + bytes([i % 256]) for i in range(0, 5000, 1000)]
     assert stream.sinks == ()
-    stream._ws_message("after")
+    stream.on_message("after")
     assert len(load(path)) == 5005
 
 
@@ -103,6 +103,6 @@ def test_binary_is_base64_in_the_file(tmp_path: Path) -> None:
     stream = _stream()
     path = tmp_path / "b.jsonl"
     with Recorder(stream, path):
-        stream._ws_message(b"\xff\xfe")
+        stream.on_message(b"\xff\xfe")
     (line,) = path.read_text("utf-8").splitlines()
     assert json.loads(line)["data"] == base64.b64encode(b"\xff\xfe").decode()

@@ -17,15 +17,15 @@ def _stream(history: int = 3) -> Stream:
 
 def test_full_message_text_binary_and_evicted() -> None:
     stream = _stream()
-    stream._ws_message('{"a": 1}')
-    stream._ws_message(b"\x00\xff")
+    stream.on_message('{"a": 1}')
+    stream.on_message(b"\x00\xff")
     reply, buffers = full_message(stream, {"type": "get", "id": 7, "seq": 1})
     assert reply == {"type": "get_result", "id": 7, "seq": 1, "kind": "text", "text": '{"a": 1}'}
     assert buffers == []
     reply, buffers = full_message(stream, {"id": 8, "seq": 2})
     assert reply["kind"] == "binary" and "text" not in reply and buffers == [b"\x00\xff"]
     for _ in range(3):
-        stream._ws_sent("x")
+        stream.on_sent("x")
     reply, buffers = full_message(stream, {"id": 9, "seq": 1})
     assert "no longer in the kernel's history (it keeps the last 3" in reply["error"]
     assert "the oldest kept is #3" in reply["error"] and buffers == []

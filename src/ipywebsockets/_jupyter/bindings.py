@@ -22,7 +22,6 @@ the stream goes on.
 from __future__ import annotations
 
 import difflib
-import os
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,7 +30,6 @@ import traitlets
 
 from ..message import Message
 from ..paths import MISSING, Path, flatten
-from ..record import Recorder
 from .follow import Follower
 from .output import OutputBinding
 from .publisher import get_publisher
@@ -149,44 +147,41 @@ class Binding(Follower):
 
 
 class Bindings:
-    """The binding and recording half of the WebSocket API (a mixin of the widget)."""
+    """The bindings of one socket: a registry, their rate, and where their problems are said.
 
-    _stream: Stream
-    _sync_lock: threading.RLock
-    max_fps: int
-    binding_errors: list[str]
+    Args:
+        stream: the socket's stream, which the bindings follow.
+        max_fps: the socket's rate (bindings without their own follow it).
+        lock: serialises the socket's widget state (the publisher thread sets it too).
+        show_errors: shows the current problems (the socket's ``binding_errors``).
+    """
 
-    if TYPE_CHECKING:  # provided by the widget
+    def __init__(
+        self,
+        stream: Stream,
+        max_fps: Callable[[], int],
+        lock: threading.RLock,
+        show_errors: Callable[[list[str]], None],
+    ) -> None:
+        self.stream = stream
+        self._max_fps = max_fps
+        self._lock = lock
+        self._show_errors = show_errors
+        self._table: dict[int, Binding | OutputBinding] = {}  # the publisher holds them weakly
+        self._texts: dict[int, str] = {}
 
-        def set_trait(self, name: str, value: Any) -> None: ...
+    def max_fps(self) -> int:
+        return int(self._max_fps())
 
     def bind(
         self,
         field: str,
         target: traitlets.HasTraits,
-        trait: str = "value",
-        *,
-        transform: Callable[[Any], Any] | None = None,
-        max_fps: int | None = None,
+        trait: str,
+        transform: Callable[[Any], Any] | None,
+        max_fps: int | None,
     ) -> Binding:
-        """Set ``target.<trait>`` from the ``field`` of each incoming JSON message.
-
-        Updates are coalesced: at most ``max_fps`` a second (the socket's by
-        default), each with the newest value, so a fast stream can drive a
-        slider without flooding the notebook; the last value always arrives.
-        ``field`` is a path such as ``"price"`` or ``"data.bids.0.price"``;
-        ``transform(value)``, if given, turns the field's value into the trait's.
-        Messages without the field are passed over; if none carries it, or the
-        transform or target refuses a value, ``binding_errors`` says so once.
-
-        Returns:
-            A :class:`Binding`: ``unbind()`` ends it; ``applied``, ``coalesced``,
-            ``skipped`` count what happened.
-
-        Raises:
-            ValueError: a malformed ``field``, or ``target`` has no (writable) ``trait``.
-            TypeError: ``target`` is not a traitlets object, or ``transform`` not callable.
-        """
+        """A :class:`Binding`; see ``WebSocket.bind``."""
         path = Path(field)
         _check_target(target, trait)
         if transform is not None and not callable(transform):
@@ -197,24 +192,11 @@ class Bindings:
         self,
         output: Any,
         fn: Callable[[Message], object],
-        *,
-        clear: bool = False,
-        keep: int = 100,
-        max_fps: int | None = None,
+        clear: bool,
+        keep: int,
+        max_fps: int | None,
     ) -> OutputBinding:
-        """Call ``fn(msg)`` with the newest incoming message; show its output in ``output``.
-
-        At most ``max_fps`` calls a second (the socket's by default), on a thread
-        of the binding's own; messages that arrive meanwhile are passed over and
-        counted (``coalesced``). What ``fn`` prints or displays is appended to the
-        ``ipywidgets.Output`` widget (its last ``keep`` outputs are kept);
-        ``clear=True`` replaces the previous call's output instead (a live panel),
-        as does ``clear_output()`` inside ``fn``. An exception is reported once in
-        ``binding_errors`` (its traceback in the Output widget) and the calls go on.
-
-        Raises:
-            TypeError: ``output`` is not an Output widget or ``fn`` not callable.
-        """
+        """An :class:`OutputBinding`; see ``WebSocket.bind_output``."""
         if not isinstance(output, traitlets.HasTraits) or not output.has_trait("outputs"):
             raise TypeError(
                 f"bind_output() shows output in an ipywidgets.Output, not {type(output).__name__}"
@@ -226,57 +208,36 @@ class Bindings:
         return self._follow(OutputBinding(self, output, fn, clear, keep, max_fps))
 
     @property
-    def bindings(self) -> list[Binding | OutputBinding]:
-        """The active bindings of this socket."""
-        return list(self._bindings_by_id().values())
+    def active(self) -> list[Binding | OutputBinding]:
+        with self._lock:
+            return list(self._table.values())
 
-    def record(self, path: str | os.PathLike[str], *, queue: int = 100_000) -> Recorder:
-        """Write every message (both directions) from now on to ``path`` (JSON Lines).
-
-        See :mod:`ipywebsockets.record` for the format; ``iws.replay(path)``
-        plays it back. Writing happens on a thread of its own; if the disk falls
-        more than ``queue`` messages behind, the excess is counted in ``dropped``.
-
-        Returns:
-            A :class:`Recorder`: ``stop()`` (or a ``with`` block) ends it.
-        """
-        return Recorder(self._stream, path, queue=queue)
-
-    # -- for the bindings -------------------------------------------------------------
-
-    def _unbind_all(self) -> None:
-        """The widget closes: end every binding (and the threads of bind_output)."""
-        for binding in self.bindings:
+    def unbind_all(self) -> None:
+        """The socket closes: end every binding (and the threads of bind_output)."""
+        for binding in self.active:
             binding.unbind()
 
-    def _bindings_by_id(self) -> dict[int, Binding | OutputBinding]:
-        table: dict[int, Binding | OutputBinding] | None = getattr(self, "_binding_table", None)
-        if table is None:
-            table = {}
-            self._binding_table = table
-            self._binding_texts: dict[int, str] = {}
-        return table
-
     def _follow(self, binding: _B) -> _B:
-        with self._sync_lock:
-            self._bindings_by_id()[id(binding)] = binding  # the publisher holds it weakly
+        with self._lock:
+            self._table[id(binding)] = binding
         get_publisher().add(binding)
         return binding
 
-    def _drop_binding(self, binding: Follower) -> None:
-        with self._sync_lock:
-            self._bindings_by_id().pop(id(binding), None)
-            if self._binding_texts.pop(id(binding), None) is not None:
-                self._show_binding_errors()
+    # -- Source: called by the bindings --------------------------------------------------
 
-    def _binding_error(self, binding: Follower, text: str) -> None:
-        with self._sync_lock:
-            self._bindings_by_id()
-            self._binding_texts[id(binding)] = text
-            self._show_binding_errors()
+    def drop(self, follower: Follower) -> None:
+        with self._lock:
+            self._table.pop(id(follower), None)
+            if self._texts.pop(id(follower), None) is not None:
+                self._show()
 
-    def _show_binding_errors(self) -> None:
-        self.set_trait("binding_errors", list(self._binding_texts.values())[-_MAX_ERRORS:])
+    def report(self, follower: Follower, text: str) -> None:
+        with self._lock:
+            self._texts[id(follower)] = text
+            self._show()
+
+    def _show(self) -> None:
+        self._show_errors(list(self._texts.values())[-_MAX_ERRORS:])
 
 
 def _check_target(target: object, trait: str) -> None:

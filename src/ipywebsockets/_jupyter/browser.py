@@ -1,47 +1,32 @@
 """Browser mode, kernel half: the socket lives in the widget's JavaScript.
 
-A :class:`BrowserLink` stands where a :class:`~..client.Connection` stands in
-kernel mode: the widget calls ``start``/``send``/``close`` on it and it reports
-to the same :class:`~.stream.Stream`, so history, counters, callbacks and
+A :class:`BrowserLink` is the :class:`~..transport.Transport` of browser mode:
+the widget calls ``start``/``send``/``close`` on it and it reports to the
+same :class:`~.stream.Stream` as the kernel's connection, so history, counters, callbacks and
 ``recv`` behave the same. The socket itself is opened by one front end (the
 *owner*: several browser tabs may show one widget, only one connects).
 
-Wire protocol, custom messages on the widget's comm:
-
-browser → kernel (every front end of a browser-mode widget)
-  ``{"type": "hello", "client": id}``        the front end created the model
-  ``{"type": "beat", "client": id}``         still here (each second)
-  ``{"type": "batch", "client": id, "gen": g, "first": seq, "running": bool,
-  "status": s, "error": e, "events": [...]}`` + buffers: what the socket did,
-  in order, at most ``max_fps`` times a second (the owner's heartbeat too):
-    ``{"e": "in", "t": ms, "text": str}`` or ``{"e": "in", "t": ms, "buf": i}``
-    ``{"e": "out", "t": ms, "text"|"buf": ...}`` or ``{"e": "out", "t": ms, "ref": id}``
-    ``{"e": "status", "status": s, "error": e}``, ``{"e": "open", "subprotocol": p}``
-    ``{"e": "refused", "ref": id, "error": e}``: a kernel send that did not go out
-    ``{"e": "closed", "code": c, "reason": r, "error": e}``: the end, for good
-kernel → browser
-  ``{"type": "owner", "client": id, "gen": g, "connect": bool, "url", "protocols",
-  "reconnect", "send_queue", "seq"}``: who holds the socket; connect or not
-  ``{"type": "ws_send", "client": id, "id": n, "text": str}`` (binary: one buffer)
-  ``{"type": "ws_close", "client": id, "code": c, "reason": r}``
-
-``seq`` numbers the owner's "in" and "out" events from the kernel's next
-stream seq; a batch whose ``first`` skips ahead tells the kernel how many
-messages it lost (counted in ``lost``, said in ``error``).
+The messages it exchanges with the front ends are described in
+``docs/browser-mode.md``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._reasons import check_url, redact_url
 from ..client import Backoff
 from ..exceptions import ConnectionClosed, FrontendUnavailable, SendQueueFull
+from ..transport import BaseTransport
 from .routing import cell_running, incoming_subshell, on_busy_main_shell
 from .stream import Stream
+
+if TYPE_CHECKING:
+    from ..wiretap import Wiretap
 
 __all__ = ["BrowserLink"]
 
@@ -62,7 +47,7 @@ def _cannot_block_text(url: str) -> str:
     )
 
 
-class BrowserLink:
+class BrowserLink(BaseTransport):
     """The kernel's side of a connection opened by the browser.
 
     Args:
@@ -198,12 +183,50 @@ class BrowserLink:
             if owner is None:
                 self._end_here(None, "", "")
                 return
-            self._stream._ws_status("closing", "")
+            self._stream.on_status("closing", "")
             self._post({"type": "ws_close", "client": owner, "code": code, "reason": reason}, None)
             if timeout and self._can_wait():
                 self._cond.wait_for(lambda: self._closed_gen >= gen, timeout)
 
+    def check_close(self, code: int, reason: str) -> None:
+        """Browsers close only with 1000 or 3000-4999, and reasons of at most 123 bytes."""
+        if code != 1000 and not 3000 <= code <= 4999:
+            raise ValueError(
+                f"close code {code} cannot be sent by a browser (mode='browser'): browsers "
+                "close with 1000 or an application code from 3000 to 4999"
+            )
+        if len(reason.encode("utf-8")) > 123:
+            raise ValueError("the close reason must be at most 123 bytes of UTF-8")
+
+    def ping(self, payload: bytes, timeout: float) -> float:
+        raise ValueError(
+            "ping() needs mode='kernel': browsers answer pings themselves but give pages "
+            "no way to send one"
+        )
+
+    def inspect(self, keep: int) -> Wiretap:
+        raise ValueError(
+            "inspect() needs mode='kernel': a browser does not let pages see the bytes "
+            "of its WebSocket frames (use the browser's DevTools, Network tab)"
+        )
+
+    def rows_wanted(self) -> bool:
+        # The front end holding the socket shows its rows itself; only other front
+        # ends (another tab) need them from the kernel.
+        return self.has_other_front_ends()
+
     # -- waiting in cells ------------------------------------------------------------------
+
+    def prepare_wait(self, has_unread: Callable[[], bool]) -> None:
+        """Before a blocking read: wait for a front end, and raise if none can serve it."""
+        if self._active and not has_unread():
+            self.wait_contact()
+            self.check_blocking()
+
+    async def aprepare_wait(self, has_unread: Callable[[], bool]) -> None:
+        """Before an awaited read: wait (in a thread) for a front end to take the socket."""
+        if self._owner is None and self._active and not has_unread():
+            await asyncio.to_thread(self.wait_contact)
 
     def check_blocking(self) -> None:
         """Before a blocking wait for messages: raise if it could never be served."""
@@ -265,7 +288,7 @@ class BrowserLink:
             with self._stream.lock:
                 stale = self._stream.state["status"] != status
             if stale and status in ("connecting", "open", "reconnecting"):
-                self._stream._ws_status(status, error)
+                self._stream.on_status(status, error)
 
     def _apply_events(self, content: dict[str, Any], buffers: Sequence[Any], current: bool) -> None:
         stream = self._stream
@@ -274,7 +297,7 @@ class BrowserLink:
             self._seq = first
         elif first > self._seq:
             gap = first - self._seq
-            stream._ws_lost(
+            stream.on_lost(
                 gap,
                 f"{gap} messages the browser handled never reached the kernel (counted in ws.lost)",
             )
@@ -291,19 +314,19 @@ class BrowserLink:
                 data = self._payload(event, buffers)
                 at = float(event.get("t", time.time() * 1000)) / 1000.0
                 if kind == "in":
-                    stream._ws_message(data, at)
+                    stream.on_message(data, at)
                 else:
-                    stream._ws_sent(data, at)
+                    stream.on_sent(data, at)
             elif kind == "refused":
                 self._outstanding.pop(int(event.get("ref", -1)), None)
                 self.unsent += 1
-                stream._ws_status(self.status, str(event.get("error", "")))
+                stream.on_status(self.status, str(event.get("error", "")))
             elif not current:
                 continue
             elif kind == "status":
-                stream._ws_status(str(event.get("status")), str(event.get("error", "")))
+                stream.on_status(str(event.get("status")), str(event.get("error", "")))
             elif kind == "open":
-                stream._ws_opened(str(event.get("subprotocol", "")))
+                stream.on_open(str(event.get("subprotocol", "")), None)
             elif kind == "closed":
                 code = event.get("code")
                 self._active = False
@@ -329,7 +352,7 @@ class BrowserLink:
             self.unsent += lost
             self._outstanding.clear()
             error = error or f"{lost} messages were not sent: the connection closed first"
-        self._stream._ws_closed(code, reason, error)
+        self._stream.on_close(code, reason, error)
         self._cond.notify_all()
 
     # -- who owns the socket ---------------------------------------------------------------------
@@ -372,7 +395,7 @@ class BrowserLink:
             None,
         )
 
-    def watch(self, now: float) -> None:
+    def tick(self, now: float) -> None:
         """Called about once a second: notice front ends that went away."""
         with self._cond:
             if not (bool(self.concurrent) or not cell_running()):
@@ -399,7 +422,7 @@ class BrowserLink:
                     if gone is not None
                     else self._no_browser_text()
                 )
-                self._stream._ws_status("no-browser", text)
+                self._stream.on_status("no-browser", text)
             self._cond.notify_all()
 
     def _no_browser_text(self) -> str:

@@ -15,7 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Protocol
 
 from ..message import Message
-from .publisher import get_publisher
+from .publisher import Cursor, Throttle, get_publisher
 
 if TYPE_CHECKING:
     from .stream import Stream
@@ -24,14 +24,15 @@ __all__ = ["Follower", "Source"]
 
 
 class Source(Protocol):
-    """What a follower needs of the WebSocket it follows."""
+    """What a follower needs of the socket it follows (the socket's :class:`Bindings`)."""
 
-    _stream: Stream
-    max_fps: int
+    stream: Stream
 
-    def _binding_error(self, binding: Follower, text: str) -> None: ...
+    def max_fps(self) -> int: ...
 
-    def _drop_binding(self, binding: Follower) -> None: ...
+    def report(self, follower: Follower, text: str) -> None: ...
+
+    def drop(self, follower: Follower) -> None: ...
 
 
 class Follower:
@@ -43,13 +44,12 @@ class Follower:
         if max_fps is not None and not 1 <= max_fps <= 120:
             raise ValueError(f"max_fps must be between 1 and 120, got {max_fps}")
         self._source = source
-        self._stream: Stream = source._stream
+        self._stream: Stream = source.stream
         self._max_fps = max_fps
         self._lock = threading.Lock()  # unbind() waits for an update in progress
-        self._last = 0.0
-        with self._stream.lock:
-            # The newest message already in the history counts: the target starts current.
-            self._cursor = self._stream.history.first_seq
+        self._throttle = Throttle()
+        # The newest message already in the history counts: the target starts current.
+        self._cursor = Cursor(self._stream)
         self._reported: set[str] = set()
         self.active = True
         self.coalesced = 0
@@ -59,31 +59,30 @@ class Follower:
     @property
     def max_fps(self) -> int:
         """Most updates per second (the source's ``max_fps`` unless given)."""
-        return self._max_fps or int(self._source.max_fps)
+        return self._max_fps or self._source.max_fps()
 
     def unbind(self) -> None:
         """Stop following the stream; the last error (if any) leaves the source's view."""
         with self._lock:
             self.active = False
         get_publisher().remove(self)
-        self._source._drop_binding(self)
+        self._source.drop(self)
 
     def _publish_due(self, now: float) -> float | None:
         """Called by the publisher thread: read and apply what is new, at most max_fps."""
-        if not self.active or self._stream.next_seq <= self._cursor:
+        if not self.active or not self._cursor.pending:
             return None
-        interval = 1.0 / self.max_fps
-        since = now - self._last
-        if since < interval:
-            return interval - since
+        wait = self._throttle.wait(now, self.max_fps)
+        if wait > 0:
+            return wait
         with self._lock:
             if not self.active:
                 return None
-            self._last = now
-            messages, skipped, self._cursor = self._stream.read_since(self._cursor)
+            self._throttle.flushed(now)
+            messages, skipped = self._cursor.read()
             self.skipped += skipped
             self._update(messages)
-        return interval  # look again: the stream may have gone on meanwhile
+        return 1.0 / self.max_fps  # look again: the stream may have gone on meanwhile
 
     def _update(self, messages: list[Message]) -> None:
         raise NotImplementedError
@@ -94,4 +93,4 @@ class Follower:
             return
         self._reported.add(kind)
         self.error = f"{self.label}: {text}"
-        self._source._binding_error(self, self.error)
+        self._source.report(self, self.error)

@@ -1,12 +1,14 @@
 """Publishing a stream to the front end: coalesced trait updates and frame batches.
 
 Jupyter forwards at most about 1,000 IOPub messages a second and drops the
-rest (FACTS.md), so a widget never sends a message per frame. The stream
-marks the widget dirty; the publisher thread (:mod:`.publisher`) calls
-:meth:`FrontendSync._publish_due`, which sends at most ``max_fps`` flushes a
-second, each one comm message (two, once a second).
+rest (docs/jupyter-internals.md, "IOPub"), so a widget never sends a message
+per frame. The stream marks the widget's :class:`FrontendSync` dirty; the
+publisher thread (:mod:`.publisher`) calls :meth:`FrontendSync._publish_due`,
+which sends at most ``max_fps`` flushes a second, each one comm message (two,
+once a second).
 
-Lock order: ``_sync_lock`` (widget state, comm sends) before ``stream.lock``.
+Lock order: :attr:`FrontendSync.lock` (widget state, comm sends) before
+``stream.lock``.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import anywidget
 
 from ..message import Message
 from .callbacks import shell
-from .publisher import get_publisher
+from .publisher import Throttle, get_publisher
 from .rows import persisted_row, wire_rows
 
 if TYPE_CHECKING:
@@ -61,18 +63,27 @@ _LAST_VALUE_MAX_BYTES = 64 * 1024
 _QUIET_SECONDS = 0.25  # a pause this long publishes the values that rode in frames only
 
 
-class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
-    """The publishing half of the WebSocket widget (state sync, frame batches, view requests)."""
+class FrontendSync:
+    """How one WebSocket widget's stream reaches the front ends: coalesced state, row batches.
 
-    _stream: Stream
-    _persist: int = 0  # messages kept in the `persisted` trait (0: none)
-    max_fps: int
-    view_rows: int
+    Owned by the widget, which hands it ipywidgets' ``send_state`` calls and
+    the view's requests; registered with the publisher thread (held weakly).
 
-    def _init_sync(self) -> None:
-        self._sync_lock = threading.RLock()
+    Args:
+        widget: the WebSocket widget whose traits and comm this publishes.
+        stream: the widget's stream.
+        persist: messages kept in the ``persisted`` trait (0: none).
+    """
+
+    def __init__(self, widget: anywidget.AnyWidget, stream: Stream, persist: int) -> None:
+        self._widget = widget
+        self._stream = stream
+        self._persist = persist
+        self.rows_wanted: Callable[[], bool] = lambda: True  # the transport's, once attached
+        self.tick: Callable[[float], None] = lambda now: None
+        self.lock = threading.RLock()
         self._tls = threading.local()
-        self._dirty = False
+        self._throttle = Throttle()
         self._deferred: set[str] = set()  # changed by a refresh, not yet published
         self._unsynced: set[str] = set()  # published in frames messages only
         # Sent in update messages since the last cell ended: a message published
@@ -81,17 +92,22 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
         self._since_cell: set[str] = set()
         self._applied_last: Message | None = None
         self._persisted_key: tuple[int, int] = (0, 0)  # (first, next) seq of `persisted`
-        self._last_flush = 0.0
         self._last_update = 0.0
         _live.add(self)
+        get_publisher().add(self)
 
-    def _mark_dirty(self) -> None:
+    def __repr__(self) -> str:
+        return repr(self._widget)
+
+    def mark_dirty(self) -> None:
         """Something changed (called by the stream, under its lock)."""
-        if not self._dirty:
-            self._dirty = True
-            get_publisher().wake()
+        self._throttle.mark()
 
-    # -- ipywidgets hooks ---------------------------------------------------------
+    def close(self) -> None:
+        """The widget closes: publish no more."""
+        get_publisher().remove(self)
+
+    # -- ipywidgets' state sync --------------------------------------------------------
 
     def send_state(self, key: str | Iterable[str] | None = None) -> None:
         """ipywidgets' state sync, with stream traits left to the coalescing publisher."""
@@ -102,29 +118,13 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
                 if not getattr(self._tls, "flushing", False):
                     with self._stream.lock:
                         self._deferred.update(later)
-                        self._mark_dirty()
+                        self.mark_dirty()
                 keys = [k for k in keys if k not in COALESCED]
                 if not keys:
                     return
             self._since_cell.update(keys)
             key = keys
-        super().send_state(key)
-
-    def _handle_custom_msg(self, content: Any, buffers: Any) -> None:
-        kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "hello":
-            self._send_tail()
-        elif kind == "send":
-            self._send_from_view(content, buffers)
-        elif kind == "get":
-            reply, data = full_message(self._stream, content)
-            self._send_custom(reply, data)
-        elif kind == "connect":
-            self.connect()
-        elif kind == "close":
-            self._conn.close(1000, "closed from the view", timeout=0)
-        else:
-            super()._handle_custom_msg(content, buffers)
+        anywidget.AnyWidget.send_state(self._widget, key)
 
     # -- traits from the stream -------------------------------------------------------
 
@@ -167,7 +167,7 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
         return values
 
     def _apply_now(self, persisted: bool = True) -> set[str]:
-        """Set the stream traits; return the keys to publish (call with _sync_lock held).
+        """Set the stream traits; return the keys to publish (call with the lock held).
 
         Includes the keys a refresh on another thread changed but did not publish.
         """
@@ -176,31 +176,33 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
             deferred, self._deferred = self._deferred, set()
         if "persisted" in values:
             values["persisted"] = [persisted_row(m) for m in values["persisted"]]
-        changed = {k for k, v in values.items() if getattr(self, k) != v}
+        widget = self._widget
+        changed = {k for k, v in values.items() if getattr(widget, k) != v}
         self._tls.flushing = True
         try:
             for name in changed:
-                self.set_trait(name, values[name])
+                widget.set_trait(name, values[name])
         finally:
             self._tls.flushing = False
         return changed | deferred
 
-    def _refresh(self) -> None:
+    def refresh(self) -> None:
         """Bring the traits up to date now, from any thread; the front end follows at max_fps."""
-        with self._sync_lock:
+        with self.lock:
             keys = self._apply_now()
             if keys:
                 with self._stream.lock:
                     self._deferred |= keys
-                    self._mark_dirty()
+                    self.mark_dirty()
 
     # -- publishing ------------------------------------------------------------------------
 
     def _publish_due(self, now: float) -> float | None:
         """Called by the publisher thread: flush when due; return when to ask again."""
-        interval = 1.0 / self.max_fps
-        since = now - self._last_flush
-        if not self._dirty:
+        self.tick(now)
+        widget = self._widget
+        since = now - self._throttle.last
+        if not self._throttle.dirty:
             if self._unsynced:
                 # The stream paused: give ipywidgets' own state (what nbclient and
                 # other front ends save) the values that only rode in frames messages.
@@ -210,13 +212,14 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
                 return None
             else:
                 with self._stream.lock:  # the I/O thread writes the meter
-                    streaming = self._stream.stats.meter.rate(time.time()) > 0 or self.rate > 0
+                    streaming = self._stream.stats.meter.rate(time.time()) > 0 or widget.rate > 0
                 if not streaming:
                     return None
-        if since < interval:
-            return interval - since
+        wait = self._throttle.wait(now, widget.max_fps)
+        if wait > 0:
+            return wait
         self._flush(now)
-        return _QUIET_SECONDS if self._unsynced else (1.0 if self.received else None)
+        return _QUIET_SECONDS if self._unsynced else (1.0 if widget.received else None)
 
     def _flush(self, now: float) -> None:
         """Publish what changed: one comm message, two at most once a second.
@@ -227,12 +230,11 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
         messages, which nbclient saves) once a second while streaming, when
         the stream pauses, and at the end of every cell.
         """
-        wanted = self._rows_wanted()  # before stream.lock: it takes the browser link's lock
-        with self._sync_lock:
+        wanted = self.rows_wanted()  # before stream.lock: it takes the browser link's lock
+        with self.lock:
             stream = self._stream
             with stream.lock:
-                self._dirty = False
-                self._last_flush = now
+                self._throttle.flushed(now)
                 rows = list(stream.pending) if wanted else []
                 omitted, stream.omitted = stream.omitted, 0
                 stream.pending.clear()
@@ -251,11 +253,11 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
             if update_due:
                 self._send_update(keys)
             else:
-                state = {k: getattr(self, k) for k in keys - UPDATE_ONLY}
+                state = {k: getattr(self._widget, k) for k in keys - UPDATE_ONLY}
                 self._unsynced |= keys
             if not rows and not state:
                 return
-            self._send_custom(
+            self.send(
                 {
                     "type": "frames",
                     "reset": False,
@@ -265,10 +267,6 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
                 }
             )
 
-    def _rows_wanted(self) -> bool:
-        """Whether some front end needs the new rows (browser mode: not the socket's owner)."""
-        return True
-
     def _send_update(self, keys: set[str]) -> None:
         """An ipywidgets ``update`` message with ``keys`` and everything not yet in one."""
         keys = keys | self._unsynced
@@ -276,31 +274,33 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
         self._last_update = time.monotonic()
         if keys:
             self._since_cell |= keys
-            super().send_state(sorted(keys))
+            anywidget.AnyWidget.send_state(self._widget, sorted(keys))
 
-    def _sync_saved_state(self) -> None:
+    def sync_saved_state(self) -> None:
         """Bring ipywidgets' state up to date now (end of a cell): at most one message.
 
         It repeats what went out since the last cell ended, so that a notebook saved
         by nbclient holds it too (see ``_since_cell``).
         """
-        with self._sync_lock:
+        with self.lock:
             since, self._since_cell = self._since_cell, set()
             keys = self._apply_now() | since
             if keys or self._unsynced:
                 self._send_update(keys)
             self._since_cell = set()
 
-    def _send_custom(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
-        anywidget.AnyWidget.send(self, content, buffers)
+    def send(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        """A custom message to the front ends (none while the widget has no comm)."""
+        if self._widget.comm is not None:
+            anywidget.AnyWidget.send(self._widget, content, buffers)
 
-    def _send_tail(self) -> None:
+    def send_tail(self) -> None:
         """A view appeared: send it the latest rows (it asks with ``hello``)."""
-        with self._sync_lock:
+        with self.lock:
             with self._stream.lock:
-                rows = self._stream.history.tail(self.view_rows)
+                rows = self._stream.history.tail(self._widget.view_rows)
                 earlier = self._stream.history.next_seq - 1 - len(rows)
-            self._send_custom(
+            self.send(
                 {
                     "type": "frames",
                     "reset": True,
@@ -310,13 +310,16 @@ class FrontendSync(anywidget.AnyWidget):  # type: ignore[misc]
                 }
             )
 
-    def _send_from_view(self, content: dict[str, Any], buffers: Any = None) -> None:
+    def answer_send(
+        self, content: dict[str, Any], buffers: Any, send: Callable[[Any], None]
+    ) -> None:
+        """A view's ``{"type": "send"}``: send it, and tell the view how it went."""
         error = None
         try:
-            self.send(outgoing_from_view(content, buffers))
+            send(outgoing_from_view(content, buffers))
         except Exception as exc:  # every failure goes back to the view, as text
             error = str(exc)
-        self._send_custom({"type": "send_result", "id": content.get("id"), "error": error})
+        self.send({"type": "send_result", "id": content.get("id"), "error": error})
 
 
 def outgoing_from_view(content: dict[str, Any], buffers: Any) -> Any:
@@ -384,6 +387,6 @@ def hook_cell_ends() -> None:
 
 
 def _sync_all() -> None:
-    for widget in list(_live):
-        if widget.comm is not None:
-            widget._sync_saved_state()
+    for sync in list(_live):
+        if sync._widget.comm is not None:
+            sync.sync_saved_state()

@@ -13,9 +13,13 @@ import sys
 import threading
 import time
 import weakref
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-__all__ = ["Publishable", "Publisher", "get_publisher"]
+if TYPE_CHECKING:
+    from ..message import Message
+    from .stream import Stream
+
+__all__ = ["Cursor", "Publishable", "Publisher", "Throttle", "get_publisher"]
 
 _IDLE_SECONDS = 1.0
 # Flushes a second for all widgets together. Each widget keeps to its own max_fps,
@@ -106,3 +110,64 @@ def get_publisher() -> Publisher:
         if _publisher is None:
             _publisher = Publisher()
         return _publisher
+
+
+class Throttle:
+    """The rate gate every publishing object shares: a dirty flag, at most ``fps`` flushes a second.
+
+    ``mark()`` (any thread) wakes the publisher; in ``_publish_due`` the owner
+    asks :meth:`wait` how long until it may flush and calls :meth:`flushed`
+    when it does.
+    """
+
+    __slots__ = ("dirty", "last")
+
+    def __init__(self) -> None:
+        self.dirty = False
+        self.last = 0.0  # monotonic time of the last flush
+
+    def mark(self) -> None:
+        """Something changed: flush soon."""
+        if not self.dirty:
+            self.dirty = True
+            get_publisher().wake()
+
+    def wait(self, now: float, fps: float) -> float:
+        """Seconds until a flush at ``fps`` a second may run (0: now)."""
+        return max(0.0, 1.0 / fps - (now - self.last))
+
+    def flushed(self, now: float) -> None:
+        self.dirty = False
+        self.last = now
+
+
+class Cursor:
+    """A follower's place in a stream: it reads what arrived since its last read.
+
+    Followers (views, bindings) read at their own pace on the publisher
+    thread, so reception pays nothing for them; what the history evicted
+    before they read it is counted, not lost silently.
+    """
+
+    __slots__ = ("seq", "stream")
+
+    def __init__(self, stream: Stream, backlog: int | None = None) -> None:
+        self.stream = stream
+        with stream.lock:
+            first, end = stream.history.first_seq, stream.history.next_seq
+        # backlog=None: from the oldest message the history keeps.
+        self.seq = first if backlog is None else max(first, end - max(0, backlog))
+
+    @property
+    def pending(self) -> bool:
+        """Whether messages arrived since the last read."""
+        return self.stream.next_seq > self.seq
+
+    def read(self, limit: int | None = None) -> tuple[list[Message], int]:
+        """The messages since the last read (the newest ``limit``) and how many were skipped."""
+        messages, skipped, self.seq = self.stream.read_since(self.seq, limit)
+        return messages, skipped
+
+    def skip_to_end(self) -> None:
+        """Mark everything so far as read (a view that looks at the history itself)."""
+        self.seq = self.stream.next_seq

@@ -1,6 +1,6 @@
 """The truth about one socket's stream, safe to touch from any thread.
 
-A :class:`Stream` is what a :class:`~..client.Connection` reports to: it
+A :class:`Stream` is the :class:`~..transport.Events` every transport reports to: it
 numbers messages, keeps the bounded history and the counters, wakes readers
 (``recv``, ``arecv``), feeds the callback dispatcher and collects the rows
 the live view has not seen yet. It knows nothing of widgets: the widget
@@ -100,9 +100,9 @@ class Stream:
         dispatcher = self._dispatcher
         return dispatcher.backlog if dispatcher is not None else 0
 
-    # -- Listener: called by the Connection on the I/O loop ---------------------
+    # -- Events: called by the transport, on its thread ---------------------------
 
-    def _ws_status(self, status: str, error: str) -> None:
+    def on_status(self, status: str, error: str) -> None:
         with self.lock:
             if status == "reconnecting" and self.state["status"] == "open":
                 self.state["reconnects"] += 1
@@ -110,31 +110,21 @@ class Stream:
             self.state["error"] = error
             self._on_change()
 
-    def _ws_open(self, ws: ClientConnection) -> None:
+    def on_open(self, subprotocol: str, handshake: ClientConnection | None) -> None:
         with self.lock:
             self._opened_once = True
-            self.handshake = ws
-            self.state.update(subprotocol=ws.subprotocol or "", close_code=None, close_reason="")
-            self._on_change()
-
-    def _ws_opened(self, subprotocol: str) -> None:
-        """A connection opened somewhere the kernel has no handshake of (browser mode)."""
-        with self.lock:
-            self._opened_once = True
-            self.handshake = None
+            self.handshake = handshake
             self.state.update(subprotocol=subprotocol, close_code=None, close_reason="")
             self._on_change()
 
-    def _ws_lost(self, count: int, error: str) -> None:
+    def on_lost(self, count: int, error: str) -> None:
         """``count`` messages never reached the kernel (a gap in the browser's numbering)."""
         with self.lock:
             self.state["lost"] += count
             self.state["error"] = error
             self._on_change()
 
-    def _ws_message(
-        self, data: str | bytes, at: float | None = None
-    ) -> asyncio.Future[None] | None:
+    def on_message(self, data: str | bytes, at: float | None = None) -> asyncio.Future[None] | None:
         # The hot path: one lock, no allocation beyond the Message.
         with self.lock:
             when = time.time() if at is None else at
@@ -146,12 +136,12 @@ class Stream:
                 return None
         return self._dispatch(msg)
 
-    def _ws_sent(self, data: str | bytes, at: float | None = None) -> None:
+    def on_sent(self, data: str | bytes, at: float | None = None) -> None:
         with self.lock:
             when = time.time() if at is None else at
             self._append(Message.make(self._next_seq, when, "out", data))
 
-    def _ws_closed(self, code: int | None, reason: str, error: str) -> None:
+    def on_close(self, code: int | None, reason: str, error: str) -> None:
         with self.lock:
             self._ended = True
             self.state.update(status="closed", close_code=code, close_reason=reason, error=error)

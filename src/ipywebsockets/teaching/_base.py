@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import pathlib
 import threading
 from typing import Any
 
 import anywidget
 import traitlets
 
-from .._jupyter.publisher import get_publisher
+from .._jupyter import assets
+from .._jupyter.publisher import Throttle, get_publisher
 from .._reasons import redact_url
 
 __all__ = ["REDACTED", "TeachingWidget", "redact_head"]
 
-_STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 REDACTED = "*** (redacted: kept in the kernel, never saved in the notebook)"
 # Headers whose values are secrets however they are spelled.
 _SECRET_HEADERS = frozenset(
@@ -22,53 +21,37 @@ _SECRET_HEADERS = frozenset(
 )
 
 
-def _load(name: str, fallback: str) -> str | pathlib.Path:
-    path = _STATIC / name
-    return path if path.exists() else fallback
-
-
-_MISSING_JS = (
-    "export default { render({ el }) { el.textContent = "
-    '"ipywebsockets: the teaching views are not built; run `make` or `pip install .` '
-    '(needs node and npm)"; } };'
-)
-
-
 class TeachingWidget(anywidget.AnyWidget):  # type: ignore[misc]
     """Base of the teaching views: one bundle, ``_view`` names which view renders.
 
-    Subclasses that stream set ``self._dirty`` through :meth:`_mark_dirty` from
-    any thread; the process's publisher thread then calls :meth:`_flush` at
-    most ``max_fps`` times a second (FACTS.md: IOPub is limited).
+    Subclasses that stream call :meth:`_mark_dirty` from any thread; the
+    process's publisher thread then calls :meth:`_flush` at most ``max_fps``
+    times a second (IOPub is rate-limited: docs/jupyter-internals.md).
     """
 
-    _esm = _load("teaching.js", _MISSING_JS)
-    _css = _load("teaching.css", "")
+    _esm = assets.esm("teaching")
+    _css = assets.css("teaching")
     _view = traitlets.Unicode("").tag(sync=True)
     max_fps = 10
 
     def __init__(self, **kwargs: Any) -> None:
         self._sync_lock = threading.RLock()
-        self._dirty = False
-        self._last_flush = 0.0
+        self._throttle = Throttle()
         super().__init__(**kwargs)
         self.on_msg(self._on_custom)
         get_publisher().add(self)  # held weakly: a deleted view stops publishing
 
     def _mark_dirty(self) -> None:
-        if not self._dirty:
-            self._dirty = True
-            get_publisher().wake()
+        self._throttle.mark()
 
     def _publish_due(self, now: float) -> float | None:
-        if not self._dirty:
+        if not self._throttle.dirty:
             return None
-        interval = 1.0 / self.max_fps
-        if now - self._last_flush < interval:
-            return interval - (now - self._last_flush)
+        wait = self._throttle.wait(now, self.max_fps)
+        if wait > 0:
+            return wait
         with self._sync_lock:
-            self._dirty = False
-            self._last_flush = now
+            self._throttle.flushed(now)
             self._flush()
         return None
 

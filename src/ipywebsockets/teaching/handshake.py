@@ -74,7 +74,7 @@ class Handshake(TeachingWidget):
         self._ws = ws
         self._tap = ws.inspect()
         # Whatever the user passed as headers= may be a secret: never shown, never saved.
-        self._secret = frozenset(k.lower() for k in getattr(ws._conn, "_headers", {}))
+        self._secret = ws._transport.secret_headers()
         super().__init__(_view="handshake", url=ws.url, **kwargs)
         self._tap.add_listener(self._on_tap)
         ws.observe(self._on_ws, names=["status", "error"])

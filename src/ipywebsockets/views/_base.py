@@ -18,9 +18,10 @@ import anywidget
 import traitlets
 from ipywidgets import widget_serialization
 
-from .._jupyter.publisher import get_publisher
+from .._jupyter import assets
+from .._jupyter.publisher import Cursor, Throttle, get_publisher
 from ..message import Message
-from ..widget import _STATIC, WebSocket, _load_esm
+from ..widget import WebSocket
 
 __all__ = ["SourceView"]
 
@@ -38,8 +39,8 @@ class SourceView(anywidget.AnyWidget):  # type: ignore[misc]
             as skipped).
     """
 
-    _esm = _load_esm()
-    _css = _STATIC / "widget.css" if (_STATIC / "widget.css").exists() else ""
+    _esm = assets.esm("widget")
+    _css = assets.css("widget")
     _view = traitlets.Unicode("").tag(sync=True)
     source = traitlets.Instance(WebSocket, read_only=True).tag(sync=True, **widget_serialization)
     skipped = traitlets.Int(0, read_only=True).tag(sync=True)
@@ -53,11 +54,9 @@ class SourceView(anywidget.AnyWidget):  # type: ignore[misc]
                 f"source, not {type(source).__name__}"
             )
         self._sync_lock = threading.RLock()
-        self._last_flush = 0.0
-        self._dirty = False
+        self._throttle = Throttle()
         self._batch_limit = batch_limit
-        stream = source._stream
-        self._cursor = max(stream.history.first_seq, stream.next_seq - max(0, backlog))
+        self._cursor = Cursor(source._stream, backlog)
         self._source = source  # the comm_open state already carries it (see _default_source)
         super().__init__(**kwargs)
         self.on_msg(self._on_custom)
@@ -74,25 +73,18 @@ class SourceView(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _mark_dirty(self) -> None:
         """Publish soon even without new messages (e.g. a setting changed)."""
-        if not self._dirty:
-            self._dirty = True
-            get_publisher().wake()
+        self._throttle.mark()
 
     def _publish_due(self, now: float) -> float | None:
         """Called by the publisher thread: read and publish what is new, at most max_fps."""
-        pending = self.source._stream.next_seq > self._cursor
-        if not (pending or self._dirty):
+        if not (self._cursor.pending or self._throttle.dirty):
             return None
-        interval = 1.0 / self.max_fps
-        since = now - self._last_flush
-        if since < interval:
-            return interval - since
+        wait = self._throttle.wait(now, self.max_fps)
+        if wait > 0:
+            return wait
         with self._sync_lock:
-            self._dirty = False
-            self._last_flush = now
-            messages, skipped, self._cursor = self.source._stream.read_since(
-                self._cursor, self._batch_limit
-            )
+            self._throttle.flushed(now)
+            messages, skipped = self._cursor.read(self._batch_limit)
             if skipped:
                 self.set_trait("skipped", self.skipped + skipped)
             self._publish(messages, skipped)

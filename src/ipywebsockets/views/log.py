@@ -61,7 +61,7 @@ class Log(SourceView):
 
     @traitlets.default("_first")
     def _default_first(self) -> int:
-        return self._cursor  # set by SourceView from backlog before the comm opens
+        return self._cursor.seq  # set by SourceView from backlog before the comm opens
 
     @traitlets.validate("rows")
     def _check_rows(self, proposal: dict[str, Any]) -> int:

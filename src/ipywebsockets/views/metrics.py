@@ -62,9 +62,9 @@ class Metrics(SourceView):
                 self.set_trait("timeline", timeline[-_TIMELINE:])
 
     def _publish_due(self, now: float) -> float | None:
-        since = now - self._last_flush
-        if since < _EVERY_SECONDS:
-            return _EVERY_SECONDS - since
+        wait = self._throttle.wait(now, 1.0 / _EVERY_SECONDS)
+        if wait > 0:
+            return wait
         stream = self.source._stream
         with stream.lock:
             history = stream.history
@@ -80,8 +80,8 @@ class Metrics(SourceView):
             latency = round(opened.latency, 6) if opened is not None and opened.latency else None
         gaps = gaps_ms(times[::-1])
         with self._sync_lock:
-            self._last_flush = now
-            self._cursor = stream.next_seq  # nothing else reads the stream for this view
+            self._throttle.flushed(now)
+            self._cursor.skip_to_end()  # this view reads the history itself
             values = {
                 "rate": rate,
                 "gap_mean_ms": None if gaps is None else round(gaps[0], 3),

@@ -1,0 +1,96 @@
+"""What ``WebSocket(...)``'s connection arguments mean: checked, then made into a transport.
+
+Each mode has its own :class:`~..transport.Transport`: the kernel's
+:class:`~..client.Connection`, the browser's :class:`~.browser.BrowserLink`,
+or a :class:`~..replay.ReplayConnection` made by ``iws.replay()``. Nothing
+here keeps state; secrets (``headers``, ``ssl``) go to the transport only.
+"""
+
+from __future__ import annotations
+
+import ssl as ssl_module
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..client import Backoff, Connection
+from ..replay import ReplayConnection
+from ..transport import Transport
+from .browser import BrowserLink, Post
+from .stream import Stream
+
+__all__ = ["MODES", "check_persist", "make_transport"]
+
+MODES = ("kernel", "browser")
+
+
+def make_transport(
+    url: str,
+    mode: str,
+    stream: Stream,
+    post: Post,
+    *,
+    replaying: ReplayConnection | None,
+    protocols: Sequence[str],
+    headers: Mapping[str, str] | None,
+    reconnect: bool | Backoff,
+    send_queue: int,
+    callback_queue: int,
+    ssl: ssl_module.SSLContext | None,
+    **kernel_options: Any,
+) -> Transport:
+    """The transport for ``mode``, after checking every argument (nothing is opened).
+
+    Raises:
+        ValueError, TypeError: an argument that cannot work, with what to pass instead.
+    """
+    if replaying is None and mode not in MODES:
+        raise ValueError(f"mode must be 'kernel' or 'browser', not {mode!r}")
+    if mode == "browser" and headers:
+        raise ValueError(
+            "headers= cannot be used with mode='browser': browsers do not let pages set "
+            "WebSocket handshake headers. Pass credentials in the URL or a cookie the "
+            "browser already has, offer protocols=, or use mode='kernel'"
+        )
+    if mode == "browser" and ssl is not None:
+        raise ValueError(
+            "ssl= cannot be used with mode='browser': the browser checks certificates "
+            "against its own trust store; use mode='kernel' for a private CA"
+        )
+    if isinstance(protocols, str):
+        raise TypeError(f"protocols must be a list of str, not a str: use [{protocols!r}]")
+    if headers is not None and not isinstance(headers, Mapping):
+        raise TypeError(f"headers must be a mapping of str to str, not {type(headers).__name__}")
+    for name, value in (("send_queue", send_queue), ("callback_queue", callback_queue)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    backoff = Backoff() if reconnect is True else (reconnect or None)
+    if backoff is not None and not isinstance(backoff, Backoff):
+        raise TypeError(f"reconnect must be True, False or a Backoff, not {reconnect!r}")
+    if replaying is not None:
+        replaying.events = stream
+        return replaying
+    if mode == "browser":
+        return BrowserLink(
+            url,
+            stream,
+            post,
+            protocols=list(protocols),
+            reconnect=backoff,
+            send_queue=send_queue,
+        )
+    return Connection(
+        url,
+        stream,
+        protocols=list(protocols),
+        headers=headers,
+        reconnect=backoff,
+        send_queue=send_queue,
+        ssl=ssl,
+        **kernel_options,
+    )
+
+
+def check_persist(persist: object) -> int:
+    if not isinstance(persist, int) or persist < 0:
+        raise ValueError(f"persist must be an int >= 0, got {persist!r}")
+    return persist
