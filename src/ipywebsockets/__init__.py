@@ -22,11 +22,12 @@ from .exceptions import (
     WebSocketError,
 )
 from .message import Message
+from .playback import replay
 from .record import Recorder
 from .servers import BroadcastServer, EchoServer, TickerServer
 from .teaching import CloseCodes, FrameAnatomy, Handshake, Inspector, PollingVsPush
 from .views import Chart, Composer, Log, Metrics, Values
-from .widget import WebSocket, replay
+from .widget import WebSocket
 
 __version__ = "0.1.0"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -161,30 +162,6 @@ def _compact_value(text: str, value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-# The publisher thread's views (chart, values, previews for the log) read the same
-# messages in the same round: each text is parsed once. Bounded: a message's value
-# is kept only while about one round of a fast stream passes, and only for small
-# messages (4,096 values of at most 16 kB of text each).
-_PARSED: dict[int, tuple[Message, Any]] = {}
-_PARSED_MAX = 4096
-_PARSED_MAX_BYTES = 16 * 1024
-
-
-def parsed_value(msg: Message) -> Any:
-    """``msg.value()``, parsed once for all the views that read it (do not mutate it)."""
-    if msg.size > _PARSED_MAX_BYTES:
-        return msg.value()
-    key = id(msg)
-    hit = _PARSED.get(key)
-    if hit is not None and hit[0] is msg:
-        return hit[1]
-    value = msg.value()
-    if len(_PARSED) >= _PARSED_MAX:
-        _PARSED.clear()
-    _PARSED[key] = (msg, value)
-    return value
-
-
 def encode_outgoing(value: object) -> str | bytes:
     """Turn what a user passes to ``send()`` into a WebSocket payload.
 
@@ -213,10 +190,13 @@ def encode_outgoing(value: object) -> str | bytes:
     )
 
 
-def preview(msg: Message, limit: int = _PREVIEW_CHARS) -> tuple[str, bool]:
+def preview(
+    msg: Message, limit: int = _PREVIEW_CHARS, parse: Callable[[Message], Any] = Message.value
+) -> tuple[str, bool]:
     """A one-line text preview of a message for the live view, and whether it is JSON.
 
-    JSON is shown compact, binary as a hex dump of its first bytes.
+    JSON is shown compact, binary as a hex dump of its first bytes. ``parse``
+    gives the message's value (a caller that parsed it already passes its own).
     """
     if isinstance(msg.data, bytes):
         head = msg.data[:_PREVIEW_BYTES].hex(" ")
@@ -225,7 +205,7 @@ def preview(msg: Message, limit: int = _PREVIEW_CHARS) -> tuple[str, bool]:
     text = msg.data
     is_json = False
     if len(text) <= 20 * limit and text[:1] in ("{", "["):
-        value = parsed_value(msg)
+        value = parse(msg)
         if isinstance(value, (dict, list)):
             text, is_json = _compact_value(text, value), True
         else:  # not strict JSON (NaN, Infinity) or not JSON: as the standard library reads it

@@ -13,7 +13,6 @@ API and the traits, nothing else:
 from __future__ import annotations
 
 import os
-import pathlib
 import ssl as ssl_module
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -26,7 +25,7 @@ from websockets.asyncio.client import ClientConnection
 from ._jupyter import assets
 from ._jupyter.bindings import Binding, Bindings
 from ._jupyter.callbacks import Handler, current_parent
-from ._jupyter.frontend import FrontendSync, full_message, hook_cell_ends
+from ._jupyter.frontend import FrontendSync, hook_cell_ends
 from ._jupyter.options import check_persist, make_transport
 from ._jupyter.output import OutputBinding
 from ._jupyter.reading import Reader
@@ -39,13 +38,11 @@ from .record import Recorder
 from .replay import ReplayConnection
 from .wiretap import Wiretap
 
-__all__ = ["WebSocket", "replay"]
+__all__ = ["WebSocket"]
 
 _RANGES = {"max_fps": (1, 120), "view_rows": (1, 1_000_000)}
-# Rows one front-end flush carries at most (the rest are counted as omitted): at
-# max_fps=30 that is 30,000 rows a second, above what a browser renders, and a
-# flush stays under about 1 MB (previews are at most 500 characters). Whatever
-# view_rows is: every iws.Log of the socket in the page takes its rows from them.
+# Rows one front-end flush carries at most (the rest are counted as omitted): 30,000
+# a second at max_fps=30, more than a page renders; a flush stays under about 1 MB.
 _FLUSH_ROWS = 1000
 
 
@@ -61,11 +58,9 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     ``on_message`` deliver the messages themselves, and ``send()`` answers.
 
     ``mode="browser"`` opens the connection from the page instead (the
-    browser's own WebSocket, in the widget's JavaScript), for servers only the
-    browser can reach; the API is the same. The view updates straight from the
-    browser socket; frames reach the kernel in batches (at most ``max_fps`` a
-    second). It needs a front end: displayed nowhere, ``status`` says
-    ``"no-browser"`` and ``send()``/``recv()`` raise :class:`FrontendUnavailable`.
+    browser's own WebSocket), for servers only the browser can reach; the API
+    is the same. Displayed nowhere, ``status`` says ``"no-browser"`` and
+    ``send()``/``recv()`` raise :class:`FrontendUnavailable`.
 
     Args:
         url: ``ws://`` or ``wss://`` URL. Passwords and token-like query values
@@ -157,13 +152,10 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         replaying: ReplayConnection | None = kwargs.pop("_replay", None)
         self._mode = "replay" if replaying is not None else mode
         self._stream = Stream(
-            redact_url(url),
-            history=history,
-            view_rows=_FLUSH_ROWS,
-            callback_queue=callback_queue,
-            on_change=lambda: self._sync.mark_dirty(),
+            redact_url(url), history=history, view_rows=_FLUSH_ROWS, callback_queue=callback_queue
         )
         self._sync = FrontendSync(self, self._stream, persist)
+        self._stream.on_change = self._sync.mark_dirty
         self._transport = make_transport(
             url,
             mode,
@@ -183,8 +175,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             max_size=max_size,
         )
         check_persist(persist)
-        self._sync.rows_wanted = self._transport.rows_wanted
-        self._sync.tick = self._transport.tick
+        self._sync.attach(self._transport, self.connect, self.send)
         self._bindings = Bindings(
             self._stream,
             lambda: self.max_fps,
@@ -244,24 +235,8 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             sync.send_state(key)
 
     def _handle_custom_msg(self, content: Any, buffers: Any) -> None:
-        if isinstance(content, dict):
-            kind = content.get("type")
-            if self._transport.handle(content, buffers) and kind != "hello":
-                return
-            if kind == "hello":
-                self._sync.send_tail()
-            elif kind == "send":
-                self._sync.answer_send(content, buffers, self.send)
-            elif kind == "get":
-                self._sync.send(*full_message(self._stream, content))
-            elif kind == "connect":
-                self.connect()
-            elif kind == "close":
-                self._transport.close(1000, "closed from the view", timeout=0)
-            else:
-                super()._handle_custom_msg(content, buffers)
-            return
-        super()._handle_custom_msg(content, buffers)
+        if not self._sync.answer(content, buffers):
+            super()._handle_custom_msg(content, buffers)
 
     # -- connection ---------------------------------------------------------------
 
@@ -444,13 +419,11 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     ) -> Binding:
         """Set ``target.<trait>`` from the ``field`` of each incoming JSON message.
 
-        Updates are coalesced: at most ``max_fps`` a second (the socket's by
-        default), each with the newest value, so a fast stream can drive a
-        slider without flooding the notebook; the last value always arrives.
-        ``field`` is a path such as ``"price"`` or ``"data.bids.0.price"``;
-        ``transform(value)``, if given, turns the field's value into the trait's.
-        Messages without the field are passed over; if none carries it, or the
-        transform or target refuses a value, ``binding_errors`` says so once.
+        At most ``max_fps`` updates a second (the socket's by default), each with
+        the newest value; the last value always arrives. ``field`` is a path such
+        as ``"data.bids.0.price"``; ``transform(value)`` turns it into the trait's.
+        If no message carries the field, or a value is refused, ``binding_errors``
+        says so once.
 
         Returns:
             A :class:`Binding`: ``unbind()`` ends it; ``applied``, ``coalesced``,
@@ -474,12 +447,10 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         """Call ``fn(msg)`` with the newest incoming message; show its output in ``output``.
 
         At most ``max_fps`` calls a second (the socket's by default), on a thread
-        of the binding's own; messages that arrive meanwhile are passed over and
-        counted (``coalesced``). What ``fn`` prints or displays is appended to the
-        ``ipywidgets.Output`` widget (its last ``keep`` outputs are kept);
-        ``clear=True`` replaces the previous call's output instead (a live panel),
-        as does ``clear_output()`` inside ``fn``. An exception is reported once in
-        ``binding_errors`` (its traceback in the Output widget) and the calls go on.
+        of the binding's own; messages passed over are counted (``coalesced``).
+        What ``fn`` prints or displays goes to the ``ipywidgets.Output`` (its last
+        ``keep`` outputs); ``clear=True`` keeps only the last call's. An exception
+        is reported once in ``binding_errors`` and the calls go on.
 
         Raises:
             TypeError: ``output`` is not an Output widget or ``fn`` not callable.
@@ -502,24 +473,3 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             A :class:`Recorder`: ``stop()`` (or a ``with`` block) ends it.
         """
         return Recorder(self._stream, path, queue=queue)
-
-
-def replay(
-    path: str | pathlib.Path, speed: float = 1.0, *, loop: bool = False, **kwargs: Any
-) -> WebSocket:
-    """A WebSocket that plays back a recording made by ``ws.record(path)``.
-
-    Same API and views as a live socket: messages arrive with their recorded
-    timing divided by ``speed`` (``0`` or ``float("inf")``: as fast as they can
-    be taken); ``loop=True`` starts over at the end; otherwise the socket closes
-    with 1000 when the recording ends. ``send()`` goes nowhere: what is sent is
-    shown as sent (the log keeps the conversation) and counted, never delivered.
-    ``kwargs`` are ``WebSocket`` options (``history``, ``max_fps``, ``persist``,
-    ``connect``...).
-
-    Raises:
-        FileNotFoundError: no such file.
-        ValueError: a line is not a recorded message (the error names its number).
-    """
-    conn = ReplayConnection(path, speed=speed, loop=loop)
-    return WebSocket(f"replay://{pathlib.Path(path).name}", _replay=conn, **kwargs)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ipywebsockets import message
+from ipywebsockets._jupyter import rows
 from ipywebsockets.message import Message, encode_outgoing, preview
 
 
@@ -76,23 +77,24 @@ def test_preview_from_the_shared_parse_equals_a_fresh_compact(orjson: bool, monk
     if not orjson:
         monkeypatch.setattr(message, "_orjson", None)
     for text in PREVIEW_CASES:
-        message._PARSED.clear()
+        rows._PARSED.clear()
         msg = Message.make(1, 0.0, "in", text)
         assert preview(msg) == message._compact(text), text
+        assert preview(msg, parse=rows.parsed_value) == message._compact(text), text
         # A second reader (the chart, the values table) gets the same parse.
-        assert message.parsed_value(msg) is message.parsed_value(msg)
+        assert rows.parsed_value(msg) is rows.parsed_value(msg)
 
 
 def test_parsed_value_is_bounded_and_tells_messages_apart() -> None:
     first = Message.make(1, 0.0, "in", '{"a": 1}')
-    value = message.parsed_value(first)
-    assert value == {"a": 1} and message.parsed_value(first) is value
+    value = rows.parsed_value(first)
+    assert value == {"a": 1} and rows.parsed_value(first) is value
     same_text = Message.make(2, 0.0, "in", '{"a": 1}')
-    assert message.parsed_value(same_text) is not value, "one entry per message"
-    for i in range(message._PARSED_MAX + 10):
-        message.parsed_value(Message.make(i, 0.0, "in", f"[{i}]"))
-    assert len(message._PARSED) <= message._PARSED_MAX
-    big = Message.make(1, 0.0, "in", '{"a": "' + "x" * message._PARSED_MAX_BYTES + '"}')
-    message._PARSED.clear()
-    assert message.parsed_value(big) == {"a": "x" * message._PARSED_MAX_BYTES}
-    assert message._PARSED == {}, "large messages are parsed each time, not kept"
+    assert rows.parsed_value(same_text) is not value, "one entry per message"
+    for i in range(rows._PARSED_MAX + 10):
+        rows.parsed_value(Message.make(i, 0.0, "in", f"[{i}]"))
+    assert len(rows._PARSED) <= rows._PARSED_MAX
+    big = Message.make(1, 0.0, "in", '{"a": "' + "x" * rows._PARSED_MAX_BYTES + '"}')
+    rows._PARSED.clear()
+    assert rows.parsed_value(big) == {"a": "x" * rows._PARSED_MAX_BYTES}
+    assert rows._PARSED == {}, "large messages are parsed each time, not kept"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 
 from ..message import Message
+from ..transport import Transport
 from .callbacks import shell
 from .publisher import Throttle, get_publisher
 from .rows import persisted_row, wire_rows
@@ -79,11 +80,14 @@ class FrontendSync:
         self._widget = widget
         self._stream = stream
         self._persist = persist
-        self.rows_wanted: Callable[[], bool] = lambda: True  # the transport's, once attached
-        self.tick: Callable[[float], None] = lambda now: None
+        self._transport: Transport  # these three are set by attach()
+        self._connect: Callable[[], object]
+        self._send_out: Callable[[Any], None]
         self.lock = threading.RLock()
         self._tls = threading.local()
         self._throttle = Throttle()
+        # Something changed: called by the stream with every message, under its lock.
+        self.mark_dirty = self._throttle.mark
         self._deferred: set[str] = set()  # changed by a refresh, not yet published
         self._unsynced: set[str] = set()  # published in frames messages only
         # Sent in update messages since the last cell ended: a message published
@@ -94,18 +98,44 @@ class FrontendSync:
         self._persisted_key: tuple[int, int] = (0, 0)  # (first, next) seq of `persisted`
         self._last_update = 0.0
         _live.add(self)
-        get_publisher().add(self)
 
     def __repr__(self) -> str:
         return repr(self._widget)
 
-    def mark_dirty(self) -> None:
-        """Something changed (called by the stream, under its lock)."""
-        self._throttle.mark()
+    def attach(
+        self, transport: Transport, connect: Callable[[], object], send: Callable[[Any], None]
+    ) -> None:
+        """The widget's transport, and its ``connect()`` and ``send()`` for the views' requests.
+
+        Publishing starts here: the publisher holds this object weakly.
+        """
+        self._transport, self._connect, self._send_out = transport, connect, send
+        get_publisher().add(self)
 
     def close(self) -> None:
         """The widget closes: publish no more."""
         get_publisher().remove(self)
+
+    def answer(self, content: Any, buffers: Any) -> bool:
+        """A custom message from a front end; False if it is nobody's here."""
+        if not isinstance(content, dict):
+            return False
+        kind = content.get("type")
+        if self._transport.handle(content, buffers) and kind != "hello":
+            return True
+        if kind == "hello":
+            self.send_tail()
+        elif kind == "send":
+            self._answer_send(content, buffers)
+        elif kind == "get":
+            self.send(*full_message(self._stream, content))
+        elif kind == "connect":
+            self._connect()
+        elif kind == "close":
+            self._transport.close(1000, "closed from the view", timeout=0)
+        else:
+            return False
+        return True
 
     # -- ipywidgets' state sync --------------------------------------------------------
 
@@ -199,7 +229,7 @@ class FrontendSync:
 
     def _publish_due(self, now: float) -> float | None:
         """Called by the publisher thread: flush when due; return when to ask again."""
-        self.tick(now)
+        self._transport.tick(now)
         widget = self._widget
         since = now - self._throttle.last
         if not self._throttle.dirty:
@@ -230,7 +260,9 @@ class FrontendSync:
         messages, which nbclient saves) once a second while streaming, when
         the stream pauses, and at the end of every cell.
         """
-        wanted = self.rows_wanted()  # before stream.lock: it takes the browser link's lock
+        wanted = (
+            self._transport.rows_wanted()
+        )  # before stream.lock: it takes the browser link's lock
         with self.lock:
             stream = self._stream
             with stream.lock:
@@ -310,13 +342,11 @@ class FrontendSync:
                 }
             )
 
-    def answer_send(
-        self, content: dict[str, Any], buffers: Any, send: Callable[[Any], None]
-    ) -> None:
+    def _answer_send(self, content: dict[str, Any], buffers: Any) -> None:
         """A view's ``{"type": "send"}``: send it, and tell the view how it went."""
         error = None
         try:
-            send(outgoing_from_view(content, buffers))
+            self._send_out(outgoing_from_view(content, buffers))
         except Exception as exc:  # every failure goes back to the view, as text
             error = str(exc)
         self.send({"type": "send_result", "id": content.get("id"), "error": error})

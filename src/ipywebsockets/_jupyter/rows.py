@@ -1,4 +1,9 @@
-"""Messages as rows for the page: the wire columns, and the row objects saved with a notebook."""
+"""Messages as rows for the page: the wire columns, and the row objects saved with a notebook.
+
+The publisher thread's readers (the rows here, the chart, the values table)
+read the same messages in the same round; :func:`parsed_value` parses each
+text once for all of them.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,33 @@ from typing import Any
 
 from ..message import Message, preview
 
-__all__ = ["FLAG_BINARY", "FLAG_JSON", "FLAG_OUT", "persisted_row", "wire_rows"]
+__all__ = ["FLAG_BINARY", "FLAG_JSON", "FLAG_OUT", "parsed_value", "persisted_row", "wire_rows"]
+
+# Bounded: a message's value is kept only while about one round of a fast stream
+# passes, and only for small messages (4,096 values of at most 16 kB of text each).
+_PARSED: dict[int, tuple[Message, Any]] = {}
+_PARSED_MAX = 4096
+_PARSED_MAX_BYTES = 16 * 1024
+
+
+def parsed_value(msg: Message) -> Any:
+    """``msg.value()``, parsed once for all the views that read it (do not mutate it)."""
+    if msg.size > _PARSED_MAX_BYTES:
+        return msg.value()
+    key = id(msg)
+    hit = _PARSED.get(key)
+    if hit is not None and hit[0] is msg:
+        return hit[1]
+    value = msg.value()
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[key] = (msg, value)
+    return value
 
 
 def persisted_row(msg: Message) -> dict[str, Any]:
     """One message as a row object (the ``persisted`` trait, saved with the notebook)."""
-    text, is_json = preview(msg)
+    text, is_json = preview(msg, parse=parsed_value)
     return {
         "seq": msg.seq,
         "time": msg.time * 1000.0,
@@ -44,7 +70,7 @@ def wire_rows(messages: Iterable[Message]) -> dict[str, Any]:
     texts: list[str] = []
     t0 = 0.0
     for msg in messages:
-        text, is_json = preview(msg)
+        text, is_json = preview(msg, parse=parsed_value)
         ms = msg.time * 1000.0
         if not seqs:
             t0 = ms

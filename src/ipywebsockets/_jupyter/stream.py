@@ -36,7 +36,8 @@ class Stream:
         history: messages kept, both directions.
         view_rows: rows kept for the next front-end flush (the rest are counted as omitted).
         callback_queue: messages that may wait for handlers before reception pauses.
-        on_change: called (under the lock) when something the widget shows changed.
+        on_change: called (under the lock) when something the widget shows changed
+            (settable later: the widget's front-end sync).
     """
 
     def __init__(
@@ -46,7 +47,7 @@ class Stream:
         history: int,
         view_rows: int,
         callback_queue: int,
-        on_change: Callable[[], None],
+        on_change: Callable[[], None] = lambda: None,
     ) -> None:
         self.url = url
         self.lock = threading.Lock()
@@ -68,7 +69,7 @@ class Stream:
         self.missed = 0  # incoming messages evicted before recv() read them
         self.pending: deque[Message] = deque(maxlen=view_rows)
         self.omitted = 0  # messages that left `pending` before the view saw them
-        self._on_change = on_change
+        self.on_change = on_change
         self._next_seq = 1
         self._cursor = 1  # seq of the next message recv() looks at
         self._ended = False
@@ -88,7 +89,7 @@ class Stream:
         with self.lock:
             self._ended = False
             self.state.update(status="connecting", error="", close_code=None, close_reason="")
-            self._on_change()
+            self.on_change()
 
     def stop_callbacks(self, wait: float | None = None) -> None:
         if self._dispatcher is not None:
@@ -108,21 +109,21 @@ class Stream:
                 self.state["reconnects"] += 1
             self.state["status"] = status
             self.state["error"] = error
-            self._on_change()
+            self.on_change()
 
     def on_open(self, subprotocol: str, handshake: ClientConnection | None) -> None:
         with self.lock:
             self._opened_once = True
             self.handshake = handshake
             self.state.update(subprotocol=subprotocol, close_code=None, close_reason="")
-            self._on_change()
+            self.on_change()
 
     def on_lost(self, count: int, error: str) -> None:
         """``count`` messages never reached the kernel (a gap in the browser's numbering)."""
         with self.lock:
             self.state["lost"] += count
             self.state["error"] = error
-            self._on_change()
+            self.on_change()
 
     def on_message(self, data: str | bytes, at: float | None = None) -> asyncio.Future[None] | None:
         # The hot path: one lock, no allocation beyond the Message.
@@ -146,7 +147,7 @@ class Stream:
             self._ended = True
             self.state.update(status="closed", close_code=code, close_reason=reason, error=error)
             self._wake_readers()
-            self._on_change()
+            self.on_change()
         self.stop_callbacks()
 
     def _append(self, msg: Message) -> Message:
@@ -160,7 +161,7 @@ class Stream:
         if self.sinks:
             for sink in self.sinks:
                 sink(msg)
-        self._on_change()
+        self.on_change()
         return msg
 
     # -- callbacks ----------------------------------------------------------------
@@ -187,7 +188,7 @@ class Stream:
     def _count_callback_error(self) -> None:
         with self.lock:
             self.state["callback_errors"] += 1
-            self._on_change()
+            self.on_change()
 
     # -- reading ---------------------------------------------------------------------
 

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..message import Message, parsed_value
+from .._jupyter.rows import parsed_value
+from ..message import Message
 from ..paths import MISSING, Path, flatten
 
 __all__ = ["Latest", "Window", "as_number", "numbers", "to_bytes"]
