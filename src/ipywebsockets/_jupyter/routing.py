@@ -6,8 +6,9 @@ A widget that publishes from a cell or from a background thread therefore
 pins every later browser message to the main shell, where it waits until the
 running cell ends (docs/jupyter-internals.md, "comm reply routing": 0 of
 100 browser messages seen during an 8 s cell that had called ``send``). For
-a socket that lives in the browser that would stall ``recv()``, acknowledgements and heartbeats, so the widget's comm
-forgets the pin after each publish and lets the front end choose: JupyterLab
+a socket that lives in the browser that would stall ``recv()``,
+acknowledgements and heartbeats, so the widget's comm forgets the pin after
+each publish and lets the front end choose: JupyterLab
 sends widget messages over a subshell of their own, which runs concurrently
 with the cell.
 
