@@ -8,6 +8,7 @@ def pytest_collection_modifyitems(items: list) -> None:  # type: ignore[type-arg
 
     Playwright's sync API keeps an event loop running on the main thread for
     the whole session once it starts, and ``asyncio.run()`` refuses to run
-    under it; every other test must therefore come first.
+    under it; every other test must therefore come first
+    (docs/jupyter-internals.md#playwright-event-loop).
     """
     items.sort(key=lambda item: "e2e" in item.keywords)

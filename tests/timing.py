@@ -2,7 +2,8 @@
 
 Every duration in tests/ is written in seconds as they pass on an idle
 development machine and is scaled once, here, by ``IPYWEBSOCKETS_TIMEOUT_SCALE``
-(default 1; e.g. 2 on a loaded machine, to tell load from a real failure).
+(default 1; e.g. 2 on a loaded machine, to tell load from a real failure:
+docs/jupyter-internals.md#vm-steal-time).
 
 The rule:
 
