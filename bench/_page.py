@@ -30,6 +30,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 E2E = HERE.parent / "tests" / "e2e"
 sys.path.insert(0, str(E2E))
+sys.path.insert(0, str(E2E.parent))  # tests/timing.py, which the e2e harness imports
 
 from iws_e2e_harness import CHROMIUM, CHROMIUM_ARGS, cell_errors, run_notebook  # noqa: E402
 

@@ -6,7 +6,7 @@ server's ``/api/kernels/<id>/channels`` WebSocket, and counts what the server
 forwards. A second subscriber reads the kernel's IOPub socket directly
 (jupyter_client), to count what the kernel published before the server's
 rate limit (``iopub_msg_rate_limit`` 1000/s over ``rate_limit_window`` 3 s,
-FACTS.md) dropped anything.
+docs/jupyter-internals.md#iopub-rate-limit) dropped anything.
 
 Two kernels, one after the other, each reading the fast source (as fast as
 it can) for SECONDS with no cell running:
@@ -82,6 +82,7 @@ COLLECT = {
 def _e2e() -> Any:
     """JupyterEnv / JupyterServer from the e2e harness (imported by path, as views_page does)."""
     sys.path.insert(0, str(E2E))
+    sys.path.insert(0, str(E2E.parent))  # tests/timing.py, which the e2e harness imports
     spec = importlib.util.spec_from_file_location("iws_e2e_conftest", E2E / "conftest.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -3,7 +3,8 @@
 For SECONDS: the kernel's CPU (user + system, from /proc, as a share of one
 core), whether every socket received exactly RATE x SECONDS messages in
 order, and how many comm messages the kernel published on IOPub per second
-in all (jupyter_server forwards at most 1000/s per kernel, FACTS.md). The
+in all (jupyter_server forwards at most 1000/s per kernel:
+docs/jupyter-internals.md#iopub-rate-limit). The
 baseline, in a fresh kernel: SOCKETS bare websockets clients on one asyncio
 loop, each decoding every message.
 

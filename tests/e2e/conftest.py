@@ -1,7 +1,6 @@
 """End-to-end harness: a real JupyterLab / Notebook 7 server driven by headless Chromium.
 
-Everything here follows the measured recipes in FACTS.md ("Browser and end-to-end
-testing on these machines"):
+Everything here follows docs/jupyter-internals.md#jupyterlab-and-notebook-7-test-harness:
 
 * Every Jupyter directory (config, data, runtime, IPython, Lab settings and
   workspaces) points into one session temp dir, so tests share no state with the
@@ -14,8 +13,7 @@ testing on these machines"):
   exercise this checkout, whether or not it is pip-installed.
 * Readiness: see ``_wait_ready`` below (documented there for Lab and Notebook 7).
 
-Timeouts are multiples of ``UNIT`` seconds, scaled by the environment variable
-``IPYWEBSOCKETS_TIMEOUT_SCALE`` (default 1) for slow machines.
+Timeouts and polling: ``timing.py`` (``IPYWEBSOCKETS_TIMEOUT_SCALE``).
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -36,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from timing import eventually, timeout_ms, timeout_s
 
 # Plain asserts in the shared helpers get pytest's detailed messages too.
 pytest.register_assert_rewrite("iws_e2e_harness")
@@ -47,8 +46,6 @@ from iws_e2e_harness import (  # noqa: E402
     REPO_ROOT,
     RESULTS_DIR,
     run_notebook,
-    timeout_ms,
-    timeout_s,
 )
 
 # --------------------------------------------------------------------------- markers & reports
@@ -144,7 +141,7 @@ class JupyterEnv:
             )
         )
 
-        # Silence the news / update pop-up (FACTS.md).
+        # Silence the news / update pop-up (docs/jupyter-internals.md#lab-test-server).
         notif = self.settings_dir / "@jupyterlab" / "apputils-extension"
         notif.mkdir(parents=True, exist_ok=True)
         (notif / "notification.jupyterlab-settings").write_text(
@@ -245,10 +242,12 @@ class JupyterServer:
             return f"<no log: {exc}>"
         return "\n".join(text.splitlines()[-lines:])
 
-    def wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+    def wait_ready(self, within: float) -> None:
+        """Wait (``within`` unscaled seconds) until ``/api/status`` answers 200."""
         last: object = None
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
+            nonlocal last
             if self.proc.poll() is not None:
                 raise RuntimeError(
                     f"jupyter {self.kind} exited with code {self.proc.returncode} during start\n"
@@ -256,15 +255,19 @@ class JupyterServer:
                 )
             try:
                 with urllib.request.urlopen(f"{self.base_url}/api/status", timeout=2) as r:
-                    if r.status == 200:
-                        return
+                    return r.status == 200
             except (urllib.error.URLError, OSError) as exc:
                 last = exc
-            time.sleep(0.1)
-        raise RuntimeError(
-            f"jupyter {self.kind} did not answer {self.base_url}/api/status within "
-            f"{timeout:.0f}s (last error: {last!r})\ncommand: {self.cmd}\n"
-            f"--- log tail ---\n{self.log_tail()}"
+                return False
+
+        eventually(
+            answers,
+            within,
+            lambda: (
+                f"jupyter {self.kind} answers {self.base_url}/api/status (last error: {last!r})"
+                f"\ncommand: {self.cmd}\n--- log tail ---\n{self.log_tail()}"
+            ),
+            interval=0.1,
         )
 
     def stop(self) -> None:
@@ -291,7 +294,7 @@ class JupyterServers:
         if srv is None:
             srv = JupyterServer(kind, self.env)
             self.started[kind] = srv
-            srv.wait_ready(timeout_s(60))
+            srv.wait_ready(60)
         return srv.base_url
 
     def stop_all(self) -> None:

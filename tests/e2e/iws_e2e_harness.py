@@ -1,7 +1,7 @@
 """Helpers shared by the e2e tests (imported by conftest.py and the test modules).
 
-Timeouts are multiples of ``UNIT`` seconds, scaled by the environment variable
-``IPYWEBSOCKETS_TIMEOUT_SCALE`` (default 1) for slow machines.
+Timeouts: the ``wait_*`` helpers here take unscaled seconds and scale them
+(``timing.py``: ``IPYWEBSOCKETS_TIMEOUT_SCALE``); Playwright gets ``timeout_ms(...)``.
 """
 
 from __future__ import annotations
@@ -14,21 +14,7 @@ from typing import Any
 
 import nbformat
 
-# --------------------------------------------------------------------------- timeouts
-
-SCALE = float(os.environ.get("IPYWEBSOCKETS_TIMEOUT_SCALE", "1") or "1")
-UNIT = 1.0 * SCALE  # seconds
-
-
-def timeout_s(units: float) -> float:
-    """A timeout of ``units`` (scaled) seconds."""
-    return units * UNIT
-
-
-def timeout_ms(units: float) -> float:
-    """The same in milliseconds, for Playwright."""
-    return units * UNIT * 1000.0
-
+from timing import eventually, timeout_ms, timeout_s
 
 CHROMIUM = os.environ.get("IPYWEBSOCKETS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -146,8 +132,9 @@ def cell_records(page: Any, name: str) -> list[dict[str, Any]]:
 def _ready(ui: str) -> str:
     """JS predicate: kernel ready for Run All.
 
-    Lab: the status-bar text contains ``| Idle`` (FACTS.md readiness race: the
-    execution indicator can say idle while the session is still initialising).
+    Lab: the status-bar text contains ``| Idle`` (the readiness race,
+    docs/jupyter-internals.md#lab-readiness-race: the execution indicator can
+    say idle while the session is still initialising).
     Notebook 7 has no status bar.  There the signal is the source that Lab's
     status-bar item renders, read directly: ``sessionContext.isReady`` and
     ``sessionContext.kernelDisplayStatus === 'idle'`` (which is 'initializing' /
@@ -166,25 +153,27 @@ def _ready(ui: str) -> str:
     return f"(s) => {common} && s.indicator === 'idle'"
 
 
-def _wait_ready(page: Any, name: str, ui: str, timeout: float) -> None:
+def _wait_ready(page: Any, name: str, ui: str, within: float) -> None:
     pred = _ready(ui)
-    deadline = time.monotonic() + timeout
     state: dict[str, Any] = {}
     stable_since: float | None = None
-    while time.monotonic() < deadline:
+
+    def ready() -> bool:
+        nonlocal state, stable_since
         state = notebook_state(page, name)
-        ok = page.evaluate(f"({pred})", state)
-        if ok:
-            # Require the ready state to hold for a short moment: the session can
-            # flip idle -> busy -> idle while it initialises the kernel.
-            stable_since = stable_since or time.monotonic()
-            if time.monotonic() - stable_since >= 0.3:
-                return
-        else:
+        if not page.evaluate(f"({pred})", state):
             stable_since = None
-        time.sleep(0.1)
-    raise AssertionError(
-        f"{ui}: notebook {name}.ipynb not ready within {timeout:.0f}s; last state: {state}"
+            return False
+        # Require the ready state to hold for a short moment: the session can
+        # flip idle -> busy -> idle while it initialises the kernel.
+        stable_since = stable_since or time.monotonic()
+        return time.monotonic() - stable_since >= 0.3
+
+    eventually(
+        ready,
+        within,
+        lambda: f"{ui}: notebook {name}.ipynb ready; last state: {state}",
+        interval=0.1,
     )
 
 
@@ -216,21 +205,24 @@ def run_notebook(
     page.wait_for_function(
         "() => window.jupyterapp && window.jupyterapp.shell", timeout=timeout_ms(30)
     )
-    _wait_ready(page, name, ui, timeout_s(30))
+    _wait_ready(page, name, ui, 30)
     _dismiss_dialogs(page)
 
     # Run All.  Verify it was taken: some cell gets an execution count or the
     # kernel goes busy.  If nothing at all happened (no cell executed, kernel
     # idle) the command was dropped; re-issuing it is then safe.
+    def started() -> bool:
+        recs = cell_records(page, name)
+        st = notebook_state(page, name)
+        return any(r["count"] is not None for r in recs) or st.get("kernelStatus") == "busy"
+
     for attempt in range(2):
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        deadline = time.monotonic() + timeout_s(5)
-        while time.monotonic() < deadline:
-            recs = cell_records(page, name)
-            st = notebook_state(page, name)
-            if any(r["count"] is not None for r in recs) or st.get("kernelStatus") == "busy":
-                return
-            time.sleep(0.05)
+        try:
+            eventually(started, 5, "Run All started a cell", interval=0.05)
+            return
+        except AssertionError:
+            pass
         if attempt == 0:
             page._iws_console.append("[harness] run-all-cells seemed dropped; re-issuing")
     raise AssertionError(
@@ -251,35 +243,38 @@ def cell_errors(page: Any, name: str) -> list[str]:
 
 
 def wait_for_cell_output(
-    page: Any, name: str, index: int, pattern: str, timeout: float | None = None
+    page: Any, name: str, index: int, pattern: str, within: float = 15
 ) -> re.Match[str]:
-    """Wait until code cell ``index`` has text output matching ``pattern``.
+    """Wait (``within`` unscaled seconds) until code cell ``index`` has output matching ``pattern``.
 
     Reads the notebook *model* (stream text, ``text/plain`` results, errors), so it
     works whatever the windowing/virtualisation of the rendered cells.  Fails at
     once, with the traceback, if any cell raised.
     """
     rx = re.compile(pattern)
-    timeout = timeout_s(15) if timeout is None else timeout
-    deadline = time.monotonic() + timeout
     text = ""
-    while True:
+    recs: list[dict[str, Any]] = []
+
+    def matched() -> re.Match[str] | None:
+        nonlocal text, recs
         recs = cell_records(page, name)
         errors = [_short(e) for r in recs for e in r["errors"]]
         if errors:
             raise AssertionError("a notebook cell raised:\n" + "\n\n".join(errors))
         if index < len(recs):
             text = recs[index]["text"]
-            m = rx.search(text)
-            if m:
-                return m
-        if time.monotonic() >= deadline:
-            raise AssertionError(
-                f"cell {index} of {name}.ipynb: no output matching {pattern!r} within "
-                f"{timeout:.0f}s; output was {text!r}; cells: "
-                f"{[(r['count'], r['text'][:200]) for r in recs]}"
-            )
-        time.sleep(0.1)
+            return rx.search(text)
+        return None
+
+    return eventually(
+        matched,
+        within,
+        lambda: (
+            f"cell {index} of {name}.ipynb: output matching {pattern!r}; output was {text!r}; "
+            f"cells: {[(r['count'], r['text'][:200]) for r in recs]}"
+        ),
+        interval=0.1,
+    )
 
 
 def int_text(page: Any, selector: str) -> int:
@@ -325,8 +320,9 @@ def run_cell(page: Any, name: str, code: str, *, wait: bool = True) -> int:
     return int(page.evaluate(_JS_RUN_CELL, [f"{name}.ipynb", code, wait]))
 
 
-def wait_for_text(page: Any, selector: str, values: tuple[str, ...], timeout: float) -> None:
-    """Wait until the first ``selector`` has trimmed text (or ``data-status``) in ``values``."""
+def wait_for_text(page: Any, selector: str, values: tuple[str, ...], within: float) -> None:
+    """Wait (``within`` unscaled seconds) until the first ``selector`` has trimmed text
+    (or ``data-status``) in ``values``."""
     try:
         page.wait_for_function(
             """([sel, values]) => {
@@ -336,7 +332,7 @@ def wait_for_text(page: Any, selector: str, values: tuple[str, ...], timeout: fl
                     || values.includes(el.getAttribute('data-status'));
             }""",
             arg=[selector, list(values)],
-            timeout=timeout * 1000.0,
+            timeout=timeout_ms(within),
         )
     except Exception as exc:
         el = page.locator(selector)
@@ -346,7 +342,7 @@ def wait_for_text(page: Any, selector: str, values: tuple[str, ...], timeout: fl
             else "<absent>"
         )
         raise AssertionError(
-            f"{selector} did not reach {values} within {timeout:.0f}s; it shows {shown}"
+            f"{selector} did not reach {values} within {timeout_s(within):.0f}s; it shows {shown}"
         ) from exc
 
 
@@ -377,32 +373,37 @@ def echo_cells(mode: str) -> list[str]:
     return cells
 
 
-def wait_visible(page: Any, name: str, selector: str, timeout: float) -> None:
-    """Wait until ``selector`` is visible; fail at once (with the traceback) if a cell raised."""
+def wait_visible(page: Any, name: str, selector: str, within: float) -> None:
+    """Wait (``within`` unscaled seconds) until ``selector`` is visible; fail at once (with
+    the traceback) if a cell raised."""
     loc = page.locator(selector).first
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def visible() -> bool:
         if loc.is_visible():
-            return
+            return True
         errors = [_short(e) for e in cell_errors(page, name)]
         if errors:
             raise AssertionError(
                 f"{selector} never appeared: a notebook cell raised:\n" + "\n\n".join(errors)
             )
-        if time.monotonic() >= deadline:
-            recs = cell_records(page, name)
-            raise AssertionError(
-                f"{selector} not visible within {timeout:.0f}s; cells (count, output): "
-                f"{[(r['count'], r['text'][:300]) for r in recs]}"
-            )
-        time.sleep(0.1)
+        return False
+
+    eventually(
+        visible,
+        within,
+        lambda: (
+            f"{selector} visible; cells (count, output): "
+            f"{[(r['count'], r['text'][:300]) for r in cell_records(page, name)]}"
+        ),
+        interval=0.1,
+    )
 
 
 def wait_open(page: Any, name: str) -> None:
     """The widget view is shown and its status reaches ``open``."""
-    wait_visible(page, name, ".iws-widget", timeout_s(20))
+    wait_visible(page, name, ".iws-widget", 20)
     try:
-        wait_for_text(page, ".iws-status", ("open",), timeout_s(15))
+        wait_for_text(page, ".iws-status", ("open",), 15)
     except AssertionError as exc:
         err = page.locator(".iws-error")
         shown = err.first.inner_text() if err.count() else "<no .iws-error>"
@@ -419,9 +420,11 @@ def assert_ticker_live(page) -> None:
     time.sleep(1.0)
     second = int_text(page, ".iws-received")
     assert second > first, f".iws-received did not climb in 1 s: {first} -> {second}"
-    deadline = time.monotonic() + timeout_s(10)
     n = second
-    while n <= 10 and time.monotonic() < deadline:
-        time.sleep(0.2)
+
+    def past_ten() -> bool:
+        nonlocal n
         n = int_text(page, ".iws-received")
-    assert n > 10, f".iws-received stuck at {n}"
+        return n > 10
+
+    eventually(past_ten, 10, lambda: f".iws-received stuck at {n}", interval=0.2)

@@ -18,12 +18,12 @@ from iws_e2e_harness import (
     int_text,
     run_cell,
     run_notebook,
-    timeout_ms,
-    timeout_s,
     wait_for_cell_output,
     wait_for_text,
     wait_open,
 )
+
+from timing import timeout_ms, timeout_s
 
 pytestmark = pytest.mark.e2e
 
@@ -83,7 +83,7 @@ def test_browser_ticker_same_stream_in_view_and_kernel(page, notebook_runner):
         "busy.close(widget=True)\n"
         "fast.stop()",
     )
-    m = wait_for_cell_output(page, name, idx, r"BATCHES ([\d.]+) MSGS ([\d.]+)", timeout_s(30))
+    m = wait_for_cell_output(page, name, idx, r"BATCHES ([\d.]+) MSGS ([\d.]+)", 30)
     batches, msgs = float(m.group(1)), float(m.group(2))
     print(f"browser mode at max_fps=5: {batches:.1f} batches/s carrying {msgs:.0f} msg/s")
     assert msgs > 200, f"only {msgs:.0f} msg/s reached the kernel"
@@ -92,7 +92,7 @@ def test_browser_ticker_same_stream_in_view_and_kernel(page, notebook_runner):
     # Stop the stream, then compare what the page counted with what the kernel has.
     idx = run_cell(page, name, "ws.close()\nimport time; time.sleep(1)\nprint('CLOSED', ws.status)")
     wait_for_cell_output(page, name, idx, r"CLOSED closed")
-    wait_for_text(page, ".iws-status", ("closed",), timeout_s(10))
+    wait_for_text(page, ".iws-status", ("closed",), 10)
     shown = int_text(page, ".iws-received")
     last_row = page.locator('.iws-row[data-dir="in"]').last
     last_seq = int(last_row.get_attribute("data-seq") or "0")
@@ -175,7 +175,7 @@ def test_browser_echo_send_binary_and_reconnect(page, notebook_runner):
         'print("AWAY", ws.status)',
     )
     wait_for_cell_output(page, name, idx, r"AWAY (reconnecting|connecting)")
-    wait_for_text(page, ".iws-status", ("reconnecting",), timeout_s(10))
+    wait_for_text(page, ".iws-status", ("reconnecting",), 10)
     idx = run_cell(
         page,
         name,
@@ -183,8 +183,8 @@ def test_browser_echo_send_binary_and_reconnect(page, notebook_runner):
         'm = ws.wait_for(lambda m: m.data == "while-away", timeout=15)\n'
         'print("BACK", ws.status, ws.reconnects, m.data)',
     )
-    wait_for_cell_output(page, name, idx, r"BACK open 1 while-away", timeout=timeout_s(20))
-    wait_for_text(page, ".iws-status", ("open",), timeout_s(10))
+    wait_for_cell_output(page, name, idx, r"BACK open 1 while-away", within=20)
+    wait_for_text(page, ".iws-status", ("open",), 10)
     assert int_text(page, ".iws-reconnects") == 1
     time.sleep(0.2)
     assert page.locator('.iws-row[data-dir="in"]').filter(has_text="while-away").count() >= 1
@@ -223,7 +223,7 @@ def test_local_network_access_refusal_is_explained(browser, jupyter_server, jupy
             name,
             notebooks_root=jupyter_env.notebooks,
         )
-        wait_for_text(page, ".iws-status", ("closed",), timeout_s(20))
+        wait_for_text(page, ".iws-status", ("closed",), 20)
         shown = page.locator(".iws-error").first.inner_text()
         for words in ("Local Network Access", "lab.example", "mode='kernel'"):
             assert words in shown, f"{words!r} not in the error shown: {shown!r}"

@@ -9,7 +9,9 @@ If this fails, the problem is in the environment/harness, not in the widget.
 from __future__ import annotations
 
 import pytest
-from iws_e2e_harness import timeout_ms, wait_for_cell_output
+from iws_e2e_harness import wait_for_cell_output
+
+from timing import timeout_ms
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,9 @@ import os
 import re
 
 import pytest
-from iws_e2e_harness import timeout_ms, timeout_s, wait_visible
+from iws_e2e_harness import wait_visible
+
+from timing import timeout_ms
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +40,7 @@ def test_handshake_and_inspector_render(page, notebook_runner):
     name = notebook_runner(CELLS, ui="lab")
 
     # The handshake: request and 101, the Accept check passed, the secret redacted.
-    wait_visible(page, name, '.iws-t-handshake[data-state="open"]', timeout_s(30))
+    wait_visible(page, name, '.iws-t-handshake[data-state="open"]', 30)
     hs = page.locator(".iws-t-handshake").first
     assert "101 Switching Protocols" in hs.inner_text()
     hs.locator('.iws-t-accept-verdict[data-ok="true"]').wait_for(timeout=timeout_ms(5))

@@ -12,7 +12,9 @@ import os
 import time
 
 import pytest
-from iws_e2e_harness import run_cell, timeout_ms, timeout_s, wait_for_cell_output, wait_visible
+from iws_e2e_harness import run_cell, wait_for_cell_output, wait_visible
+
+from timing import eventually, timeout_ms
 
 pytestmark = pytest.mark.e2e
 
@@ -36,18 +38,10 @@ def canvas_picture(page) -> str:
     return page.locator(".iws-chart canvas").first.evaluate("c => c.toDataURL()")
 
 
-def wait_until(check, within: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s(within)
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {within} s: {what}")
-        time.sleep(0.1)
-
-
 def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
     name = notebook_runner(CELLS, ui="lab")
-    wait_visible(page, name, ".widget-hbox .iws-chart canvas", timeout_s(20))
-    wait_visible(page, name, ".widget-hbox .iws-values", timeout_s(10))
+    wait_visible(page, name, ".widget-hbox .iws-chart canvas", 20)
+    wait_visible(page, name, ".widget-hbox .iws-values", 10)
 
     # Side by side in the HBox, both with room.
     chart_box = page.locator(".iws-chart").first.bounding_box()
@@ -61,7 +55,9 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
     legend.wait_for(timeout=timeout_ms(10))
     labels = legend.locator(".u-series .u-label").all_inner_texts()
     assert labels[1:] == ["price", "seq"], labels
-    wait_until(lambda: int(attr(page, ".iws-chart", "data-points") or 0) > 20, 10, "points")
+    eventually(
+        lambda: int(attr(page, ".iws-chart", "data-points") or 0) > 20, 10, "points", interval=0.1
+    )
     before, drawn = canvas_picture(page), redraws(page)
     time.sleep(1.0)
     assert canvas_picture(page) != before, "the chart's canvas did not change in 1 s"
@@ -73,7 +69,9 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
     over = page.locator(".iws-chart .u-over").first
     over.hover(position={"x": 200, "y": 60})
     value = legend.locator(".u-series").nth(2).locator(".u-value").first
-    wait_until(lambda: any(ch.isdigit() for ch in value.inner_text()), 5, "a hover value")
+    eventually(
+        lambda: any(ch.isdigit() for ch in value.inner_text()), 5, "a hover value", interval=0.1
+    )
     page.mouse.move(0, 0)
 
     # IPYWEBSOCKETS_VIEWS_SCREENSHOT=docs/chart-values.png: a picture of both views.
@@ -82,7 +80,7 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
 
     # Pause: points keep coming, the canvas stops; resume draws again.
     page.locator(".iws-chart-pause").first.click()
-    wait_until(lambda: attr(page, ".iws-chart", "data-paused") == "true", 5, "paused")
+    eventually(lambda: attr(page, ".iws-chart", "data-paused") == "true", 5, "paused", interval=0.1)
     time.sleep(0.2)
     paused_at, points_at, picture = (
         redraws(page),
@@ -98,21 +96,29 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
     idx = run_cell(page, name, 'print("PAUSED", chart.paused)')
     wait_for_cell_output(page, name, idx, r"PAUSED True")
     page.locator(".iws-chart-pause").first.click()
-    wait_until(lambda: redraws(page) > paused_at, 5, "redraws after resume")
+    eventually(lambda: redraws(page) > paused_at, 5, "redraws after resume", interval=0.1)
 
     # Values: a row per field, values change in place and flash.
     rows = page.locator(".iws-values-row")
-    wait_until(lambda: rows.count() >= 5, 10, "5 value rows")
+    eventually(lambda: rows.count() >= 5, 10, "5 value rows", interval=0.1)
     paths = [r.get_attribute("data-path") for r in rows.all()]
     assert paths[:5] == ["type", "seq", "time", "symbol", "price"], paths
     seq = page.locator('.iws-values-row[data-path="seq"]').first
     first = int(seq.locator(".iws-values-value").inner_text())
     changed = seq.get_attribute("data-changed-at")
-    wait_until(
-        lambda: int(seq.locator(".iws-values-value").inner_text()) > first, 5, "seq value changes"
+    eventually(
+        lambda: int(seq.locator(".iws-values-value").inner_text()) > first,
+        5,
+        "seq value changes",
+        interval=0.1,
     )
     # The change time is written with the value's row update, not necessarily in the same frame.
-    wait_until(lambda: seq.get_attribute("data-changed-at") != changed, 5, "seq change time moves")
+    eventually(
+        lambda: seq.get_attribute("data-changed-at") != changed,
+        5,
+        "seq change time moves",
+        interval=0.1,
+    )
     # A row that keeps changing is highlighted; one whose value never changes again
     # ("type") has faded out a second after its first value.
     highlight = (
@@ -123,7 +129,9 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
     assert level in ("1", "2", "3"), f"a changed row is not highlighted: {level}"
     assert colour not in ("rgba(0, 0, 0, 0)", "transparent"), colour
     kind_row = page.locator('.iws-values-row[data-path="type"]').first
-    wait_until(lambda: kind_row.evaluate(highlight)[0] == "none", 5, "an unchanged row fades")
+    eventually(
+        lambda: kind_row.evaluate(highlight)[0] == "none", 5, "an unchanged row fades", interval=0.1
+    )
     assert kind_row.evaluate(highlight)[1] in ("rgba(0, 0, 0, 0)", "transparent")
     kind = kind_row.locator(".iws-values-value")
     assert kind.inner_text() == '"tick"'
@@ -135,15 +143,21 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
         "() => window.jupyterapp.commands.execute('apputils:change-theme', "
         "{theme: 'JupyterLab Dark'})"
     )
-    wait_until(
-        lambda: attr(page, ".iws-chart", "data-theme") == "JupyterLab Dark", 10, "dark theme"
+    eventually(
+        lambda: attr(page, ".iws-chart", "data-theme") == "JupyterLab Dark",
+        10,
+        "dark theme",
+        interval=0.1,
     )
 
     # A second view of the same chart starts from the kernel's whole window (hello).
     run_cell(page, name, "chart", wait=False)
-    wait_until(lambda: page.locator(".iws-chart").count() == 2, 10, "a second chart view")
-    wait_until(
+    eventually(
+        lambda: page.locator(".iws-chart").count() == 2, 10, "a second chart view", interval=0.1
+    )
+    eventually(
         lambda: int(attr(page, ".iws-chart", "data-points", 1) or 0) > 100,
         5,
         "the second view got the window",
+        interval=0.1,
     )

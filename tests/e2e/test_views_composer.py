@@ -17,12 +17,12 @@ import pytest
 from iws_e2e_harness import (
     ECHO_CELLS,
     run_cell,
-    timeout_ms,
-    timeout_s,
     wait_for_cell_output,
     wait_open,
     wait_visible,
 )
+
+from timing import timeout_ms
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ def test_composer_json_binary_saved_repeat_and_reload(page, notebook_runner):
         [*ECHO_CELLS, "c = iws.Composer(ws)\nc", "log = iws.Log(ws)\nlog"], ui="lab"
     )
     wait_open(page, name)
-    wait_visible(page, name, ".iws-log-widget .iws-log", timeout_s(20))
+    wait_visible(page, name, ".iws-log-widget .iws-log", 20)
     main = page.locator(".iws-widget").first
     box, fmt, error = (
         main.locator(".iws-send-input"),

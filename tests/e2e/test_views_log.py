@@ -11,18 +11,17 @@ detail pane ``.iws-detail[data-state]`` > ``.iws-detail-body``, ``.iws-copy-butt
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from iws_e2e_harness import (
     echo_cells,
     int_text,
     run_cell,
-    timeout_ms,
-    timeout_s,
     wait_for_cell_output,
     wait_open,
 )
+
+from timing import eventually, timeout_ms
 
 pytestmark = pytest.mark.e2e
 
@@ -32,14 +31,15 @@ def shown_texts(scope) -> list[str]:
 
 
 def wait_rows(scope, predicate, what: str) -> list[str]:
-    deadline = time.monotonic() + timeout_s(10)
     texts: list[str] = []
-    while time.monotonic() < deadline:
+
+    def shown() -> bool:
+        nonlocal texts
         texts = shown_texts(scope)
-        if predicate(texts):
-            return texts
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: the log shows {texts}")
+        return bool(predicate(texts))
+
+    eventually(shown, 10, lambda: f"{what}: the log shows {texts}", interval=0.1)
+    return texts
 
 
 # Browser mode: the rows come from the page's own socket, the detail pane from them
@@ -135,19 +135,21 @@ def test_log_is_virtualised_and_follows_a_fast_stream(page, notebook_runner):
         ],
         ui="lab",
     )
-    m = wait_for_cell_output(page, name, 5, r"DONE (\d+) (\d+) (\w+) (\w+)", timeout=timeout_s(30))
+    m = wait_for_cell_output(page, name, 5, r"DONE (\d+) (\d+) (\w+) (\w+)", within=30)
     assert m.group(3) == m.group(4) == "True", m.group(0)
     received = int(m.group(1))
     assert received > 5000, m.group(0)
     widget = page.locator(".iws-widget").first
     count = widget.locator(".iws-log-count")
-    deadline = time.monotonic() + timeout_s(10)
-    while int(re.sub(r"[^0-9]", "", count.inner_text())) < min(received, 10_000):
-        assert time.monotonic() < deadline, (
+    eventually(
+        lambda: int(re.sub(r"[^0-9]", "", count.inner_text())) >= min(received, 10_000),
+        10,
+        lambda: (
             f"{count.inner_text()!r}, {widget.locator('.iws-omitted').inner_text()!r}, "
             f"{received} received"
-        )
-        time.sleep(0.2)
+        ),
+        interval=0.2,
+    )
     # Only about a viewport of rows is in the DOM, the newest one at the bottom.
     assert widget.locator(".iws-row").count() < 60
     last = widget.locator(".iws-row").last

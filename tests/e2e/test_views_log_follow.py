@@ -9,19 +9,19 @@ is ``.iws-log-widget``.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import time
 
 import pytest
 from iws_e2e_harness import (
     echo_cells,
     run_cell,
-    timeout_ms,
-    timeout_s,
     wait_for_cell_output,
     wait_open,
     wait_visible,
 )
+
+from timing import eventually, timeout_ms
 
 pytestmark = pytest.mark.e2e
 
@@ -49,7 +49,7 @@ def test_standalone_log_follows_the_socket_once_from_its_backlog(page, notebook_
     # Messages 1-6 so far: the log starts 2 before the next one, at seq 5.
     idx = run_cell(page, name, "log = iws.Log(ws, backlog=2)\nprint('FIRST', log._first)\nlog")
     wait_for_cell_output(page, name, idx, r"FIRST 5")
-    wait_visible(page, name, ".iws-log-widget .iws-log", timeout_s(20))
+    wait_visible(page, name, ".iws-log-widget .iws-log", 20)
     idx = run_cell(
         page,
         name,
@@ -63,15 +63,17 @@ def test_standalone_log_follows_the_socket_once_from_its_backlog(page, notebook_
     assert [seq for seq, _, _ in truth] == list(range(5, 47)), truth
 
     solo = page.locator(".iws-log-widget")
-    deadline = time.monotonic() + timeout_s(10)
     got: list[list] = []
-    while time.monotonic() < deadline:
+
+    def drawn_from_the_start() -> bool:
+        nonlocal got
         solo.locator(".iws-log").evaluate("el => { el.scrollTop = 0; }")
         got = rows(solo)
         count = solo.locator(".iws-log-count").inner_text()
-        if count.replace(",", "").strip().startswith("42") and got and got[0][0] == 5:
-            break
-        time.sleep(0.2)
+        return bool(count.replace(",", "").strip().startswith("42") and got and got[0][0] == 5)
+
+    with contextlib.suppress(AssertionError):  # the asserts below say what is wrong
+        eventually(drawn_from_the_start, 10, "42 rows, the first one seq 5", interval=0.2)
     assert solo.locator(".iws-log-count").inner_text().replace(",", "").startswith("42"), (
         solo.locator(".iws-log-count").inner_text(),
         got,

@@ -22,12 +22,12 @@ import pytest
 from iws_e2e_harness import (
     int_text,
     run_cell,
-    timeout_ms,
-    timeout_s,
     wait_for_cell_output,
     wait_open,
 )
 from nbclient import NotebookClient
+
+from timing import timeout_ms, timeout_s
 
 pytestmark = pytest.mark.e2e
 

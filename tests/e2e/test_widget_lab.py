@@ -18,11 +18,11 @@ from iws_e2e_harness import (
     assert_ticker_live,
     int_text,
     run_cell,
-    timeout_ms,
-    timeout_s,
     wait_for_cell_output,
     wait_open,
 )
+
+from timing import timeout_ms
 
 pytestmark = pytest.mark.e2e
 
@@ -135,7 +135,7 @@ def test_fast_stream_never_exceeds_the_iopub_rate_limit(page, notebook_runner, j
         "time.sleep(5); print('STREAMED', ws.received)",
     ]
     name = notebook_runner(cells, ui="lab")
-    m = wait_for_cell_output(page, name, 4, r"STREAMED (\d+)", timeout=timeout_s(30))
+    m = wait_for_cell_output(page, name, 4, r"STREAMED (\d+)", within=30)
     assert int(m.group(1)) > 10_000, f"not a fast stream: {m.group(0)}"
     assert int_text(page, ".iws-received") > 10_000
     log = jupyter_server.started["lab"].log_path.read_text(errors="replace")

@@ -12,6 +12,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 import ipywebsockets as iws
+from timing import timeout_s
 
 
 class LoopThread:
@@ -23,11 +24,13 @@ class LoopThread:
         self.thread.start()
 
     def run(self, coro: Awaitable[Any], timeout: float = 10) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)  # type: ignore[arg-type]
+        """Run ``coro`` on the loop; ``timeout`` in unscaled seconds."""
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result(timeout_s(timeout))  # type: ignore[arg-type]
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
+        self.thread.join(timeout_s(5))
 
 
 class LocalServer:

@@ -11,12 +11,16 @@ from typing import Any
 import ipywidgets
 import pytest
 import traitlets
-from tests.conftest import eventually, timeout
 from tests.integration.conftest import LocalServer
 from websockets.asyncio.server import ServerConnection
 
 import ipywebsockets as iws
+<<<<<<< HEAD
 from ipywebsockets._jupyter.capture import capturing
+=======
+from ipywebsockets._capture import capturing
+from timing import eventually, timeout_s
+>>>>>>> tests-docs
 
 
 async def burst(ws: ServerConnection) -> None:
@@ -261,9 +265,9 @@ def test_final_value_after_the_stream_stops(connect: Any, server: LocalServer) -
     target = Target()
     ws.bind("price", target)
     _burst(ws, 1)
-    eventually(lambda: target.value == 0, timeout(3), "first")
+    eventually(lambda: target.value == 0, 3, "first")
     _burst(ws, 3)  # within the same second: coalesced, then delivered after the interval
-    eventually(lambda: target.value == 2, timeout(3), "the last value after a pause")
+    eventually(lambda: target.value == 2, 3, "the last value after a pause")
 
 
 def test_closing_the_widget_ends_its_bindings(connect: Any, server: LocalServer) -> None:
@@ -274,7 +278,7 @@ def test_closing_the_widget_ends_its_bindings(connect: Any, server: LocalServer)
     assert ws.bindings == [value, shown]
     ws.close(widget=True)
     assert ws.bindings == [] and not value.active and not shown.active
-    shown._thread.join(timeout(2))
+    shown._thread.join(timeout_s(2))
     assert not shown._thread.is_alive(), "bind_output's thread must end with the widget"
     out.close()
 
@@ -290,16 +294,16 @@ def test_capturing_takes_only_the_calling_threads_output(
         with capturing() as captured:
             print("captured line")
             inside.set()
-            release.wait(timeout(5))
+            release.wait(timeout_s(5))
             print("more", end="")
         results.append(captured.outputs)
 
     thread = threading.Thread(target=worker)
     thread.start()
-    assert inside.wait(timeout(5))
+    assert inside.wait(timeout_s(5))
     print("main thread line")  # while the worker captures
     release.set()
-    thread.join(timeout(5))
+    thread.join(timeout_s(5))
     assert results == [[{"output_type": "stream", "name": "stdout", "text": "captured line\nmore"}]]
     out = capsys.readouterr().out
     assert "main thread line" in out and "captured" not in out

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from tests.conftest import eventually
 
 import ipywebsockets as iws
+from timing import eventually, timeout_s
 
 COUNT = 600
 
@@ -180,7 +180,7 @@ def test_views_share_one_source(
         what="both charts complete",
     )
     assert ws.received == COUNT  # reading views take nothing from the socket's readers
-    assert ws.recv(timeout=1).json()["seq"] == 1
+    assert ws.recv(timeout=timeout_s(1)).json()["seq"] == 1
 
 
 @pytest.mark.parametrize(

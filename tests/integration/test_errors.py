@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 import traitlets
-from tests.conftest import timeout
 from tests.integration.conftest import LocalServer, LoopThread, echo
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Response
 
 import ipywebsockets as iws
+from timing import timeout_s
 
-T = timeout(5)
+T = timeout_s(5)
 
 
 def _failed(ws: iws.WebSocket, match: str) -> None:

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 import traitlets
-from tests.conftest import eventually, timeout
 from tests.integration.conftest import LocalServer
 
 import ipywebsockets as iws
 from ipywebsockets.message import Message
 from ipywebsockets.record import encode_message
 from ipywebsockets.replay import load
+from timing import eventually, timeout_s
 
 
 @pytest.fixture
@@ -111,8 +111,8 @@ def test_replay_keeps_the_timing(
     assert min(lateness) >= -0.002, f"a message came early: {lateness}"
     # Typically about 1 ms late; a loaded machine (2 cores shared with browsers) can
     # stall the I/O thread a few hundred ms, so the bound on the worst one is loose.
-    assert statistics.median(lateness) <= timeout(0.05), f"messages came late: {lateness}"
-    assert max(lateness) <= timeout(0.4), f"a message came very late: {lateness}"
+    assert statistics.median(lateness) <= timeout_s(0.05), f"messages came late: {lateness}"
+    assert max(lateness) <= timeout_s(0.4), f"a message came very late: {lateness}"
     assert ws.close_code == 1000 and ws.status == "closed"
     assert ws.mode == "replay" and ws.url == "replay://timed.jsonl"
 
@@ -136,10 +136,10 @@ def test_replay_a_recorded_session_with_recv_and_on_message(
     seen: list[int] = []
     ws.on_message(lambda m: seen.append(m.json()["seq"]))
     ws.connect()
-    got = [ws.recv(timeout=timeout(5)).data for _ in range(2000)]
+    got = [ws.recv(timeout=timeout_s(5)).data for _ in range(2000)]
     assert got == [m.data for m in live.messages]
     with pytest.raises(iws.ConnectionClosed, match="1000"):
-        ws.recv(timeout=timeout(5))
+        ws.recv(timeout=timeout_s(5))
     eventually(lambda: len(seen) == 2000, what="on_message saw every message")
     assert seen == list(range(1, 2001))
 

@@ -9,11 +9,11 @@ import sys
 import time
 
 import pytest
-from tests.conftest import eventually, timeout
 
 import ipywebsockets as iws
+from timing import eventually, timeout_s
 
-T = timeout(5)
+T = timeout_s(5)
 
 
 def test_ticker_sends_json_ticks_at_about_its_rate() -> None:
@@ -176,7 +176,7 @@ def test_unthrottled_ticker_leaves_room_for_other_servers() -> None:
             assert chat.recv(timeout=T).data == "still answering"
             started = time.monotonic()
             fast.close()
-            assert fast.status == "closed" and time.monotonic() - started < timeout(2)
+            assert fast.status == "closed" and time.monotonic() - started < timeout_s(2)
         finally:
             fast.close(widget=True)
             chat.close(widget=True)

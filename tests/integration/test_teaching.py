@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.conftest import eventually
 from tests.integration.conftest import LocalServer, echo
 from websockets.asyncio.server import ServerConnection
 
 import ipywebsockets as iws
 from ipywebsockets.teaching._base import REDACTED
+from timing import eventually, timeout_s
 
 
 class Sent:
@@ -80,7 +80,7 @@ def test_handshake_view_of_a_socket_opened_before_the_tap(
 ) -> None:
     ws = connect(echo_server.url)
     ws.send("x")
-    ws.recv(timeout=5)
+    ws.recv(timeout=timeout_s(5))
     view = iws.Handshake(ws)
     assert view.source == "parsed" and view.state == "open"
     assert view.accept["ok"] is True
@@ -96,7 +96,7 @@ def test_inspector_batches_frames_with_control_frames(
     for i in range(300):  # a burst: the view gets batches, never a message per frame
         ws.send(f"m{i}")
     for _ in range(300):
-        ws.recv(timeout=5)
+        ws.recv(timeout=timeout_s(5))
     reply = ask(view, sent, {"type": "ping", "payload": "rtt?"})
     assert 0 < reply["rtt"] < 5
     reply = ask(view, sent, {"type": "close", "code": 1001, "reason": "class is over"})
@@ -131,7 +131,7 @@ def test_inspector_shows_fragments_and_the_reassembled_message(
     sent = Sent(view)
     ws.connect()
     ws.send("go")
-    assert ws.recv(timeout=5).data == "one two three"
+    assert ws.recv(timeout=timeout_s(5)).data == "one two three"
     eventually(lambda: any("message" in f for f in sent.frames()), what="the reassembled message")
     parts = [f for f in sent.frames() if f["dir"] == "in" and "fragment" in f]
     assert parts[0]["opname"] == "text" and not parts[0]["fin"]
@@ -144,7 +144,7 @@ def test_inspector_created_late_says_so(
 ) -> None:
     ws = connect(echo_server.url)
     ws.send("x")
-    ws.recv(timeout=5)
+    ws.recv(timeout=timeout_s(5))
     view = iws.Inspector(ws)
     assert "opened before the inspector" in view.note
     ws.close()
@@ -157,7 +157,7 @@ def test_close_codes_highlight_and_close_control(
 ) -> None:
     ws = connect(echo_server.url)
     ws.send("x")
-    ws.recv(timeout=5)
+    ws.recv(timeout=timeout_s(5))
     table = iws.CloseCodes(ws)
     sent = Sent(table)
     assert {1000, 1001, 1002, 1003, 1006, 1007, 1008, 1009, 1011} <= {r[0] for r in table.codes}

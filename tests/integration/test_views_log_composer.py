@@ -9,10 +9,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.conftest import eventually
-
 import ipywebsockets as iws
 from ipywebsockets._jupyter.rows import FLAG_BINARY, FLAG_OUT
+from timing import eventually, timeout_s
 
 
 class Sent:
@@ -31,12 +30,12 @@ def test_log_answers_hello_with_its_history_and_get() -> None:
         try:
             for text in ("early-1", "early-2"):
                 ws.send(text)
-                ws.recv(timeout=5)
+                ws.recv(timeout=timeout_s(5))
             log = iws.Log(ws, rows=500, backlog=2)  # the last 2 of the 4 so far
             assert log._first == 3
             sent = Sent(log)
             ws.send(b"\x01\x02")
-            ws.recv(timeout=5)
+            ws.recv(timeout=timeout_s(5))
             time.sleep(0.3)  # several publisher rounds
             # New rows reach the page with the socket's own frames: the log sends none.
             assert sent.messages == []
@@ -59,7 +58,7 @@ def test_log_answers_hello_with_its_history_and_get() -> None:
             # A page that cannot read the socket's rows asks the kernel to send them.
             log._on_custom(log, {"type": "follow"}, [])
             ws.send("later")
-            ws.recv(timeout=5)
+            ws.recv(timeout=timeout_s(5))
 
             def fed() -> list[int]:
                 return [
@@ -93,7 +92,8 @@ def test_composer_sends_and_mirrors_status_metrics_measure() -> None:
             results = {c["id"]: c["error"] for c, _ in sent.messages}
             assert results[1] is None and results[2] is None
             assert "not valid JSON" in results[3]
-            assert ws.recv(timeout=5).data == "[1]" and ws.recv(timeout=5).data == b"\xff"
+            assert ws.recv(timeout=timeout_s(5)).data == "[1]"
+            assert ws.recv(timeout=timeout_s(5)).data == b"\xff"
             assert composer.saved == [{"name": "a", "format": "text", "data": "x"}]
 
             for i in range(20):

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tests.conftest import eventually, timeout
 from tests.integration.conftest import LocalServer, echo
 from websockets.asyncio.server import ServerConnection
 
 import ipywebsockets as iws
+from timing import eventually, timeout_s
 
-T = timeout(5)
+T = timeout_s(5)
 
 
 def test_send_and_receive_text_binary_json(

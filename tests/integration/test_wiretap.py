@@ -6,7 +6,6 @@ import http
 from collections.abc import Callable
 
 import pytest
-from tests.conftest import eventually
 from tests.integration.conftest import LocalServer
 from websockets.asyncio.server import ServerConnection
 from websockets.frames import Frame, Opcode
@@ -14,6 +13,7 @@ from websockets.frames import Frame, Opcode
 import ipywebsockets as iws
 from ipywebsockets.frames import accept_steps, encode_frame
 from ipywebsockets.wiretap import Capture, TappedFrame
+from timing import eventually, timeout_s
 
 
 def kinds(capture: Capture) -> list[tuple[str, str]]:
@@ -41,7 +41,7 @@ def test_tap_records_handshake_data_and_control_frames(
     server = make_server(chatty, compression=None)
     ws = connect(server.url + "/chat?token=s3cret", inspect=True)
     ws.send("hello")
-    assert ws.recv(timeout=5).data == "hello"
+    assert ws.recv(timeout=timeout_s(5)).data == "hello"
     capture = ws.inspect().current
     assert capture is not None
 
@@ -58,7 +58,7 @@ def test_tap_records_handshake_data_and_control_frames(
     rtt = ws.ping(b"are you there", timeout=5)
     assert 0 < rtt < 5
     ws.send("frag")
-    assert ws.recv(timeout=5).data == "Hello world"
+    assert ws.recv(timeout=timeout_s(5)).data == "Hello world"
     ws.send("ping-me")
     wait_frames(
         capture,
@@ -110,7 +110,7 @@ def test_compressed_frames_show_both_payloads(
     server = make_server(chatty)  # websockets negotiates permessage-deflate by default
     ws = connect(server.url, inspect=True)
     ws.send("hello hello hello hello")
-    assert ws.recv(timeout=5).data == "hello hello hello hello"
+    assert ws.recv(timeout=timeout_s(5)).data == "hello hello hello hello"
     capture = ws.inspect().current
     assert capture is not None
     wait_frames(capture, lambda fs: len(fs) >= 2, "the echo")
@@ -159,7 +159,7 @@ def test_reconnect_is_tapped_too(
         "restart",
     )
     ws.send("again")
-    assert ws.recv(timeout=5).data == "again"
+    assert ws.recv(timeout=timeout_s(5)).data == "again"
     wait_frames(tap.captures[1], lambda fs: len(fs) >= 2, "frames on the second connection")
 
 
@@ -168,7 +168,7 @@ def test_untapped_connection_runs_websockets_untouched(
 ) -> None:
     ws = connect(echo_server.url)
     ws.send("x")
-    assert ws.recv(timeout=5).data == "x"
+    assert ws.recv(timeout=timeout_s(5)).data == "x"
     proto = ws.handshake.protocol  # type: ignore[union-attr]
     assert "data_to_send" not in vars(proto) and "receive_data" not in vars(proto)
     assert type(ws.handshake).__name__ == "ClientConnection"
@@ -179,7 +179,7 @@ def test_ping_errors_are_clear(
 ) -> None:
     ws = connect(echo_server.url)
     ws.send("x")
-    ws.recv(timeout=5)
+    ws.recv(timeout=timeout_s(5))
     with pytest.raises(ValueError, match="at most 125 bytes"):
         ws.ping(b"x" * 126)
     ws.close()
@@ -193,7 +193,7 @@ def test_frame_parsed_by_websockets_matches_tap(
     server = make_server(chatty, compression=None)
     ws = connect(server.url, inspect=True)
     ws.send(b"\x00\x01binary" * 40)  # 320 bytes: the 16-bit length form
-    ws.recv(timeout=5)
+    ws.recv(timeout=timeout_s(5))
     capture = ws.inspect().current
     assert capture is not None
     wait_frames(capture, lambda fs: len(fs) >= 2, "the echo")

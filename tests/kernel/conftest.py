@@ -10,7 +10,7 @@ arrival order (the order the kernel published them), so a test can ask which
 messages came under which cell (``parent_header.msg_id``) and which were
 published between a cell's ``status: busy`` and ``status: idle``.
 
-Timeouts are multiplied by ``IPYWEBSOCKETS_TIMEOUT_SCALE`` (default 1).
+Timeouts are unscaled seconds, scaled by ``timing.timeout_s`` (``IPYWEBSOCKETS_TIMEOUT_SCALE``).
 """
 
 from __future__ import annotations
@@ -32,24 +32,11 @@ from typing import Any
 import pytest
 from jupyter_client.manager import KernelManager
 
-SCALE = float(os.environ.get("IPYWEBSOCKETS_TIMEOUT_SCALE", "1") or 1)
+from timing import timeout_s
+
 RESULT_MARK = "__IWS_RESULT__"
 KERNEL_NAME = "python3"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def scaled(seconds: float) -> float:
-    """``seconds`` on this machine, scaled for slower ones."""
-    return seconds * SCALE
-
-
-def wait_until(check: Callable[[], object], within: float, what: str) -> None:
-    """Poll ``check`` (test process side) until truthy or fail naming ``what``."""
-    deadline = time.monotonic() + scaled(within)
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {scaled(within):.1f} s: {what}")
-        time.sleep(0.02)
 
 
 def strip_ansi(text: str) -> str:
@@ -151,7 +138,7 @@ class Kernel:
         self.kc.start_channels()
         # wait_for_ready() reads the IOPub socket itself: start the collector only after it,
         # never two readers on one zmq socket.
-        self.kc.wait_for_ready(timeout=scaled(60))
+        self.kc.wait_for_ready(timeout=timeout_s(60))
         self._collector = threading.Thread(
             target=self._collect, name="kernel-test-iopub", daemon=True
         )
@@ -183,7 +170,8 @@ class Kernel:
         self, pred: Callable[[Entry], bool], within: float, what: str, start: int = 0
     ) -> Entry:
         """The first IOPub entry (from index ``start``) matching ``pred``, waiting for it."""
-        deadline = time.monotonic() + scaled(within)
+        limit = timeout_s(within)
+        deadline = time.monotonic() + limit
         with self._cond:
             while True:
                 for e in self._entries[start:]:
@@ -191,7 +179,7 @@ class Kernel:
                         return e
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"no IOPub message within {scaled(within):.1f} s: {what}")
+                    raise AssertionError(f"no IOPub message within {limit:.1f} s: {what}")
                 self._cond.wait(remaining)
 
     # -- execution -----------------------------------------------------------
@@ -200,12 +188,12 @@ class Kernel:
         """Run ``code`` as a cell; wait for its reply and its ``status: idle``."""
         started = time.monotonic()
         msg_id = self.kc.execute(code, store_history=True, allow_stdin=False)
-        deadline = started + scaled(timeout)
+        deadline = started + timeout_s(timeout)
         reply = None
         while reply is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"no execute_reply within {scaled(timeout)} s for:\n{code}")
+                raise AssertionError(f"no execute_reply within {timeout_s(timeout)} s for:\n{code}")
             try:
                 msg = self.kc.get_shell_msg(timeout=remaining)
             except Exception:
@@ -247,7 +235,7 @@ class Kernel:
                 self.km.shutdown_kernel(now=now)
         finally:
             self._stop.set()
-            self._collector.join(2)
+            self._collector.join(timeout_s(2))
             self.kc.stop_channels()
             self._stdout.close()
             self._stderr.close()
@@ -320,7 +308,7 @@ class RecordingServer:
         async def _start() -> Any:
             return await serve(self._handler, "127.0.0.1", 0)
 
-        self._server = asyncio.run_coroutine_threadsafe(_start(), self.loop).result(scaled(10))
+        self._server = asyncio.run_coroutine_threadsafe(_start(), self.loop).result(timeout_s(10))
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -352,10 +340,10 @@ class RecordingServer:
             await self._server.wait_closed()
 
         try:
-            asyncio.run_coroutine_threadsafe(_stop(), self.loop).result(scaled(10))
+            asyncio.run_coroutine_threadsafe(_stop(), self.loop).result(timeout_s(10))
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(scaled(5))
+            self._thread.join(timeout_s(5))
             self.loop.close()
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from conftest import Entry, Kernel, result_line, scaled
+from conftest import Entry, Kernel, result_line
+from timing import timeout_s
 
 pytestmark = pytest.mark.kernel
 
@@ -43,7 +44,7 @@ def run_while_sending(
     msg_id = kc.execute(code, store_history=True, allow_stdin=False)
     time.sleep(delay)
     custom(kernel, comm_id, content)
-    deadline = time.monotonic() + scaled(30)
+    deadline = time.monotonic() + timeout_s(30)
     while True:
         msg = kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
         if msg["parent_header"].get("msg_id") == msg_id:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from conftest import Kernel, RecordingServer, result_line, scaled, wait_until
+from conftest import Kernel, RecordingServer, result_line
+from timing import eventually, timeout_s
 
 pytestmark = pytest.mark.kernel
 
@@ -24,14 +25,14 @@ def test_kernel_shutdown_closes_socket(
         "while ws.handshake is None and time.monotonic() < deadline:\n"
         "    time.sleep(0.02)\n"
     )
-    assert recording_server.connected.wait(scaled(10)), "the kernel never connected"
+    assert recording_server.connected.wait(timeout_s(10)), "the kernel never connected"
     assert recording_server.closed == []
 
     started = time.monotonic()
     kernel.shutdown(now=False)  # a normal shutdown_request, as a front end sends it
-    wait_until(lambda: recording_server.closed, 5, "the server saw the connection end")
+    eventually(lambda: recording_server.closed, 5, "the server saw the connection end")
     end = recording_server.closed[0]
-    assert end.at - started <= scaled(5)
+    assert end.at - started <= timeout_s(5)
     assert end.rcvd_close_frame, f"the connection dropped without a close frame: {end}"
     assert end.code == 1001, f"expected 1001 (going away), got {end.code} {end.reason!r}"
 

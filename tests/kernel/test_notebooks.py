@@ -12,7 +12,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from conftest import KERNEL_NAME, scaled
+from conftest import KERNEL_NAME
+from timing import timeout_s
 
 pytestmark = pytest.mark.kernel
 
@@ -26,8 +27,8 @@ def _execute(nb: Any, cwd: Path, cell_timeout: float = 60) -> Any:
     client = NotebookClient(
         nb,
         kernel_name=KERNEL_NAME,  # jupyter_client runs argv[0]="python" as sys.executable
-        timeout=int(scaled(cell_timeout)),
-        startup_timeout=int(scaled(60)),
+        timeout=int(timeout_s(cell_timeout)),
+        startup_timeout=int(timeout_s(60)),
         store_widget_state=True,
         resources={"metadata": {"path": str(cwd)}},
     )
