@@ -1,5 +1,7 @@
 // The frame playground: build bytes from fields, or decode pasted hex (the kernel computes).
-import { clear, h, type Model, request, str } from "./dom";
+import { type Model } from "../model";
+import type { AnatomyTraits } from "../traits";
+import { asker, clear, h, str } from "./dom";
 import { type FrameInfo, frameCard } from "./frame";
 
 interface Result {
@@ -27,7 +29,8 @@ function labelled(label: string, input: HTMLElement): HTMLElement {
   return l;
 }
 
-export function renderAnatomy(model: Model, el: HTMLElement, signal: AbortSignal): void {
+export function renderAnatomy(model: Model<AnatomyTraits>, el: HTMLElement, signal: AbortSignal): void {
+  const ask = asker(model, signal);
   const root = h("div", "iws-t iws-t-anatomy");
   el.appendChild(root);
   root.appendChild(h("div", "iws-t-title", "Frame anatomy: build a frame"));
@@ -82,10 +85,10 @@ export function renderAnatomy(model: Model, el: HTMLElement, signal: AbortSignal
   const rebuild = (): void => {
     window.clearTimeout(timer);
     timer = window.setTimeout(() => {
-      request(model, {
+      ask({
         type: "encode", payload: payload.value, kind: kind.value, mask: mask.checked,
         mask_key: key.value, fragment_size: Number(frag.value) || 0, close_code: Number(code.value) || 1000,
-      }, signal)
+      })
         .then((r) => showResult(built, r["result"] as Result))
         .catch((e: Error) => showResult(built, { error: e.message }));
     }, 150);
@@ -95,7 +98,7 @@ export function renderAnatomy(model: Model, el: HTMLElement, signal: AbortSignal
     input.addEventListener("change", rebuild, { signal });
   }
   const decode = (): void => {
-    request(model, { type: "decode", hex: hex.value, from_client: fromClient.checked }, signal)
+    ask({ type: "decode", hex: hex.value, from_client: fromClient.checked })
       .then((r) => showResult(decoded, r["result"] as Result))
       .catch((e: Error) => showResult(decoded, { error: e.message }));
   };

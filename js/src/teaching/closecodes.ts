@@ -1,7 +1,9 @@
 // The close-code table, the connection's own code highlighted, and a close control.
-import { clear, closeControl, h, type Model, str, watch } from "./dom";
+import { type Model, watch } from "../model";
+import type { CloseCodesTraits } from "../traits";
+import { asker, clear, closeControl, h, str } from "./dom";
 
-export function renderCloseCodes(model: Model, el: HTMLElement, signal: AbortSignal): void {
+export function renderCloseCodes(model: Model<CloseCodesTraits>, el: HTMLElement, signal: AbortSignal): void {
   const root = h("div", "iws-t iws-t-closecodes");
   el.appendChild(root);
   root.appendChild(h("div", "iws-t-title", "Close codes (RFC 6455 §7.4)"));
@@ -10,7 +12,7 @@ export function renderCloseCodes(model: Model, el: HTMLElement, signal: AbortSig
   root.append(status, table);
   const sendable = (model.get("sendable") as number[]) ?? [];
   if (sendable.length && model.get("status") !== undefined && str(model.get("status"))) {
-    root.appendChild(closeControl(model, sendable, signal));
+    root.appendChild(closeControl(asker(model, signal), sendable, signal));
   }
   watch(model, ["codes", "close_code", "close_reason", "status"], () => {
     clear(table);

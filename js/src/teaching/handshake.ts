@@ -1,7 +1,9 @@
 // The opening handshake: request, response, Accept computation, negotiation.
-import { clear, h, type Model, str, watch } from "./dom";
+import { type Model, watch } from "../model";
+import type { HandshakeTraits } from "../traits";
+import { clear, h, str } from "./dom";
 
-const TRAITS = [
+const TRAITS: (keyof HandshakeTraits & string)[] = [
   "state", "source", "attempt", "request_line", "request_headers", "response_line",
   "response_headers", "response_body", "status_code", "explanation", "accept",
   "subprotocol", "extensions", "redacted", "error", "url",
@@ -22,7 +24,7 @@ function headBlock(cls: string, title: string, line: string, headers: string[][]
   return box;
 }
 
-export function renderHandshake(model: Model, el: HTMLElement, signal: AbortSignal): void {
+export function renderHandshake(model: Model<HandshakeTraits>, el: HTMLElement, signal: AbortSignal): void {
   const root = h("div", "iws-t iws-t-handshake");
   el.appendChild(root);
   watch(model, TRAITS, () => {

@@ -1,10 +1,13 @@
 // Every frame on the wire, both directions; frames arrive in batches (custom messages).
-import { closeControl, h, type Model, num, request, str, watch } from "./dom";
+import { type Model, onMessage, watch } from "../model";
+import type { InspectorTraits } from "../traits";
+import { asker, closeControl, h, num, str } from "./dom";
 import { type FrameInfo, frameCard } from "./frame";
 
 const CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1011, 4000];
 
-export function renderInspector(model: Model, el: HTMLElement, signal: AbortSignal): void {
+export function renderInspector(model: Model<InspectorTraits>, el: HTMLElement, signal: AbortSignal): void {
+  const ask = asker(model, signal);
   const root = h("div", "iws-t iws-t-inspector");
   el.appendChild(root);
   root.appendChild(h("div", "iws-t-title", "Frame inspector"));
@@ -15,11 +18,11 @@ export function renderInspector(model: Model, el: HTMLElement, signal: AbortSign
   const rtt = h("span", "iws-t-rtt");
   ping.addEventListener("click", () => {
     rtt.textContent = "…";
-    request(model, { type: "ping", payload: "hello" }, signal)
+    ask({ type: "ping", payload: "hello" })
       .then((r) => (rtt.textContent = `pong after ${(num(r["rtt"]) * 1000).toFixed(2)} ms`))
       .catch((e: Error) => (rtt.textContent = e.message));
   }, { signal });
-  controls.append(ping, rtt, closeControl(model, CLOSE_CODES, signal));
+  controls.append(ping, rtt, closeControl(ask, CLOSE_CODES, signal));
   const list = h("div", "iws-t-frames");
   root.append(stats, note, controls, list);
 
@@ -52,15 +55,18 @@ export function renderInspector(model: Model, el: HTMLElement, signal: AbortSign
     }
     while (list.children.length > maxRows()) list.firstChild?.remove();
   };
-  const onMsg = (msg: unknown): void => {
-    const m = msg as Record<string, unknown>;
-    if (m && m["type"] === "frames" && Array.isArray(m["frames"])) add(m["frames"] as FrameInfo[]);
-  };
-  model.on("msg:custom", onMsg);
-  signal.addEventListener("abort", () => model.off("msg:custom", onMsg), { once: true });
-  request(model, { type: "snapshot" }, signal)
+  onMessage(
+    model,
+    (m) => {
+      if (m.type === "frames" && Array.isArray(m.frames)) add(m.frames as FrameInfo[]);
+    },
+    signal,
+  );
+  ask({ type: "snapshot" })
     .then((r) => {
       if (Array.isArray(r["frames"])) add(r["frames"] as FrameInfo[]);
     })
-    .catch((e: Error) => console.warn("[ipywebsockets] inspector snapshot:", e.message));
+    .catch((e: Error) => {
+      if (!signal.aborted) console.warn("[ipywebsockets] inspector snapshot:", e.message);
+    });
 }

@@ -1,5 +1,7 @@
 // Push versus polling: latency per event and bytes per event, as measured in the kernel.
-import { clear, h, type Model, num, request, str, watch } from "./dom";
+import { type Model, watch } from "../model";
+import type { PollingTraits } from "../traits";
+import { asker, clear, h, num, str } from "./dom";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -32,7 +34,8 @@ function chart(polling: number[], push: number[]): SVGSVGElement {
   return root;
 }
 
-export function renderPolling(model: Model, el: HTMLElement, signal: AbortSignal): void {
+export function renderPolling(model: Model<PollingTraits>, el: HTMLElement, signal: AbortSignal): void {
+  const ask = asker(model, signal);
   const root = h("div", "iws-t iws-t-polling");
   el.appendChild(root);
   root.appendChild(h("div", "iws-t-title", "Push versus polling, measured"));
@@ -44,7 +47,7 @@ export function renderPolling(model: Model, el: HTMLElement, signal: AbortSignal
   controls.append(run, state);
   root.append(params, controls, out);
   run.addEventListener("click", () => {
-    request(model, { type: "run" }, signal).catch((e: Error) => (state.textContent = e.message));
+    ask({ type: "run" }).catch((e: Error) => (state.textContent = e.message));
   }, { signal });
   watch(model, ["events", "rate", "interval", "state", "error", "results"], () => {
     params.textContent = `${num(model.get("events"))} events at ${num(model.get("rate"))}/s; HTTP polls every ${num(model.get("interval"))} s; the WebSocket pushes each event as it happens`;

@@ -2,8 +2,7 @@
 // (hex); keep a list of saved messages; repeat a message every N ms until
 // stopped or until the connection closes. Plain callbacks in, no model access.
 import { parseHex, toText } from "../format";
-import type { Outgoing } from "../store";
-import type { SavedMessage, SendFormat } from "../types";
+import type { Outgoing, SavedMessage, SendFormat } from "../types";
 import { h, setText } from "./dom";
 
 export const MIN_REPEAT_MS = 10;

@@ -98,3 +98,20 @@ export const VALUES_PHASE_MS = 0;
 export function newSlot(now: number, last: number, ms: number, phase = 0): boolean {
   return Math.floor((now - phase) / ms) !== Math.floor((last - phase) / ms);
 }
+
+/** The JupyterLab theme variable `name` as the page resolves it at `el`, or `fallback`. */
+export function cssVar(el: Element, name: string, fallback: string): string {
+  const value = getComputedStyle(el).getPropertyValue(name).trim();
+  return value || fallback;
+}
+
+/** Calls `callback` when JupyterLab switches theme (it sets data-jp-theme-* on <body>). */
+export function onThemeChange(callback: () => void, signal: AbortSignal): void {
+  if (typeof MutationObserver === "undefined" || !document.body) return;
+  const observer = new MutationObserver(callback);
+  observer.observe(document.body, {
+    attributes: true,
+    attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"],
+  });
+  signal.addEventListener("abort", () => observer.disconnect(), { once: true });
+}
