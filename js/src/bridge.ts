@@ -2,9 +2,9 @@
 // the socket, feeds its own views at full rate and reports to the kernel in
 // batches (at most max_fps a second, binary frames as buffers). The wire
 // protocol is described in src/ipywebsockets/_browser.py.
-import { RateMeter, previewPayload, toNumber, toText, utf8Length } from "./format";
-import { type Backoff, BrowserSocket, type Payload } from "./socket";
+import { previewPayload, RateMeter, toNumber, toText, utf8Length } from "./format";
 import { type Content, get, onMessage, post } from "./model";
+import { type Backoff, BrowserSocket, type Payload } from "./socket";
 import type { FrameStore, SocketModel } from "./store";
 import type { LocalTraits } from "./traits";
 import type { Row, Status } from "./types";
@@ -126,8 +126,7 @@ export class Bridge {
         break;
       case "ws_send": {
         const ref = toNumber(msg.id, -1);
-        const data: Payload =
-          typeof msg.text === "string" ? msg.text : toArrayBuffer(buffers[0]);
+        const data: Payload = typeof msg.text === "string" ? msg.text : toArrayBuffer(buffers[0]);
         if (this.socket) this.socket.send(data, ref);
         else this.push({ e: "refused", ref, error: "the connection is not open in the browser" });
         break;
@@ -206,8 +205,7 @@ export class Bridge {
   private onData(socket: BrowserSocket, dir: "in" | "out", data: Payload, time: number, ref: number | null): void {
     if (this.socket !== socket) return;
     // Most text is ASCII: one native regex test instead of a loop over every character.
-    const size =
-      typeof data === "string" ? (NON_ASCII.test(data) ? utf8Length(data) : data.length) : data.byteLength;
+    const size = typeof data === "string" ? (NON_ASCII.test(data) ? utf8Length(data) : data.length) : data.byteLength;
     const event: WireEvent = { e: dir, t: time };
     if (ref !== null) event.ref = ref;
     else if (typeof data === "string") event.text = data;

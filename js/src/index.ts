@@ -5,8 +5,8 @@ import type { Initialize, Render } from "@anywidget/types";
 import { Bridge } from "./bridge";
 import { toText } from "./format";
 import { get, onChange, set, viewName } from "./model";
-import { type FrameStore, type SocketModel, disposeStore, storeFor } from "./store";
-import { DISPLAYED_TRAITS, createView } from "./view";
+import { disposeStore, type FrameStore, type SocketModel, storeFor } from "./store";
+import { createView, DISPLAYED_TRAITS } from "./view";
 import { savedList } from "./views/composer";
 import { VIEWS } from "./views/index";
 

@@ -250,10 +250,7 @@ export function viewName(model: { get(name: string): unknown }): string {
 }
 
 /** The model a widget reference trait (`"IPY_MODEL_<id>"`) points to, or null. */
-export async function referenced<S extends object>(
-  model: Model<object>,
-  ref: unknown,
-): Promise<Model<S> | null> {
+export async function referenced<S extends object>(model: Model<object>, ref: unknown): Promise<Model<S> | null> {
   if (typeof ref !== "string" || !ref.startsWith("IPY_MODEL_")) return null;
   return (await model.widget_manager.get_model(ref.slice("IPY_MODEL_".length))) as unknown as Model<S>;
 }

@@ -1,8 +1,8 @@
 // Per-model state shared by every view of one widget: the ring of recent rows,
 // the omitted-message count and pending send requests.
 import { toNumber, toText } from "./format";
-import { type Content, type Model, Requests, get, managerOf, onChange, onMessage, post, sendRequest } from "./model";
-import { type FullMessage, type LogFeed, RowRing, fullFromReply, fullFromRow, hasPayload, toRows } from "./rows";
+import { type Content, get, type Model, managerOf, onChange, onMessage, post, Requests, sendRequest } from "./model";
+import { type FullMessage, fullFromReply, fullFromRow, hasPayload, type LogFeed, RowRing, toRows } from "./rows";
 import type { LocalTraits, SocketTraits } from "./traits";
 import type { Outgoing, Row, SendFormat } from "./types";
 
@@ -69,9 +69,7 @@ export class FrameStore implements LogFeed {
   fetch(seq: number): Promise<FullMessage> {
     const row = this.ring.bySeq(seq);
     if (hasPayload(row)) return Promise.resolve(fullFromRow(row));
-    return this.requests
-      .request({ type: "get", seq })
-      .then((reply) => fullFromReply(reply.content, reply.buffers));
+    return this.requests.request({ type: "get", seq }).then((reply) => fullFromReply(reply.content, reply.buffers));
   }
 
   /** Calls `callback` after every change, until `signal` aborts. */

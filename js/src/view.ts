@@ -5,9 +5,9 @@ import { closeCodeName, formatBytes, formatClose, formatCount, formatRate, plura
 import type { FrameStore } from "./store";
 import type { SavedMessage } from "./types";
 import { createComposer } from "./views/composer";
-import { LOG_PHASE_MS, TEXT_SLOT_MS, h, newSlot, pinned, setText } from "./views/dom";
+import { h, LOG_PHASE_MS, newSlot, pinned, setText, TEXT_SLOT_MS } from "./views/dom";
 import { createLog } from "./views/log";
-import { type StatusChange, createMetrics, interArrival, recordStatus } from "./views/metrics";
+import { createMetrics, interArrival, recordStatus, type StatusChange } from "./views/metrics";
 
 /** The traits the display shows: it redraws when one changes. */
 export const DISPLAYED_TRAITS = [

@@ -57,8 +57,11 @@ export function renderAnatomy(model: Model<AnatomyTraits>, el: HTMLElement, sign
   code.value = str(model.get("close_code"));
   const form = h("div", "iws-t-form");
   form.append(
-    labelled("payload", payload), labelled("kind", kind), labelled("mask (client)", mask),
-    labelled("masking key", key), labelled("fragment every N bytes (0: one frame)", frag),
+    labelled("payload", payload),
+    labelled("kind", kind),
+    labelled("mask (client)", mask),
+    labelled("masking key", key),
+    labelled("fragment every N bytes (0: one frame)", frag),
     labelled("close code", code),
   );
   const built = h("div", "iws-t-built");
@@ -86,8 +89,13 @@ export function renderAnatomy(model: Model<AnatomyTraits>, el: HTMLElement, sign
     window.clearTimeout(timer);
     timer = window.setTimeout(() => {
       ask({
-        type: "encode", payload: payload.value, kind: kind.value, mask: mask.checked,
-        mask_key: key.value, fragment_size: Number(frag.value) || 0, close_code: Number(code.value) || 1000,
+        type: "encode",
+        payload: payload.value,
+        kind: kind.value,
+        mask: mask.checked,
+        mask_key: key.value,
+        fragment_size: Number(frag.value) || 0,
+        close_code: Number(code.value) || 1000,
       })
         .then((r) => showResult(built, r["result"] as Result))
         .catch((e: Error) => showResult(built, { error: e.message }));

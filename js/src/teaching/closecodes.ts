@@ -14,23 +14,31 @@ export function renderCloseCodes(model: Model<CloseCodesTraits>, el: HTMLElement
   if (sendable.length && model.get("status") !== undefined && str(model.get("status"))) {
     root.appendChild(closeControl(asker(model, signal), sendable, signal));
   }
-  watch(model, ["codes", "close_code", "close_reason", "status"], () => {
-    clear(table);
-    const code = model.get("close_code") as number | null;
-    const head = h("tr");
-    for (const c of ["code", "name", "meaning"]) head.appendChild(h("th", "", c));
-    table.appendChild(head);
-    for (const [c, name, meaning] of (model.get("codes") as [number, string, string][]) ?? []) {
-      const tr = h("tr", "iws-t-code");
-      tr.dataset["code"] = String(c);
-      const mine = code !== null && (code === c || (c >= 3000 && code >= c && code < c + 1000));
-      if (mine) tr.dataset["current"] = "true";
-      tr.append(h("td", "", String(c)), h("td", "", name), h("td", "", meaning));
-      table.appendChild(tr);
-    }
-    const st = str(model.get("status"));
-    status.textContent = code === null || code === undefined
-      ? st ? `connection ${st}: no close code yet` : "a reference table"
-      : `this connection ended with ${code}${model.get("close_reason") ? `: ${str(model.get("close_reason"))}` : ""}`;
-  }, signal);
+  watch(
+    model,
+    ["codes", "close_code", "close_reason", "status"],
+    () => {
+      clear(table);
+      const code = model.get("close_code") as number | null;
+      const head = h("tr");
+      for (const c of ["code", "name", "meaning"]) head.appendChild(h("th", "", c));
+      table.appendChild(head);
+      for (const [c, name, meaning] of (model.get("codes") as [number, string, string][]) ?? []) {
+        const tr = h("tr", "iws-t-code");
+        tr.dataset["code"] = String(c);
+        const mine = code !== null && (code === c || (c >= 3000 && code >= c && code < c + 1000));
+        if (mine) tr.dataset["current"] = "true";
+        tr.append(h("td", "", String(c)), h("td", "", name), h("td", "", meaning));
+        table.appendChild(tr);
+      }
+      const st = str(model.get("status"));
+      status.textContent =
+        code === null || code === undefined
+          ? st
+            ? `connection ${st}: no close code yet`
+            : "a reference table"
+          : `this connection ended with ${code}${model.get("close_reason") ? `: ${str(model.get("close_reason"))}` : ""}`;
+    },
+    signal,
+  );
 }

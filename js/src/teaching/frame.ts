@@ -73,26 +73,24 @@ export function frameCard(f: FrameInfo, open: boolean): HTMLElement {
 
   card.appendChild(h("div", "iws-t-label", "Bytes on the wire (header, then payload as sent):"));
   const hex = [f.header, f.wire].filter((x) => x).join(" ");
-  card.appendChild(hexBytes(hex, f.fields.map(([n, s, e]) => [n, s, e])));
+  card.appendChild(
+    hexBytes(
+      hex,
+      f.fields.map(([n, s, e]) => [n, s, e]),
+    ),
+  );
   if (f.more > 0) card.appendChild(h("div", "iws-t-note", `… ${f.more} more payload bytes not shown`));
   if (f.masked) {
-    card.appendChild(
-      h("div", "iws-t-label", `Unmasked payload (each byte XOR key byte i mod 4, key ${f.mask_key}):`),
-    );
+    card.appendChild(h("div", "iws-t-label", `Unmasked payload (each byte XOR key byte i mod 4, key ${f.mask_key}):`));
     card.appendChild(hexBytes(f.payload_hex, []));
   }
   if (f.text) card.appendChild(textRow("As text:", f.text));
   if (f.inflated !== undefined) {
-    card.appendChild(
-      textRow(`Inflated (permessage-deflate, ${str(f.inflated_length)} B):`, f.inflated),
-    );
+    card.appendChild(textRow(`Inflated (permessage-deflate, ${str(f.inflated_length)} B):`, f.inflated));
   }
   if (f.message) {
     card.appendChild(
-      textRow(
-        `Reassembled message (${f.message.frames} frames, ${f.message.length} B):`,
-        f.message.text,
-      ),
+      textRow(`Reassembled message (${f.message.frames} frames, ${f.message.length} B):`, f.message.text),
     );
   }
   for (const p of f.problems ?? []) card.appendChild(h("div", "iws-t-problem", p));

@@ -1,8 +1,8 @@
 // anywidget entry of the teaching views: `_view` says which one renders.
 import type { Render } from "@anywidget/types";
+import { type Model, viewName } from "../model";
 import { renderAnatomy } from "./anatomy";
 import { renderCloseCodes } from "./closecodes";
-import { type Model, viewName } from "../model";
 import { h } from "./dom";
 import { renderHandshake } from "./handshake";
 import { renderInspector } from "./inspector";

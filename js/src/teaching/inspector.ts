@@ -16,33 +16,42 @@ export function renderInspector(model: Model<InspectorTraits>, el: HTMLElement, 
   const controls = h("div", "iws-t-controls");
   const ping = h("button", "iws-t-button iws-t-ping", "Send ping");
   const rtt = h("span", "iws-t-rtt");
-  ping.addEventListener("click", () => {
-    rtt.textContent = "…";
-    ask({ type: "ping", payload: "hello" })
-      .then((r) => (rtt.textContent = `pong after ${(num(r["rtt"]) * 1000).toFixed(2)} ms`))
-      .catch((e: Error) => (rtt.textContent = e.message));
-  }, { signal });
+  ping.addEventListener(
+    "click",
+    () => {
+      rtt.textContent = "…";
+      ask({ type: "ping", payload: "hello" })
+        .then((r) => (rtt.textContent = `pong after ${(num(r["rtt"]) * 1000).toFixed(2)} ms`))
+        .catch((e: Error) => (rtt.textContent = e.message));
+    },
+    { signal },
+  );
   controls.append(ping, rtt, closeControl(ask, CLOSE_CODES, signal));
   const list = h("div", "iws-t-frames");
   root.append(stats, note, controls, list);
 
-  watch(model, ["frames_seen", "skipped", "evicted", "bytes_out", "bytes_in", "compressed", "note", "attempt", "close_code"], () => {
-    const parts = [
-      `connection #${num(model.get("attempt"))}`,
-      `${num(model.get("frames_seen"))} frames`,
-      `${num(model.get("bytes_out"))} B sent`,
-      `${num(model.get("bytes_in"))} B received (handshake included)`,
-    ];
-    if (model.get("compressed")) parts.push("permessage-deflate on: data frames travel compressed (RSV1)");
-    const skipped = num(model.get("skipped"));
-    const evicted = num(model.get("evicted"));
-    if (skipped) parts.push(`${skipped} not shown (too fast for the view)`);
-    if (evicted) parts.push(`${evicted} no longer kept by the kernel`);
-    const code = model.get("close_code");
-    if (code !== null && code !== undefined) parts.push(`closed with ${str(code)}`);
-    stats.textContent = parts.join(" · ");
-    note.textContent = str(model.get("note"));
-  }, signal);
+  watch(
+    model,
+    ["frames_seen", "skipped", "evicted", "bytes_out", "bytes_in", "compressed", "note", "attempt", "close_code"],
+    () => {
+      const parts = [
+        `connection #${num(model.get("attempt"))}`,
+        `${num(model.get("frames_seen"))} frames`,
+        `${num(model.get("bytes_out"))} B sent`,
+        `${num(model.get("bytes_in"))} B received (handshake included)`,
+      ];
+      if (model.get("compressed")) parts.push("permessage-deflate on: data frames travel compressed (RSV1)");
+      const skipped = num(model.get("skipped"));
+      const evicted = num(model.get("evicted"));
+      if (skipped) parts.push(`${skipped} not shown (too fast for the view)`);
+      if (evicted) parts.push(`${evicted} no longer kept by the kernel`);
+      const code = model.get("close_code");
+      if (code !== null && code !== undefined) parts.push(`closed with ${str(code)}`);
+      stats.textContent = parts.join(" · ");
+      note.textContent = str(model.get("note"));
+    },
+    signal,
+  );
 
   const maxRows = (): number => Math.max(1, num(model.get("rows")) || 200);
   const add = (frames: (FrameInfo | { reset: number })[]): void => {

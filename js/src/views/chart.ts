@@ -21,7 +21,11 @@ const PALETTE: [string, string][] = [
   ["--jp-success-color3", "#a5d6a7"],
 ];
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = ""): HTMLElementTagNameMap[K] {
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text = "",
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   node.className = className;
   if (text) node.textContent = text;
@@ -98,7 +102,12 @@ export function createChart(el: HTMLElement, options: ChartOptions, signal: Abor
     const grid = cssVar(root, "--jp-border-color2", "#e0e0e0");
     const family = cssVar(root, "--jp-ui-font-family", "system-ui, sans-serif");
     const font = `11px ${family}`;
-    const axis: uPlot.Axis = { stroke: text, font, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const axis: uPlot.Axis = {
+      stroke: text,
+      font,
+      grid: { stroke: grid, width: 1 },
+      ticks: { stroke: grid, width: 1 },
+    };
     return {
       width,
       height,
@@ -108,7 +117,13 @@ export function createChart(el: HTMLElement, options: ChartOptions, signal: Abor
         ...names.map((name, i): uPlot.Series => {
           const [variable, fallback] = PALETTE[i % PALETTE.length] as [string, string];
           // 1 px lines: without a GPU, Chromium draws them on Skia's cheaper hairline path.
-          return { label: name, stroke: cssVar(root, variable, fallback), width: 1, spanGaps: true, points: { show: false } };
+          return {
+            label: name,
+            stroke: cssVar(root, variable, fallback),
+            width: 1,
+            spanGaps: true,
+            points: { show: false },
+          };
         }),
       ],
       scales: { x: { time: true } },

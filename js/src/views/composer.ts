@@ -309,7 +309,8 @@ export function createComposer(parent: HTMLElement, host: ComposerHost, signal: 
   drawSaved();
   return {
     setStatus(status: string): void {
-      if (repeatTimer !== 0 && status === "closed") stopRepeat(`repeat stopped after ${repeatSent} sent: the connection closed`);
+      if (repeatTimer !== 0 && status === "closed")
+        stopRepeat(`repeat stopped after ${repeatSent} sent: the connection closed`);
     },
     savedChanged: drawSaved,
     showError: (text) => showError(text),

@@ -1,8 +1,8 @@
 // The rows of one Log model (iws.Log(ws)), shared by all its views: a widget shown
 // twice keeps one feed. Binding glue: it talks to the Log's model through model.ts.
 import { toNumber } from "../format";
-import { type Content, type Model, Requests, get, onChange, onMessage, post, referenced } from "../model";
-import { type FullMessage, type LogFeed, RowRing, fullFromReply, toRows } from "../rows";
+import { type Content, get, type Model, onChange, onMessage, post, Requests, referenced } from "../model";
+import { type FullMessage, fullFromReply, type LogFeed, RowRing, toRows } from "../rows";
 import { type FrameStore, type SocketModel, storeFor } from "../store";
 import type { LogTraits, SocketTraits } from "../traits";
 import type { Row } from "../types";
@@ -72,9 +72,7 @@ class ViewFeed implements LogFeed {
 
   fetch(seq: number): Promise<FullMessage> {
     if (this.store !== null) return this.store.fetch(seq);
-    return this.requests
-      .request({ type: "get", seq })
-      .then((reply) => fullFromReply(reply.content, reply.buffers));
+    return this.requests.request({ type: "get", seq }).then((reply) => fullFromReply(reply.content, reply.buffers));
   }
 
   /** Calls `callback` after every change until `signal` aborts; the last user disposes the feed. */

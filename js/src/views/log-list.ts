@@ -84,8 +84,7 @@ export class VirtualList {
     root.tabIndex = 0;
     root.setAttribute("aria-label", "messages");
     root.append(rows, this.empty);
-    const rowAt = (event: Event): HTMLElement | null =>
-      (event.target as HTMLElement).closest<HTMLElement>(".iws-row");
+    const rowAt = (event: Event): HTMLElement | null => (event.target as HTMLElement).closest<HTMLElement>(".iws-row");
     rows.addEventListener(
       "mouseover",
       (event) => {

@@ -4,7 +4,7 @@
 // most once per animation frame however fast rows arrive.
 import { plural } from "../format";
 import type { LogFeed } from "../rows";
-import { LOG_PHASE_MS, TEXT_SLOT_MS, h, newSlot, pinned, setText } from "./dom";
+import { h, LOG_PHASE_MS, newSlot, pinned, setText, TEXT_SLOT_MS } from "./dom";
 import { DetailPane } from "./log-detail";
 import { Listing, makeFilter } from "./log-filter";
 import { VirtualList } from "./log-list";
@@ -57,7 +57,11 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     },
     signal,
   );
-  const detail = new DetailPane((seq) => feed.fetch(seq), () => schedule(true), signal);
+  const detail = new DetailPane(
+    (seq) => feed.fetch(seq),
+    () => schedule(true),
+    signal,
+  );
   const omitted = h("div", "iws-omitted");
   omitted.title = "Rows the view does not keep (it keeps the newest) or that the kernel did not send it";
 

@@ -10,7 +10,7 @@
 // The fade is stepped, in the frames the views redraw in anyway, not a CSS animation: a
 // background animation runs on the main thread and makes every frame a changed one.
 import { formatCount, formatTime, plural } from "../format";
-import { TEXT_SLOT_MS, VALUES_PHASE_MS, newSlot, pinHeight, setText } from "./dom";
+import { newSlot, pinHeight, setText, TEXT_SLOT_MS, VALUES_PHASE_MS } from "./dom";
 
 type Row = {
   tr: HTMLTableRowElement;
@@ -71,7 +71,11 @@ export function createValues(el: HTMLElement, options: ValuesOptions, signal: Ab
   table.className = "iws-values-table";
   const head = document.createElement("thead");
   const headRow = document.createElement("tr");
-  headRow.append(cell("th", "iws-values-path", "field"), cell("th", "iws-values-value", "value"), cell("th", "iws-values-time", "changed"));
+  headRow.append(
+    cell("th", "iws-values-path", "field"),
+    cell("th", "iws-values-value", "value"),
+    cell("th", "iws-values-time", "changed"),
+  );
   head.append(headRow);
   const body = document.createElement("tbody");
   table.append(head, body);

@@ -2,16 +2,16 @@
 // iws.Chart(ws, ...), ...): each reads its model through model.ts and hands the
 // component (log.ts, chart.ts, values.ts, composer.ts, metrics.ts) plain data.
 import { toNumber, toText } from "../format";
-import { type Content, type Model, Requests, follow, get, onChange, sendRequest, set } from "../model";
+import { type Content, follow, get, type Model, onChange, Requests, sendRequest, set } from "../model";
 import type { ChartTraits, ComposerTraits, MetricsTraits, ValuesTraits } from "../traits";
 import { type ChartPoints, createChart } from "./chart";
 import { float64 } from "./columns";
 import { createComposer, savedList } from "./composer";
 import { h } from "./dom";
-import { type LogModel, feedFor } from "./feed";
+import { feedFor, type LogModel } from "./feed";
 import { createLog } from "./log";
-import { type StatusChange, createMetrics } from "./metrics";
-import { type ValueUpdate, type ValuesData, createValues } from "./values";
+import { createMetrics, type StatusChange } from "./metrics";
+import { createValues, type ValuesData, type ValueUpdate } from "./values";
 
 /** A count the kernel sent, or null when it did not say. */
 function count(value: unknown): number | null {
@@ -140,7 +140,11 @@ function valuesData(content: Content): ValuesData {
 }
 
 export function renderValues(model: Model<ValuesTraits>, el: HTMLElement, signal: AbortSignal): void {
-  const values = createValues(el, { paths: strings(get(model, "paths")), limit: toNumber(get(model, "limit")) }, signal);
+  const values = createValues(
+    el,
+    { paths: strings(get(model, "paths")), limit: toNumber(get(model, "limit")) },
+    signal,
+  );
   follow(
     model,
     signal,
