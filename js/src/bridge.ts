@@ -10,6 +10,7 @@ import type { LocalTraits } from "./traits";
 import type { Row, Status } from "./types";
 
 const BEAT_MS = 1000;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range is every ASCII character
 const NON_ASCII = /[^\x00-\x7f]/;
 
 type WireEvent = Record<string, unknown>;

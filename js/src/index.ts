@@ -61,7 +61,7 @@ function renderSocket(model: SocketModel, el: HTMLElement, store: FrameStore, si
 
 // Once per model, not per view: showing a widget twice opens one socket, and
 // closing a view keeps it; the socket closes when the model goes (ws.close()).
-const initialize: Initialize<Record<string, any>> = ({ model }) => {
+const initialize: Initialize = ({ model }) => {
   if (viewName(model) !== "") return undefined;
   const wsModel = model as SocketModel;
   const store = storeFor(wsModel);
@@ -72,7 +72,7 @@ const initialize: Initialize<Record<string, any>> = ({ model }) => {
   };
 };
 
-const render: Render<Record<string, any>> = ({ model, el, signal }) => {
+const render: Render = ({ model, el, signal }) => {
   const controller = lifetime(signal);
   const name = viewName(model);
   if (name === "") {

@@ -9,13 +9,13 @@ import type { Outgoing, SendFormat } from "./types";
 export type Content = Record<string, unknown>;
 
 /** What this module needs of a model: `AnyModel<T>` is one; tests pass a fake. */
-export type Model<T extends object> = AnyModel<T & Record<string, any>>;
+export type Model<T extends object> = AnyModel<T & Record<string, unknown>>;
 
 /** The part of a model that carries custom messages. */
 export interface Messenger {
-  on(eventName: "msg:custom", callback: (content: any, buffers: DataView[]) => void): void;
-  off(eventName?: string | null, callback?: ((...args: any[]) => void) | null): void;
-  send(content: any, callbacks?: any, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
+  on(eventName: "msg:custom", callback: (content: unknown, buffers: DataView[]) => void): void;
+  off(eventName: "msg:custom", callback: (content: unknown, buffers: DataView[]) => void): void;
+  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
 }
 
 /** A trait's value. */

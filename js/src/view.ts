@@ -137,7 +137,10 @@ export function createView(
     const wait = metricsAt + METRICS_EVERY_MS - performance.now();
     if (!now_ && wait > 0) {
       if (metricsTimer === 0 && !signal.aborted) {
-        metricsTimer = window.setTimeout(() => ((metricsTimer = 0), updateMetrics(true)), wait);
+        metricsTimer = window.setTimeout(() => {
+          metricsTimer = 0;
+          updateMetrics(true);
+        }, wait);
       }
       return;
     }

@@ -1,5 +1,5 @@
 // The frame playground: build bytes from fields, or decode pasted hex (the kernel computes).
-import { type Model } from "../model";
+import type { Model } from "../model";
 import type { AnatomyTraits } from "../traits";
 import { asker, clear, h, str } from "./dom";
 import { type FrameInfo, frameCard } from "./frame";
@@ -97,7 +97,7 @@ export function renderAnatomy(model: Model<AnatomyTraits>, el: HTMLElement, sign
         fragment_size: Number(frag.value) || 0,
         close_code: Number(code.value) || 1000,
       })
-        .then((r) => showResult(built, r["result"] as Result))
+        .then((r) => showResult(built, r.result as Result))
         .catch((e: Error) => showResult(built, { error: e.message }));
     }, 150);
   };
@@ -107,7 +107,7 @@ export function renderAnatomy(model: Model<AnatomyTraits>, el: HTMLElement, sign
   }
   const decode = (): void => {
     ask({ type: "decode", hex: hex.value, from_client: fromClient.checked })
-      .then((r) => showResult(decoded, r["result"] as Result))
+      .then((r) => showResult(decoded, r.result as Result))
       .catch((e: Error) => showResult(decoded, { error: e.message }));
   };
   decodeBtn.addEventListener("click", decode, { signal });

@@ -25,9 +25,9 @@ export function renderCloseCodes(model: Model<CloseCodesTraits>, el: HTMLElement
       table.appendChild(head);
       for (const [c, name, meaning] of (model.get("codes") as [number, string, string][]) ?? []) {
         const tr = h("tr", "iws-t-code");
-        tr.dataset["code"] = String(c);
+        tr.dataset.code = String(c);
         const mine = code !== null && (code === c || (c >= 3000 && code >= c && code < c + 1000));
-        if (mine) tr.dataset["current"] = "true";
+        if (mine) tr.dataset.current = "true";
         tr.append(h("td", "", String(c)), h("td", "", name), h("td", "", meaning));
         table.appendChild(tr);
       }

@@ -72,7 +72,7 @@ export function hexBytes(hex: string, fields: [string, number, number][]): HTMLE
     const span = h("span", "iws-t-byte", b);
     const f = fields.find(([, s, e]) => i >= s && i < e);
     if (f) {
-      span.dataset["field"] = fieldClass(f[0]);
+      span.dataset.field = fieldClass(f[0]);
       span.title = f[0];
     }
     box.appendChild(span);

@@ -40,9 +40,9 @@ export function frameSummary(f: FrameInfo): string {
 export function frameCard(f: FrameInfo, open: boolean): HTMLElement {
   const card = h("details", "iws-t-frame");
   card.open = open;
-  card.dataset["opcode"] = f.opname;
-  if (f.dir) card.dataset["dir"] = f.dir;
-  if (f.problems && f.problems.length) card.dataset["invalid"] = "true";
+  card.dataset.opcode = f.opname;
+  if (f.dir) card.dataset.dir = f.dir;
+  if (f.problems?.length) card.dataset.invalid = "true";
   const summary = h("summary", "iws-t-frame-summary");
   if (f.seq !== undefined) summary.appendChild(h("span", "iws-t-seq", `#${f.seq}`));
   if (f.dir) summary.appendChild(h("span", "iws-t-dir", ARROWS[f.dir] ?? f.dir));
@@ -60,7 +60,7 @@ export function frameCard(f: FrameInfo, open: boolean): HTMLElement {
   table.appendChild(head);
   for (const [name, start, end, bits, value] of f.fields) {
     const tr = h("tr", "iws-t-field");
-    tr.dataset["field"] = name;
+    tr.dataset.field = name;
     tr.append(
       h("td", "iws-t-fname", name),
       h("td", "", end - start === 1 ? `${start}` : `${start}–${end - 1}`),

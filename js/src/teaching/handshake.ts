@@ -26,10 +26,10 @@ function headBlock(cls: string, title: string, line: string, headers: string[][]
   const box = h("div", `iws-t-head ${cls}`);
   box.appendChild(h("div", "iws-t-subtitle", title));
   const pre = h("pre", "iws-t-http");
-  pre.appendChild(h("span", "iws-t-http-line", line + "\n"));
+  pre.appendChild(h("span", "iws-t-http-line", `${line}\n`));
   for (const [name, value] of headers) {
     const row = h("span", "iws-t-http-header");
-    row.dataset["name"] = str(name).toLowerCase();
+    row.dataset.name = str(name).toLowerCase();
     row.append(h("b", "", `${str(name)}:`), document.createTextNode(` ${str(value)}\n`));
     pre.appendChild(row);
   }
@@ -46,10 +46,10 @@ export function renderHandshake(model: Model<HandshakeTraits>, el: HTMLElement, 
     () => {
       clear(root);
       const state = str(model.get("state"));
-      root.dataset["state"] = state;
+      root.dataset.state = state;
       const title = h("div", "iws-t-title", `Opening handshake · ${str(model.get("url"))}`);
       const badge = h("span", "iws-t-badge iws-t-hs-state", state);
-      badge.dataset["state"] = state;
+      badge.dataset.state = state;
       title.appendChild(badge);
       root.appendChild(title);
       const reqLine = str(model.get("request_line"));
@@ -89,28 +89,28 @@ export function renderHandshake(model: Model<HandshakeTraits>, el: HTMLElement, 
       }
       root.appendChild(cols);
       const why = h("div", "iws-t-explain", `${str(model.get("status_code"))}: ${str(model.get("explanation"))}`);
-      why.dataset["status"] = str(model.get("status_code"));
+      why.dataset.status = str(model.get("status_code"));
       root.appendChild(why);
 
       const acc = (model.get("accept") ?? {}) as Record<string, unknown>;
-      if (acc["key"]) {
+      if (acc.key) {
         const box = h("div", "iws-t-accept");
         box.appendChild(h("div", "iws-t-subtitle", "③ Sec-WebSocket-Key → Sec-WebSocket-Accept (RFC 6455 §4.2.2)"));
         const steps: [string, string][] = [
-          ["key the client drew (16 random bytes, base64)", str(acc["key"])],
-          ["+ the protocol's GUID", str(acc["concatenated"])],
-          ["SHA-1 of that (hex)", str(acc["sha1_hex"])],
-          ["base64 of the SHA-1: expected Accept", str(acc["expected"])],
-          ["what the server sent", str(acc["received"]) || "(none)"],
+          ["key the client drew (16 random bytes, base64)", str(acc.key)],
+          ["+ the protocol's GUID", str(acc.concatenated)],
+          ["SHA-1 of that (hex)", str(acc.sha1_hex)],
+          ["base64 of the SHA-1: expected Accept", str(acc.expected)],
+          ["what the server sent", str(acc.received) || "(none)"],
         ];
         const ol = h("ol", "iws-t-steps");
         for (const [label, value] of steps) {
           const li = h("li");
-          li.append(h("span", "iws-t-label", label + ": "), h("code", "", value));
+          li.append(h("span", "iws-t-label", `${label}: `), h("code", "", value));
           ol.appendChild(li);
         }
         box.appendChild(ol);
-        const ok = acc["ok"] === true;
+        const ok = acc.ok === true;
         const verdict = h(
           "div",
           "iws-t-accept-verdict",
@@ -118,7 +118,7 @@ export function renderHandshake(model: Model<HandshakeTraits>, el: HTMLElement, 
             ? "✓ match: the server read this very request; it speaks WebSocket"
             : "✗ no match (or no Accept): the client must not use this connection",
         );
-        verdict.dataset["ok"] = String(ok);
+        verdict.dataset.ok = String(ok);
         box.appendChild(verdict);
         root.appendChild(box);
       }

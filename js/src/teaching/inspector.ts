@@ -21,7 +21,7 @@ export function renderInspector(model: Model<InspectorTraits>, el: HTMLElement, 
     () => {
       rtt.textContent = "…";
       ask({ type: "ping", payload: "hello" })
-        .then((r) => (rtt.textContent = `pong after ${(num(r["rtt"]) * 1000).toFixed(2)} ms`))
+        .then((r) => (rtt.textContent = `pong after ${(num(r.rtt) * 1000).toFixed(2)} ms`))
         .catch((e: Error) => (rtt.textContent = e.message));
     },
     { signal },
@@ -73,7 +73,7 @@ export function renderInspector(model: Model<InspectorTraits>, el: HTMLElement, 
   );
   ask({ type: "snapshot" })
     .then((r) => {
-      if (Array.isArray(r["frames"])) add(r["frames"] as FrameInfo[]);
+      if (Array.isArray(r.frames)) add(r.frames as FrameInfo[]);
     })
     .catch((e: Error) => {
       if (!signal.aborted) console.warn("[ipywebsockets] inspector snapshot:", e.message);

@@ -68,12 +68,12 @@ export function renderPolling(model: Model<PollingTraits>, el: HTMLElement, sign
       params.textContent = `${num(model.get("events"))} events at ${num(model.get("rate"))}/s; HTTP polls every ${num(model.get("interval"))} s; the WebSocket pushes each event as it happens`;
       const st = str(model.get("state"));
       state.textContent = st === "error" ? `error: ${str(model.get("error"))}` : st;
-      state.dataset["state"] = st;
+      state.dataset.state = st;
       run.disabled = st === "running";
       clear(out);
       const r = (model.get("results") ?? {}) as Record<string, unknown>;
-      const poll = r["polling"] as Side | undefined;
-      const push = r["push"] as Side | undefined;
+      const poll = r.polling as Side | undefined;
+      const push = r.push as Side | undefined;
       if (!poll || !push) return;
       const table = h("table", "iws-t-lab-table");
       const head = h("tr");
@@ -84,11 +84,11 @@ export function renderPolling(model: Model<PollingTraits>, el: HTMLElement, sign
         const tr = h("tr", cls);
         tr.append(
           h("td", "", name),
-          h("td", "iws-t-median", `${num(s["median_ms"]).toFixed(2)} ms`),
-          h("td", "", `${num(s["p95_ms"]).toFixed(2)} ms`),
-          h("td", "iws-t-per-event", `${num(s["bytes_per_event"]).toFixed(1)} B`),
-          h("td", "", s["requests"] ? `${num(s["requests"])} (${num(s["empty"])})` : "—"),
-          h("td", "", s["setup_bytes"] ? `${num(s["setup_bytes"])} B handshake, once` : "—"),
+          h("td", "iws-t-median", `${num(s.median_ms).toFixed(2)} ms`),
+          h("td", "", `${num(s.p95_ms).toFixed(2)} ms`),
+          h("td", "iws-t-per-event", `${num(s.bytes_per_event).toFixed(1)} B`),
+          h("td", "", s.requests ? `${num(s.requests)} (${num(s.empty)})` : "—"),
+          h("td", "", s.setup_bytes ? `${num(s.setup_bytes)} B handshake, once` : "—"),
         );
         table.appendChild(tr);
       };
@@ -96,7 +96,7 @@ export function renderPolling(model: Model<PollingTraits>, el: HTMLElement, sign
       row("WebSocket push", push, "iws-t-row-push");
       out.appendChild(table);
       out.appendChild(h("div", "iws-t-label", "Delivery latency per event (ms): polling (dashed) vs push (solid)"));
-      out.appendChild(chart((poll["latency_ms"] as number[]) ?? [], (push["latency_ms"] as number[]) ?? []));
+      out.appendChild(chart((poll.latency_ms as number[]) ?? [], (push.latency_ms as number[]) ?? []));
     },
     signal,
   );

@@ -160,7 +160,13 @@ export function createChart(el: HTMLElement, options: ChartOptions, signal: Abor
     const now = performance.now();
     if (!force && now - statsAt < 250) {
       if (statsTimer === 0 && !signal.aborted) {
-        statsTimer = window.setTimeout(() => ((statsTimer = 0), showStats(true)), 250 - (now - statsAt));
+        statsTimer = window.setTimeout(
+          () => {
+            statsTimer = 0;
+            showStats(true);
+          },
+          250 - (now - statsAt),
+        );
       }
       return;
     }
