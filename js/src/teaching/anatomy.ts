@@ -1,5 +1,5 @@
 // The frame playground: build bytes from fields, or decode pasted hex (the kernel computes).
-import type { Model } from "../model";
+import { get, type Model } from "../model";
 import type { AnatomyTraits } from "../traits";
 import { asker, clear, h, str } from "./dom";
 import { type FrameInfo, frameCard } from "./frame";
@@ -35,26 +35,26 @@ export function renderAnatomy(model: Model<AnatomyTraits>, el: HTMLElement, sign
   el.appendChild(root);
   root.appendChild(h("div", "iws-t-title", "Frame anatomy: build a frame"));
   const payload = h("input", "iws-t-payload");
-  payload.value = str(model.get("payload"));
+  payload.value = str(get(model, "payload"));
   const kind = h("select", "iws-t-kind");
   for (const k of ["text", "binary", "ping", "pong", "close"]) {
     const o = h("option", "", k);
     o.value = k;
     kind.appendChild(o);
   }
-  kind.value = str(model.get("kind"));
+  kind.value = str(get(model, "kind"));
   const mask = h("input", "iws-t-mask");
   mask.type = "checkbox";
-  mask.checked = model.get("mask") === true;
+  mask.checked = get(model, "mask") === true;
   const key = h("input", "iws-t-maskkey");
-  key.value = str(model.get("mask_key"));
+  key.value = str(get(model, "mask_key"));
   const frag = h("input", "iws-t-fragment");
   frag.type = "number";
   frag.min = "0";
-  frag.value = str(model.get("fragment_size"));
+  frag.value = str(get(model, "fragment_size"));
   const code = h("input", "iws-t-closecode");
   code.type = "number";
-  code.value = str(model.get("close_code"));
+  code.value = str(get(model, "close_code"));
   const form = h("div", "iws-t-form");
   form.append(
     labelled("payload", payload),
@@ -71,18 +71,18 @@ export function renderAnatomy(model: Model<AnatomyTraits>, el: HTMLElement, sign
   const hex = h("textarea", "iws-t-hexinput");
   hex.rows = 2;
   hex.placeholder = "81 05 48 65 6c 6c 6f";
-  hex.value = str(model.get("hex_input"));
+  hex.value = str(get(model, "hex_input"));
   const fromClient = h("input", "iws-t-fromclient");
   fromClient.type = "checkbox";
-  fromClient.checked = model.get("from_client") === true;
+  fromClient.checked = get(model, "from_client") === true;
   const decodeBtn = h("button", "iws-t-button iws-t-decode", "Decode");
   const decodeForm = h("div", "iws-t-form");
   decodeForm.append(labelled("bytes", hex), labelled("sent by a client", fromClient), decodeBtn);
   const decoded = h("div", "iws-t-decoded");
   root.append(decodeForm, decoded);
 
-  showResult(built, model.get("built") as Result);
-  showResult(decoded, model.get("decoded") as Result);
+  showResult(built, get(model, "built") as Result);
+  showResult(decoded, get(model, "decoded") as Result);
 
   let timer = 0;
   const rebuild = (): void => {

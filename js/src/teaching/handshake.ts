@@ -1,5 +1,5 @@
 // The opening handshake: request, response, Accept computation, negotiation.
-import { type Model, watch } from "../model";
+import { get, type Model, watch } from "../model";
 import type { HandshakeTraits } from "../traits";
 import { clear, h, str } from "./dom";
 
@@ -45,19 +45,19 @@ export function renderHandshake(model: Model<HandshakeTraits>, el: HTMLElement, 
     TRAITS,
     () => {
       clear(root);
-      const state = str(model.get("state"));
+      const state = str(get(model, "state"));
       root.dataset.state = state;
-      const title = h("div", "iws-t-title", `Opening handshake · ${str(model.get("url"))}`);
+      const title = h("div", "iws-t-title", `Opening handshake · ${str(get(model, "url"))}`);
       const badge = h("span", "iws-t-badge iws-t-hs-state", state);
       badge.dataset.state = state;
       title.appendChild(badge);
       root.appendChild(title);
-      const reqLine = str(model.get("request_line"));
+      const reqLine = str(get(model, "request_line"));
       if (!reqLine) {
-        root.appendChild(h("div", "iws-t-note", str(model.get("error")) || "waiting for the handshake…"));
+        root.appendChild(h("div", "iws-t-note", str(get(model, "error")) || "waiting for the handshake…"));
         return;
       }
-      if (model.get("source") === "parsed") {
+      if (get(model, "source") === "parsed") {
         root.appendChild(
           h(
             "div",
@@ -72,27 +72,27 @@ export function renderHandshake(model: Model<HandshakeTraits>, el: HTMLElement, 
           "iws-t-request",
           "① The client asks: HTTP GET with Upgrade",
           reqLine,
-          (model.get("request_headers") as string[][]) ?? [],
+          (get(model, "request_headers") as string[][]) ?? [],
         ),
       );
-      const respLine = str(model.get("response_line"));
+      const respLine = str(get(model, "response_line"));
       if (respLine) {
         const resp = headBlock(
           "iws-t-response",
           "② The server answers",
           respLine,
-          (model.get("response_headers") as string[][]) ?? [],
+          (get(model, "response_headers") as string[][]) ?? [],
         );
-        const body = str(model.get("response_body"));
+        const body = str(get(model, "response_body"));
         if (body) resp.appendChild(h("pre", "iws-t-http iws-t-body", body));
         cols.appendChild(resp);
       }
       root.appendChild(cols);
-      const why = h("div", "iws-t-explain", `${str(model.get("status_code"))}: ${str(model.get("explanation"))}`);
-      why.dataset.status = str(model.get("status_code"));
+      const why = h("div", "iws-t-explain", `${str(get(model, "status_code"))}: ${str(get(model, "explanation"))}`);
+      why.dataset.status = str(get(model, "status_code"));
       root.appendChild(why);
 
-      const acc = (model.get("accept") ?? {}) as Record<string, unknown>;
+      const acc = (get(model, "accept") ?? {}) as Record<string, unknown>;
       if (acc.key) {
         const box = h("div", "iws-t-accept");
         box.appendChild(h("div", "iws-t-subtitle", "③ Sec-WebSocket-Key → Sec-WebSocket-Accept (RFC 6455 §4.2.2)"));
@@ -125,12 +125,12 @@ export function renderHandshake(model: Model<HandshakeTraits>, el: HTMLElement, 
       const neg = h("div", "iws-t-negotiated");
       neg.append(
         h("span", "iws-t-label", "Subprotocol: "),
-        h("code", "iws-t-subprotocol", str(model.get("subprotocol")) || "(none)"),
+        h("code", "iws-t-subprotocol", str(get(model, "subprotocol")) || "(none)"),
         h("span", "iws-t-label", " · Extensions: "),
-        h("code", "iws-t-extensions", str(model.get("extensions")) || "(none)"),
+        h("code", "iws-t-extensions", str(get(model, "extensions")) || "(none)"),
       );
       root.appendChild(neg);
-      const redacted = (model.get("redacted") as string[]) ?? [];
+      const redacted = (get(model, "redacted") as string[]) ?? [];
       root.appendChild(
         h(
           "div",

@@ -1,5 +1,5 @@
 // Every frame on the wire, both directions; frames arrive in batches (custom messages).
-import { type Model, onMessage, watch } from "../model";
+import { get, type Model, onMessage, watch } from "../model";
 import type { InspectorTraits } from "../traits";
 import { asker, closeControl, h, num, str } from "./dom";
 import { type FrameInfo, frameCard } from "./frame";
@@ -35,25 +35,25 @@ export function renderInspector(model: Model<InspectorTraits>, el: HTMLElement, 
     ["frames_seen", "skipped", "evicted", "bytes_out", "bytes_in", "compressed", "note", "attempt", "close_code"],
     () => {
       const parts = [
-        `connection #${num(model.get("attempt"))}`,
-        `${num(model.get("frames_seen"))} frames`,
-        `${num(model.get("bytes_out"))} B sent`,
-        `${num(model.get("bytes_in"))} B received (handshake included)`,
+        `connection #${num(get(model, "attempt"))}`,
+        `${num(get(model, "frames_seen"))} frames`,
+        `${num(get(model, "bytes_out"))} B sent`,
+        `${num(get(model, "bytes_in"))} B received (handshake included)`,
       ];
-      if (model.get("compressed")) parts.push("permessage-deflate on: data frames travel compressed (RSV1)");
-      const skipped = num(model.get("skipped"));
-      const evicted = num(model.get("evicted"));
+      if (get(model, "compressed")) parts.push("permessage-deflate on: data frames travel compressed (RSV1)");
+      const skipped = num(get(model, "skipped"));
+      const evicted = num(get(model, "evicted"));
       if (skipped) parts.push(`${skipped} not shown (too fast for the view)`);
       if (evicted) parts.push(`${evicted} no longer kept by the kernel`);
-      const code = model.get("close_code");
+      const code = get(model, "close_code");
       if (code !== null && code !== undefined) parts.push(`closed with ${str(code)}`);
       stats.textContent = parts.join(" · ");
-      note.textContent = str(model.get("note"));
+      note.textContent = str(get(model, "note"));
     },
     signal,
   );
 
-  const maxRows = (): number => Math.max(1, num(model.get("rows")) || 200);
+  const maxRows = (): number => Math.max(1, num(get(model, "rows")) || 200);
   const add = (frames: (FrameInfo | { reset: number })[]): void => {
     for (const f of frames) {
       if ("reset" in f) {

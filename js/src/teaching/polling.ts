@@ -1,5 +1,5 @@
 // Push versus polling: latency per event and bytes per event, as measured in the kernel.
-import { type Model, watch } from "../model";
+import { get, type Model, watch } from "../model";
 import type { PollingTraits } from "../traits";
 import { asker, clear, h, num, str } from "./dom";
 
@@ -65,13 +65,13 @@ export function renderPolling(model: Model<PollingTraits>, el: HTMLElement, sign
     model,
     ["events", "rate", "interval", "state", "error", "results"],
     () => {
-      params.textContent = `${num(model.get("events"))} events at ${num(model.get("rate"))}/s; HTTP polls every ${num(model.get("interval"))} s; the WebSocket pushes each event as it happens`;
-      const st = str(model.get("state"));
-      state.textContent = st === "error" ? `error: ${str(model.get("error"))}` : st;
+      params.textContent = `${num(get(model, "events"))} events at ${num(get(model, "rate"))}/s; HTTP polls every ${num(get(model, "interval"))} s; the WebSocket pushes each event as it happens`;
+      const st = str(get(model, "state"));
+      state.textContent = st === "error" ? `error: ${str(get(model, "error"))}` : st;
       state.dataset.state = st;
       run.disabled = st === "running";
       clear(out);
-      const r = (model.get("results") ?? {}) as Record<string, unknown>;
+      const r = (get(model, "results") ?? {}) as Record<string, unknown>;
       const poll = r.polling as Side | undefined;
       const push = r.push as Side | undefined;
       if (!poll || !push) return;
