@@ -2,12 +2,15 @@
 // the socket, feeds its own views at full rate and reports to the kernel in
 // batches (at most max_fps a second, binary frames as buffers). The wire
 // protocol is described in src/ipywebsockets/_browser.py.
-import { RateMeter, previewPayload, toNumber, toText, utf8Length } from "./format";
+import { previewPayload, RateMeter, toNumber, toText, utf8Length } from "./format";
+import { type Content, get, onMessage, post } from "./model";
 import { type Backoff, BrowserSocket, type Payload } from "./socket";
-import { type FrameStore, listen } from "./store";
-import type { LocalTraits, Model, Row, Status } from "./types";
+import type { FrameStore, SocketModel } from "./store";
+import type { LocalTraits } from "./traits";
+import type { Row, Status } from "./types";
 
 const BEAT_MS = 1000;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range is every ASCII character
 const NON_ASCII = /[^\x00-\x7f]/;
 
 type WireEvent = Record<string, unknown>;
@@ -73,10 +76,10 @@ export class Bridge {
   private local: LocalTraits = Bridge.freshTraits();
 
   constructor(
-    private readonly model: Model,
+    private readonly model: SocketModel,
     private readonly store: FrameStore,
   ) {
-    listen(model, "msg:custom", (content: unknown, buffers: unknown) => this.command(content, buffers), this.controller.signal);
+    onMessage(model, (content, buffers) => this.command(content, buffers), this.controller.signal);
     this.post({ type: "hello", client: this.client });
     this.beatTimer = window.setInterval(() => this.beat(), BEAT_MS);
   }
@@ -113,9 +116,7 @@ export class Bridge {
 
   // -- commands from the kernel ----------------------------------------------------
 
-  private command(content: unknown, buffers: unknown): void {
-    if (typeof content !== "object" || content === null) return;
-    const msg = content as Record<string, unknown>;
+  private command(msg: Content, buffers: DataView[]): void {
     if (msg.client !== this.client) {
       if (msg.type === "owner" && this.owner) this.disown();
       return;
@@ -126,8 +127,7 @@ export class Bridge {
         break;
       case "ws_send": {
         const ref = toNumber(msg.id, -1);
-        const data: Payload =
-          typeof msg.text === "string" ? msg.text : toArrayBuffer(Array.isArray(buffers) ? buffers[0] : undefined);
+        const data: Payload = typeof msg.text === "string" ? msg.text : toArrayBuffer(buffers[0]);
         if (this.socket) this.socket.send(data, ref);
         else this.push({ e: "refused", ref, error: "the connection is not open in the browser" });
         break;
@@ -206,8 +206,7 @@ export class Bridge {
   private onData(socket: BrowserSocket, dir: "in" | "out", data: Payload, time: number, ref: number | null): void {
     if (this.socket !== socket) return;
     // Most text is ASCII: one native regex test instead of a loop over every character.
-    const size =
-      typeof data === "string" ? (NON_ASCII.test(data) ? utf8Length(data) : data.length) : data.byteLength;
+    const size = typeof data === "string" ? (NON_ASCII.test(data) ? utf8Length(data) : data.length) : data.byteLength;
     const event: WireEvent = { e: dir, t: time };
     if (ref !== null) event.ref = ref;
     else if (typeof data === "string") event.text = data;
@@ -237,7 +236,7 @@ export class Bridge {
   private push(event: WireEvent): void {
     this.events.push(event);
     if (this.flushTimer !== 0) return;
-    const interval = 1000 / Math.max(1, toNumber(this.model.get("max_fps"), 30));
+    const interval = 1000 / Math.max(1, toNumber(get(this.model, "max_fps"), 30));
     const wait = Math.max(0, this.lastFlush + interval - performance.now());
     this.flushTimer = window.setTimeout(() => this.flush(), wait);
   }
@@ -286,13 +285,8 @@ export class Bridge {
     );
   }
 
-  private post(content: Record<string, unknown>, buffers: ArrayBuffer[] = []): void {
-    if (this.controller.signal.aborted) return;
-    try {
-      this.model.send(content, undefined, buffers);
-    } catch (exc) {
-      // The kernel will see the gap in the numbering and count what was lost.
-      console.error("[ipywebsockets] could not reach the kernel:", exc);
-    }
+  private post(content: Content, buffers: ArrayBuffer[] = []): void {
+    // A failure is logged; the kernel sees the gap in the numbering and counts what was lost.
+    if (!this.controller.signal.aborted) post(this.model, content, buffers);
   }
 }

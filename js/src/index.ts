@@ -3,10 +3,12 @@
 // (widgets with a `_view` trait) render from js/src/views.
 import type { Initialize, Render } from "@anywidget/types";
 import { Bridge } from "./bridge";
-import { type FrameStore, disposeStore, storeFor } from "./store";
-import type { Model } from "./types";
-import { createView } from "./view";
-import { VIEWS, type ViewModel, viewName } from "./views/index";
+import { toText } from "./format";
+import { get, onChange, set, viewName } from "./model";
+import { disposeStore, type FrameStore, type SocketModel, storeFor } from "./store";
+import { createView, DISPLAYED_TRAITS } from "./view";
+import { savedList } from "./views/composer";
+import { VIEWS } from "./views/index";
 
 /** Aborts when the returned cleanup runs or when anywidget's own signal (if any) aborts. */
 function lifetime(signal: AbortSignal | undefined): AbortController {
@@ -36,30 +38,49 @@ function showArrivals(el: HTMLElement, store: FrameStore, signal: AbortSignal): 
   signal.addEventListener("abort", () => cancelAnimationFrame(frame), { once: true });
 }
 
+/** The WebSocket widget's own display, bound to its model. */
+function renderSocket(model: SocketModel, el: HTMLElement, store: FrameStore, signal: AbortSignal): void {
+  const view = createView(
+    el,
+    store,
+    {
+      latency: () => get(model, "latency"),
+      bindingErrors: () => {
+        const errors = get(model, "binding_errors");
+        return Array.isArray(errors) ? errors.map(toText) : [];
+      },
+      saved: () => savedList(get(model, "saved")),
+      setSaved: (list) => set(model, "saved", list),
+    },
+    signal,
+  );
+  onChange(model, DISPLAYED_TRAITS, () => view.traitsChanged(), signal);
+  onChange(model, ["saved"], () => view.savedChanged(), signal);
+  if (get(model, "mode") === "browser") showArrivals(el, store, signal);
+}
+
 // Once per model, not per view: showing a widget twice opens one socket, and
 // closing a view keeps it; the socket closes when the model goes (ws.close()).
-const initialize: Initialize<Record<string, any>> = ({ model }) => {
+const initialize: Initialize = ({ model }) => {
   if (viewName(model) !== "") return undefined;
-  const wsModel = model as unknown as Model;
+  const wsModel = model as SocketModel;
   const store = storeFor(wsModel);
-  const bridge = wsModel.get("mode") === "browser" ? new Bridge(wsModel, store) : null;
+  const bridge = get(wsModel, "mode") === "browser" ? new Bridge(wsModel, store) : null;
   return () => {
     bridge?.dispose();
     disposeStore(wsModel);
   };
 };
 
-const render: Render<Record<string, any>> = ({ model, el, signal }) => {
+const render: Render = ({ model, el, signal }) => {
   const controller = lifetime(signal);
   const name = viewName(model);
   if (name === "") {
-    const wsModel = model as unknown as Model;
-    const store = storeFor(wsModel);
-    createView(wsModel, el, store, controller.signal);
-    if (wsModel.get("mode") === "browser") showArrivals(el, store, controller.signal);
+    const wsModel = model as SocketModel;
+    renderSocket(wsModel, el, storeFor(wsModel), controller.signal);
   } else {
     const view = VIEWS[name];
-    if (view) view(model as ViewModel, el, controller.signal);
+    if (view) view(model, el, controller.signal);
     else el.textContent = `[ipywebsockets] unknown view ${JSON.stringify(name)}: rebuild the front end`;
   }
   return () => {

@@ -189,54 +189,18 @@ function toBytes(view: unknown): Uint8Array | null {
 }
 
 /**
- * Full-message requests over a model's custom messages: `{"type": "get", "id", "seq"}`
- * answered by `{"type": "get_result", "id", "seq", "kind", "text"}` (binary: one buffer)
- * or `{"type": "get_result", "id", "error"}`.
+ * The full message in the kernel's reply to `{"type": "get", "id", "seq"}`:
+ * `{"type": "get_result", "id", "seq", "kind", "text"}` (binary: one buffer).
  */
-export class Fetcher {
-  private readonly pending = new Map<number, { resolve: (m: FullMessage) => void; reject: (e: Error) => void }>();
-  // Every front end of a kernel sees every reply: a random start keeps ids apart.
-  private nextId = 1 + Math.floor(Math.random() * 2 ** 30);
-
-  constructor(private readonly post: (content: Record<string, unknown>) => string | null) {}
-
-  fetch(seq: number): Promise<FullMessage> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const error = this.post({ type: "get", id, seq });
-      if (error !== null) {
-        this.pending.delete(id);
-        reject(new Error(error));
-      }
-    });
-  }
-
-  /** Takes a `get_result` message; returns false if it is something else. */
-  receive(msg: Record<string, unknown>, buffers: unknown): boolean {
-    if (msg.type !== "get_result") return false;
-    const waiter = this.pending.get(toNumber(msg.id, NaN));
-    if (!waiter) return true;
-    this.pending.delete(toNumber(msg.id));
-    if (msg.error != null && msg.error !== "") {
-      waiter.reject(new Error(toText(msg.error)));
-      return true;
-    }
-    const binary = msg.kind === "binary";
-    const bytes = binary ? toBytes(Array.isArray(buffers) ? buffers[0] : undefined) : null;
-    waiter.resolve({
-      seq: toNumber(msg.seq),
-      kind: binary ? "binary" : "text",
-      text: binary ? "" : toText(msg.text),
-      bytes: binary ? (bytes ?? new Uint8Array(0)) : null,
-    });
-    return true;
-  }
-
-  dispose(reason: string): void {
-    for (const waiter of this.pending.values()) waiter.reject(new Error(reason));
-    this.pending.clear();
-  }
+export function fullFromReply(content: Record<string, unknown>, buffers: readonly unknown[]): FullMessage {
+  const binary = content.kind === "binary";
+  const bytes = binary ? toBytes(buffers[0]) : null;
+  return {
+    seq: toNumber(content.seq),
+    kind: binary ? "binary" : "text",
+    text: binary ? "" : toText(content.text),
+    bytes: binary ? (bytes ?? new Uint8Array(0)) : null,
+  };
 }
 
 /** A row that still holds its payload (browser mode's own rows). */

@@ -166,7 +166,11 @@ export class BrowserSocket {
       ws = new WebSocket(this.config.url, this.config.protocols);
     } catch (exc) {
       // SyntaxError: bad URL or protocol names; SecurityError: a blocked port.
-      this.end(null, "", `the browser refused to open ${this.config.url}: ${exc instanceof Error ? exc.message : String(exc)}`);
+      this.end(
+        null,
+        "",
+        `the browser refused to open ${this.config.url}: ${exc instanceof Error ? exc.message : String(exc)}`,
+      );
       return;
     }
     ws.binaryType = "arraybuffer";
@@ -210,7 +214,11 @@ export class BrowserSocket {
       return;
     }
     if (opened && this.config.protocols.length > 0 && ws.protocol === "") {
-      this.end(code, event.reason, `the server accepted none of the subprotocols ${JSON.stringify(this.config.protocols)}; check protocols=`);
+      this.end(
+        code,
+        event.reason,
+        `the server accepted none of the subprotocols ${JSON.stringify(this.config.protocols)}; check protocols=`,
+      );
       return;
     }
     const why = opened

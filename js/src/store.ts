@@ -1,28 +1,17 @@
 // Per-model state shared by every view of one widget: the ring of recent rows,
 // the omitted-message count and pending send requests.
 import { toNumber, toText } from "./format";
-import { Fetcher, type FullMessage, type LogFeed, RowRing, fullFromRow, hasPayload, toRows } from "./rows";
-import type { LocalTraits, Model, Row, SendFormat, Traits } from "./types";
+import { type Content, get, type Model, managerOf, onChange, onMessage, post, Requests, sendRequest } from "./model";
+import { type FullMessage, fullFromReply, fullFromRow, hasPayload, type LogFeed, RowRing, toRows } from "./rows";
+import type { LocalTraits, SocketTraits } from "./traits";
+import type { Outgoing, Row, SendFormat } from "./types";
 
 const DEFAULT_VIEW_ROWS = 10_000;
 
-/** What a view asks to send: text, JSON text (checked first), or bytes. */
-export type Outgoing = string | Uint8Array;
+export type SocketModel = Model<SocketTraits>;
 
-/** Calls `model.on(event, callback)` until `signal` aborts. */
-export function listen(
-  model: Model,
-  event: string,
-  callback: (...args: any[]) => void,
-  signal: AbortSignal,
-): void {
-  if (signal.aborted) return;
-  model.on(event, callback);
-  signal.addEventListener("abort", () => model.off(event, callback), { once: true });
-}
-
-export function viewRows(model: Model): number {
-  const n = toNumber(model.get("view_rows"), DEFAULT_VIEW_ROWS);
+export function viewRows(model: SocketModel): number {
+  const n = toNumber(get(model, "view_rows"), DEFAULT_VIEW_ROWS);
   return n >= 0 ? Math.floor(n) : DEFAULT_VIEW_ROWS;
 }
 
@@ -45,7 +34,7 @@ export class FrameStore implements LogFeed {
    * `data-iws-last-in` (benchmarks and tests read them; no globals).
    */
   readonly arrivals = { count: 0, first: 0, last: 0 };
-  private readonly fetcher: Fetcher;
+  private readonly requests: Requests;
   /**
    * Trait values that rode in `frames` messages, newer than the model's until the
    * kernel's next `update` message. Kept here, not `model.set`: a set would be
@@ -53,25 +42,21 @@ export class FrameStore implements LogFeed {
    */
   private readonly kernelState = new Map<string, unknown>();
 
-  private readonly model: Model;
+  private readonly model: SocketModel;
   private readonly controller = new AbortController();
   private readonly listeners = new Set<() => void>();
-  private readonly pending = new Map<number, (error: string | null) => void>();
-  // Every open front end of a kernel sees every send_result; a random start
-  // keeps one browser tab from taking another tab's answer for its own.
-  private nextId = 1 + Math.floor(Math.random() * 2 ** 30);
 
-  constructor(model: Model) {
+  constructor(model: SocketModel) {
     this.model = model;
     this.ring = new RowRing(viewRows(model));
-    this.fetcher = new Fetcher((content) => this.post(content));
     const signal = this.controller.signal;
-    listen(model, "msg:custom", (content: unknown, buffers: unknown) => this.receive(content, buffers), signal);
-    listen(model, "change:view_rows", () => this.ring.resize(viewRows(model)) && this.notify(), signal);
+    this.requests = new Requests(model, signal);
+    onMessage(model, (content) => this.receive(content), signal);
+    onChange(model, ["view_rows"], () => this.ring.resize(viewRows(model)) && this.notify(), signal);
     // A notebook reopened without its kernel: the last rows saved with it, until the kernel speaks.
-    const persisted = toRows((model as unknown as { get(name: string): unknown }).get("persisted"));
+    const persisted = toRows(get(model, "persisted"));
     if (persisted.length > 0) this.ring.reset(persisted);
-    if (model.get("mode") !== "browser") this.post({ type: "hello" });
+    if (get(model, "mode") !== "browser") this.post({ type: "hello" });
   }
 
   /** Messages before the newest row that the log does not hold (seqs count every message). */
@@ -84,7 +69,7 @@ export class FrameStore implements LogFeed {
   fetch(seq: number): Promise<FullMessage> {
     const row = this.ring.bySeq(seq);
     if (hasPayload(row)) return Promise.resolve(fullFromRow(row));
-    return this.fetcher.fetch(seq);
+    return this.requests.request({ type: "get", seq }).then((reply) => fullFromReply(reply.content, reply.buffers));
   }
 
   /** Calls `callback` after every change, until `signal` aborts. */
@@ -95,11 +80,11 @@ export class FrameStore implements LogFeed {
   }
 
   /** A displayed trait: the socket's own value in the browser that holds it, else the model's. */
-  value<K extends keyof Traits>(name: K): Traits[K] {
+  value<K extends keyof SocketTraits & string>(name: K): SocketTraits[K] {
     const local = this.local;
-    if (local !== null && name in local) return local[name as keyof LocalTraits] as Traits[K];
-    if (this.kernelState.has(name)) return this.kernelState.get(name) as Traits[K];
-    return this.model.get(name);
+    if (local !== null && name in local) return local[name as keyof LocalTraits] as SocketTraits[K];
+    if (this.kernelState.has(name)) return this.kernelState.get(name) as SocketTraits[K];
+    return get(this.model, name);
   }
 
   /** Browser mode: this front end holds the socket (`local` set) or no longer does (null). */
@@ -126,58 +111,24 @@ export class FrameStore implements LogFeed {
     if (this.direct !== null) {
       return Promise.resolve(this.direct(typeof data === "string" ? data : data.slice().buffer));
     }
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      const error =
-        typeof data === "string"
-          ? this.post({ type: "send", id, format, data })
-          : this.post({ type: "send", id, format: "binary" }, [data.slice().buffer]);
-      if (error !== null) {
-        this.pending.delete(id);
-        resolve(error);
-      }
-    });
+    return sendRequest(this.requests, format, data);
   }
 
   /** Sends a custom message to the kernel; returns an error text if that failed. */
-  post(content: Record<string, unknown>, buffers: ArrayBuffer[] = []): string | null {
-    try {
-      this.model.send(content, undefined, buffers);
-      return null;
-    } catch (exc) {
-      console.error("[ipywebsockets] could not reach the kernel:", exc);
-      return `could not reach the kernel: ${exc instanceof Error ? exc.message : String(exc)}`;
-    }
+  post(content: Content, buffers: ArrayBuffer[] = []): string | null {
+    return post(this.model, content, buffers);
   }
 
+  /** Rejects pending requests ("the widget was closed before the kernel answered"). */
   dispose(): void {
     this.controller.abort();
     this.listeners.clear();
-    for (const resolve of this.pending.values()) resolve("the widget was closed before the kernel answered");
-    this.pending.clear();
-    this.fetcher.dispose("the widget was closed before the kernel answered");
   }
 
-  private receive(content: unknown, buffers: unknown): void {
-    if (typeof content !== "object" || content === null) return;
-    const msg = content as Record<string, unknown>;
-    if (this.fetcher.receive(msg, buffers)) return;
-    switch (msg.type) {
-      case "frames":
-        this.receiveFrames(msg);
-        break;
-      case "send_result": {
-        const id = toNumber(msg.id, NaN);
-        const resolve = this.pending.get(id);
-        if (resolve) {
-          this.pending.delete(id);
-          resolve(msg.error == null || msg.error === "" ? null : toText(msg.error));
-        }
-        break;
-      }
-      default:
-        console.debug("[ipywebsockets] ignoring message of type", msg.type);
+  private receive(msg: Content): void {
+    if (msg.type === "frames") this.receiveFrames(msg);
+    else if (msg.type !== "send_result" && msg.type !== "get_result") {
+      console.debug("[ipywebsockets] ignoring message of type", msg.type);
     }
   }
 
@@ -187,7 +138,8 @@ export class FrameStore implements LogFeed {
     if (typeof msg.state === "object" && msg.state !== null) {
       for (const [key, value] of Object.entries(msg.state as Record<string, unknown>)) {
         if (!this.kernelState.has(key)) {
-          listen(this.model, `change:${key}`, () => this.kernelState.delete(key), this.controller.signal);
+          const name = key as keyof SocketTraits & string;
+          onChange(this.model, [name], () => this.kernelState.delete(key), this.controller.signal);
         }
         this.kernelState.set(key, value);
       }
@@ -234,11 +186,11 @@ export class FrameStore implements LogFeed {
 // surface changes (two builds of this module may share a page).
 const REGISTRY = Symbol.for("ipywebsockets.stores.v1");
 
-function registry(model: Model): Map<string, FrameStore> {
+function registry(model: SocketModel): Map<string, FrameStore> {
   const page = globalThis as unknown as Record<symbol, WeakMap<object, Map<string, FrameStore>> | undefined>;
   const all = page[REGISTRY] ?? new WeakMap<object, Map<string, FrameStore>>();
   page[REGISTRY] = all;
-  const manager = (model as { widget_manager?: object }).widget_manager ?? globalThis;
+  const manager = managerOf(model) ?? globalThis;
   let stores = all.get(manager);
   if (!stores) {
     stores = new Map();
@@ -247,12 +199,12 @@ function registry(model: Model): Map<string, FrameStore> {
   return stores;
 }
 
-function keyOf(model: Model): string {
-  return toText((model as unknown as { get(name: string): unknown }).get("_iws_key"));
+function keyOf(model: SocketModel): string {
+  return toText(get(model, "_iws_key"));
 }
 
 /** The store of `model`'s widget, created (and the kernel greeted) on first use. */
-export function storeFor(model: Model): FrameStore {
+export function storeFor(model: SocketModel): FrameStore {
   const stores = registry(model);
   const key = keyOf(model);
   let store = stores.get(key);
@@ -263,7 +215,7 @@ export function storeFor(model: Model): FrameStore {
   return store;
 }
 
-export function disposeStore(model: Model): void {
+export function disposeStore(model: SocketModel): void {
   const stores = registry(model);
   const key = keyOf(model);
   const store = stores.get(key);

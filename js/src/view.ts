@@ -1,14 +1,16 @@
 // The WebSocket widget's own display: status bar, the Log, the Composer, a footer.
+// It reads the store and calls its host; no model access (index.ts binds it).
 // Incoming data is only ever set through textContent/title.
 import { closeCodeName, formatBytes, formatClose, formatCount, formatRate, plural, toNumber, toText } from "./format";
-import { type FrameStore, listen } from "./store";
-import type { Model, SavedMessage } from "./types";
-import { createComposer, savedList } from "./views/composer";
-import { LOG_PHASE_MS, TEXT_SLOT_MS, h, newSlot, pinned, setText } from "./views/dom";
+import type { FrameStore } from "./store";
+import type { SavedMessage } from "./types";
+import { createComposer } from "./views/composer";
+import { h, LOG_PHASE_MS, newSlot, pinned, setText, TEXT_SLOT_MS } from "./views/dom";
 import { createLog } from "./views/log";
-import { type StatusChange, createMetrics, interArrival, recordStatus } from "./views/metrics";
+import { createMetrics, interArrival, recordStatus, type StatusChange } from "./views/metrics";
 
-const DISPLAYED_TRAITS = [
+/** The traits the display shows: it redraws when one changes. */
+export const DISPLAYED_TRAITS = [
   "url",
   "status",
   "error",
@@ -27,7 +29,22 @@ const DISPLAYED_TRAITS = [
   "mode",
   "binding_errors",
   "latency",
-];
+] as const;
+
+/** What the display needs besides the store: traits only the kernel knows, and the saved list. */
+export interface SocketViewHost {
+  latency(): number | null | undefined;
+  bindingErrors(): string[];
+  saved(): SavedMessage[];
+  setSaved(list: SavedMessage[]): void;
+}
+
+export interface SocketViewHandle {
+  /** A displayed trait changed. */
+  traitsChanged(): void;
+  /** The saved list changed. */
+  savedChanged(): void;
+}
 
 const METRICS_EVERY_MS = 250;
 
@@ -45,8 +62,13 @@ function setData(node: HTMLElement, key: string, value: string | null): void {
   else if (node.dataset[key] !== value) node.dataset[key] = value;
 }
 
-/** Builds one view of `model` inside `el`; everything is undone when `signal` aborts. */
-export function createView(model: Model, el: HTMLElement, store: FrameStore, signal: AbortSignal): void {
+/** Builds one view of a widget inside `el`; everything is undone when `signal` aborts. */
+export function createView(
+  el: HTMLElement,
+  store: FrameStore,
+  host: SocketViewHost,
+  signal: AbortSignal,
+): SocketViewHandle {
   const root = h("div", "iws-widget");
 
   // Header: status, URL, buttons; then the counters.
@@ -96,16 +118,12 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
   root.append(pinned(header, signal), error);
   el.append(root);
   const logView = createLog(root, store, signal);
-  const anyModel = model as unknown as { get(name: string): unknown; set(name: string, value: unknown): void };
   const composer = createComposer(
     root,
     {
       send: (format, data) => store.request(format, data),
-      saved: () => savedList(anyModel.get("saved")),
-      setSaved: (list: SavedMessage[]) => {
-        anyModel.set("saved", list);
-        model.save_changes();
-      },
+      saved: () => host.saved(),
+      setSaved: (list) => host.setSaved(list),
     },
     signal,
   );
@@ -119,7 +137,10 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     const wait = metricsAt + METRICS_EVERY_MS - performance.now();
     if (!now_ && wait > 0) {
       if (metricsTimer === 0 && !signal.aborted) {
-        metricsTimer = window.setTimeout(() => ((metricsTimer = 0), updateMetrics(true)), wait);
+        metricsTimer = window.setTimeout(() => {
+          metricsTimer = 0;
+          updateMetrics(true);
+        }, wait);
       }
       return;
     }
@@ -130,7 +151,7 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
       mode: toText(store.value("mode")) || "kernel",
       rate: null, // the counters above show it
       gaps: interArrival(store.ring),
-      latency: anyModel.get("latency") as number | null | undefined,
+      latency: host.latency(),
       timeline,
     });
   }
@@ -182,9 +203,7 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     evicted.hidden = evictedCount <= 0;
     callbackErrors.hidden = errorCount <= 0;
     lost.hidden = lostCount <= 0;
-    const bindingTexts = Array.isArray(anyModel.get("binding_errors"))
-      ? (anyModel.get("binding_errors") as unknown[]).map(toText)
-      : [];
+    const bindingTexts = host.bindingErrors();
     setText(bindingErrors, bindingTexts.join("\n"));
     bindingErrors.hidden = bindingTexts.length === 0;
     footer.hidden = evictedCount <= 0 && errorCount <= 0 && lostCount <= 0 && bindingTexts.length === 0;
@@ -213,9 +232,6 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
   }
   flush();
 
-  for (const name of DISPLAYED_TRAITS) {
-    listen(model, `change:${name}`, () => ((headerDirty = true), schedule()), signal);
-  }
   // The store changes with new rows, and (in the browser that holds a socket) its counters.
   // The log draws itself once per animation frame, however fast rows come.
   store.subscribe(() => {
@@ -223,7 +239,6 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     schedule();
     logView.update();
   }, signal);
-  listen(model, "change:saved", () => composer.savedChanged(), signal);
 
   for (const [button, type] of [
     [connectButton, "connect"],
@@ -249,4 +264,11 @@ export function createView(model: Model, el: HTMLElement, store: FrameStore, sig
     },
     { once: true },
   );
+  return {
+    traitsChanged: () => {
+      headerDirty = true;
+      schedule();
+    },
+    savedChanged: () => composer.savedChanged(),
+  };
 }

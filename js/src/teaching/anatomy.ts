@@ -1,5 +1,7 @@
 // The frame playground: build bytes from fields, or decode pasted hex (the kernel computes).
-import { clear, h, type Model, request, str } from "./dom";
+import { get, type Model } from "../model";
+import type { AnatomyTraits } from "../traits";
+import { asker, clear, h, str } from "./dom";
 import { type FrameInfo, frameCard } from "./frame";
 
 interface Result {
@@ -27,35 +29,39 @@ function labelled(label: string, input: HTMLElement): HTMLElement {
   return l;
 }
 
-export function renderAnatomy(model: Model, el: HTMLElement, signal: AbortSignal): void {
+export function renderAnatomy(model: Model<AnatomyTraits>, el: HTMLElement, signal: AbortSignal): void {
+  const ask = asker(model, signal);
   const root = h("div", "iws-t iws-t-anatomy");
   el.appendChild(root);
   root.appendChild(h("div", "iws-t-title", "Frame anatomy: build a frame"));
   const payload = h("input", "iws-t-payload");
-  payload.value = str(model.get("payload"));
+  payload.value = str(get(model, "payload"));
   const kind = h("select", "iws-t-kind");
   for (const k of ["text", "binary", "ping", "pong", "close"]) {
     const o = h("option", "", k);
     o.value = k;
     kind.appendChild(o);
   }
-  kind.value = str(model.get("kind"));
+  kind.value = str(get(model, "kind"));
   const mask = h("input", "iws-t-mask");
   mask.type = "checkbox";
-  mask.checked = model.get("mask") === true;
+  mask.checked = get(model, "mask") === true;
   const key = h("input", "iws-t-maskkey");
-  key.value = str(model.get("mask_key"));
+  key.value = str(get(model, "mask_key"));
   const frag = h("input", "iws-t-fragment");
   frag.type = "number";
   frag.min = "0";
-  frag.value = str(model.get("fragment_size"));
+  frag.value = str(get(model, "fragment_size"));
   const code = h("input", "iws-t-closecode");
   code.type = "number";
-  code.value = str(model.get("close_code"));
+  code.value = str(get(model, "close_code"));
   const form = h("div", "iws-t-form");
   form.append(
-    labelled("payload", payload), labelled("kind", kind), labelled("mask (client)", mask),
-    labelled("masking key", key), labelled("fragment every N bytes (0: one frame)", frag),
+    labelled("payload", payload),
+    labelled("kind", kind),
+    labelled("mask (client)", mask),
+    labelled("masking key", key),
+    labelled("fragment every N bytes (0: one frame)", frag),
     labelled("close code", code),
   );
   const built = h("div", "iws-t-built");
@@ -65,28 +71,33 @@ export function renderAnatomy(model: Model, el: HTMLElement, signal: AbortSignal
   const hex = h("textarea", "iws-t-hexinput");
   hex.rows = 2;
   hex.placeholder = "81 05 48 65 6c 6c 6f";
-  hex.value = str(model.get("hex_input"));
+  hex.value = str(get(model, "hex_input"));
   const fromClient = h("input", "iws-t-fromclient");
   fromClient.type = "checkbox";
-  fromClient.checked = model.get("from_client") === true;
+  fromClient.checked = get(model, "from_client") === true;
   const decodeBtn = h("button", "iws-t-button iws-t-decode", "Decode");
   const decodeForm = h("div", "iws-t-form");
   decodeForm.append(labelled("bytes", hex), labelled("sent by a client", fromClient), decodeBtn);
   const decoded = h("div", "iws-t-decoded");
   root.append(decodeForm, decoded);
 
-  showResult(built, model.get("built") as Result);
-  showResult(decoded, model.get("decoded") as Result);
+  showResult(built, get(model, "built") as Result);
+  showResult(decoded, get(model, "decoded") as Result);
 
   let timer = 0;
   const rebuild = (): void => {
     window.clearTimeout(timer);
     timer = window.setTimeout(() => {
-      request(model, {
-        type: "encode", payload: payload.value, kind: kind.value, mask: mask.checked,
-        mask_key: key.value, fragment_size: Number(frag.value) || 0, close_code: Number(code.value) || 1000,
-      }, signal)
-        .then((r) => showResult(built, r["result"] as Result))
+      ask({
+        type: "encode",
+        payload: payload.value,
+        kind: kind.value,
+        mask: mask.checked,
+        mask_key: key.value,
+        fragment_size: Number(frag.value) || 0,
+        close_code: Number(code.value) || 1000,
+      })
+        .then((r) => showResult(built, r.result as Result))
         .catch((e: Error) => showResult(built, { error: e.message }));
     }, 150);
   };
@@ -95,8 +106,8 @@ export function renderAnatomy(model: Model, el: HTMLElement, signal: AbortSignal
     input.addEventListener("change", rebuild, { signal });
   }
   const decode = (): void => {
-    request(model, { type: "decode", hex: hex.value, from_client: fromClient.checked }, signal)
-      .then((r) => showResult(decoded, r["result"] as Result))
+    ask({ type: "decode", hex: hex.value, from_client: fromClient.checked })
+      .then((r) => showResult(decoded, r.result as Result))
       .catch((e: Error) => showResult(decoded, { error: e.message }));
   };
   decodeBtn.addEventListener("click", decode, { signal });

@@ -1,7 +1,17 @@
-// DOM helpers for the teaching views. Data from the kernel only ever goes through textContent.
-import type { AnyModel } from "@anywidget/types";
+// DOM helpers for the teaching views, and their requests to the kernel (through
+// model.ts). Data from the kernel only ever goes through textContent.
+import { type Content, type Messenger, Requests } from "../model";
 
-export type Model = AnyModel<Record<string, unknown>>;
+export type { Content };
+
+/** Asks the kernel; resolves with its reply, rejects with its error (or after 15 s). */
+export type Ask = (content: Content & { type: string }) => Promise<Content>;
+
+/** Requests of one teaching view: the kernel answers `{type}` with the same type and id. */
+export function asker(model: Messenger, signal: AbortSignal, timeoutMs = 15_000): Ask {
+  const requests = new Requests(model, signal, { idPrefix: "iws-t-", closed: "the view was closed" });
+  return (content) => requests.request(content, { reply: content.type, timeoutMs }).then((reply) => reply.content);
+}
 
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -26,46 +36,8 @@ export function num(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
 
-/** Watch traits: calls `fn` now and on each change, until `signal` aborts. */
-export function watch(model: Model, names: string[], fn: () => void, signal: AbortSignal): void {
-  for (const name of names) {
-    const cb = (): void => fn();
-    model.on(`change:${name}`, cb);
-    signal.addEventListener("abort", () => model.off(`change:${name}`, cb), { once: true });
-  }
-  fn();
-}
-
-type Reply = Record<string, unknown>;
-let nextId = 1;
-
-/** Custom-message request/response with an id; the promise rejects with the kernel's error. */
-export function request(model: Model, content: Reply, signal: AbortSignal, timeoutMs = 15_000): Promise<Reply> {
-  const id = `iws-t-${nextId++}`;
-  return new Promise((resolve, reject) => {
-    const timer = window.setTimeout(() => {
-      done();
-      reject(new Error(`no answer from the kernel within ${timeoutMs / 1000} s (is it busy?)`));
-    }, timeoutMs);
-    const onMsg = (msg: unknown): void => {
-      const m = msg as Reply;
-      if (!m || m["id"] !== id) return;
-      done();
-      if (typeof m["error"] === "string") reject(new Error(m["error"]));
-      else resolve(m);
-    };
-    const done = (): void => {
-      window.clearTimeout(timer);
-      model.off("msg:custom", onMsg);
-    };
-    model.on("msg:custom", onMsg);
-    signal.addEventListener("abort", done, { once: true });
-    model.send({ ...content, id });
-  });
-}
-
 /** A close control: code select + reason + button; sends {type: "close", code, reason}. */
-export function closeControl(model: Model, codes: number[], signal: AbortSignal): HTMLElement {
+export function closeControl(ask: Ask, codes: number[], signal: AbortSignal): HTMLElement {
   const box = h("div", "iws-t-closectl");
   const select = h("select", "iws-t-close-code");
   for (const code of codes) {
@@ -82,8 +54,8 @@ export function closeControl(model: Model, codes: number[], signal: AbortSignal)
     "click",
     () => {
       out.textContent = "closing…";
-      request(model, { type: "close", code: Number(select.value), reason: reason.value }, signal)
-        .then((r) => (out.textContent = `closed with ${str(r["closed"])}`))
+      ask({ type: "close", code: Number(select.value), reason: reason.value })
+        .then((r) => (out.textContent = `closed with ${str(r.closed)}`))
         .catch((e: Error) => (out.textContent = e.message));
     },
     { signal },
@@ -100,7 +72,7 @@ export function hexBytes(hex: string, fields: [string, number, number][]): HTMLE
     const span = h("span", "iws-t-byte", b);
     const f = fields.find(([, s, e]) => i >= s && i < e);
     if (f) {
-      span.dataset["field"] = fieldClass(f[0]);
+      span.dataset.field = fieldClass(f[0]);
       span.title = f[0];
     }
     box.appendChild(span);

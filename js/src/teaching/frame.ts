@@ -40,9 +40,9 @@ export function frameSummary(f: FrameInfo): string {
 export function frameCard(f: FrameInfo, open: boolean): HTMLElement {
   const card = h("details", "iws-t-frame");
   card.open = open;
-  card.dataset["opcode"] = f.opname;
-  if (f.dir) card.dataset["dir"] = f.dir;
-  if (f.problems && f.problems.length) card.dataset["invalid"] = "true";
+  card.dataset.opcode = f.opname;
+  if (f.dir) card.dataset.dir = f.dir;
+  if (f.problems?.length) card.dataset.invalid = "true";
   const summary = h("summary", "iws-t-frame-summary");
   if (f.seq !== undefined) summary.appendChild(h("span", "iws-t-seq", `#${f.seq}`));
   if (f.dir) summary.appendChild(h("span", "iws-t-dir", ARROWS[f.dir] ?? f.dir));
@@ -60,7 +60,7 @@ export function frameCard(f: FrameInfo, open: boolean): HTMLElement {
   table.appendChild(head);
   for (const [name, start, end, bits, value] of f.fields) {
     const tr = h("tr", "iws-t-field");
-    tr.dataset["field"] = name;
+    tr.dataset.field = name;
     tr.append(
       h("td", "iws-t-fname", name),
       h("td", "", end - start === 1 ? `${start}` : `${start}–${end - 1}`),
@@ -73,26 +73,24 @@ export function frameCard(f: FrameInfo, open: boolean): HTMLElement {
 
   card.appendChild(h("div", "iws-t-label", "Bytes on the wire (header, then payload as sent):"));
   const hex = [f.header, f.wire].filter((x) => x).join(" ");
-  card.appendChild(hexBytes(hex, f.fields.map(([n, s, e]) => [n, s, e])));
+  card.appendChild(
+    hexBytes(
+      hex,
+      f.fields.map(([n, s, e]) => [n, s, e]),
+    ),
+  );
   if (f.more > 0) card.appendChild(h("div", "iws-t-note", `… ${f.more} more payload bytes not shown`));
   if (f.masked) {
-    card.appendChild(
-      h("div", "iws-t-label", `Unmasked payload (each byte XOR key byte i mod 4, key ${f.mask_key}):`),
-    );
+    card.appendChild(h("div", "iws-t-label", `Unmasked payload (each byte XOR key byte i mod 4, key ${f.mask_key}):`));
     card.appendChild(hexBytes(f.payload_hex, []));
   }
   if (f.text) card.appendChild(textRow("As text:", f.text));
   if (f.inflated !== undefined) {
-    card.appendChild(
-      textRow(`Inflated (permessage-deflate, ${str(f.inflated_length)} B):`, f.inflated),
-    );
+    card.appendChild(textRow(`Inflated (permessage-deflate, ${str(f.inflated_length)} B):`, f.inflated));
   }
   if (f.message) {
     card.appendChild(
-      textRow(
-        `Reassembled message (${f.message.frames} frames, ${f.message.length} B):`,
-        f.message.text,
-      ),
+      textRow(`Reassembled message (${f.message.frames} frames, ${f.message.length} B):`, f.message.text),
     );
   }
   for (const p of f.problems ?? []) card.appendChild(h("div", "iws-t-problem", p));

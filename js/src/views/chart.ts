@@ -1,15 +1,14 @@
-// iws.Chart(ws, "price", ...): a live uPlot line chart. The kernel sends only new points
-// (float64 buffers: times in ms, one column per series); this view keeps its own bounded
-// window and redraws at most `fps` times a second, on animation frames, thinned to about
-// two points per pixel column. DOM contract: .iws-chart[data-redraws][data-points]
-// [data-skipped][data-paused][data-theme] > .iws-chart-header (.iws-chart-stats, .iws-chart-pause) + .iws-chart-plot
+// iws.Chart(ws, "price", ...): a live uPlot line chart. It is handed only new points
+// (times in ms, one column per series); it keeps its own bounded window and redraws at
+// most `fps` times a second, on animation frames, thinned to about two points per pixel
+// column (columns.ts). Plain data in, no model access (widgets.ts binds it).
+// DOM contract: .iws-chart[data-redraws][data-points][data-skipped][data-paused]
+// [data-theme] > .iws-chart-header (.iws-chart-stats, .iws-chart-pause) + .iws-chart-plot
 // (uPlot: canvas, .u-legend with one .u-series per path after the time).
 import uPlot from "uplot";
-import { formatCount, plural, toNumber } from "../format";
-import { Columns, float64 } from "./columns";
-import { newSlot, pinHeight, pinned, setText } from "./dom";
-import { cssVar, follow, on, onThemeChange } from "./follow";
-import type { ViewModel } from "./index";
+import { formatCount, plural } from "../format";
+import { Columns } from "./columns";
+import { cssVar, newSlot, onThemeChange, pinHeight, pinned, setText } from "./dom";
 
 const PALETTE: [string, string][] = [
   ["--jp-brand-color1", "#1976d2"],
@@ -22,27 +21,55 @@ const PALETTE: [string, string][] = [
   ["--jp-success-color3", "#a5d6a7"],
 ];
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = ""): HTMLElementTagNameMap[K] {
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text = "",
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   node.className = className;
   if (text) node.textContent = text;
   return node;
 }
 
-function paths(model: ViewModel): string[] {
-  const value = model.get("paths");
-  return Array.isArray(value) ? value.map(String) : [];
+export interface ChartOptions {
+  /** One series per name (field paths). */
+  readonly names: readonly string[];
+  /** Bounds of the window: points, and a time span in ms (null: none). */
+  readonly points: number;
+  readonly spanMs: number | null;
+  readonly height: number;
+  readonly fps: number;
+  readonly paused: boolean;
+  /** The Pause button: asks for `paused` (the answer comes back through setPaused). */
+  onPause(paused: boolean): void;
 }
 
-function spanMs(model: ViewModel): number | null {
-  const seconds = model.get("window");
-  return typeof seconds === "number" && seconds > 0 ? seconds * 1000 : null;
+/** New points: `t` (ms) and one column per series; counts of values not drawn, when told. */
+export interface ChartPoints {
+  readonly t: Float64Array;
+  readonly ys: Float64Array[];
+  readonly ignored: number | null;
+  readonly skipped: number | null;
 }
 
-export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSignal): void {
-  const names = paths(model);
-  const cols = new Columns(names.length || 1, toNumber(model.get("points"), 100_000), spanMs(model));
-  let paused = Boolean(model.get("paused"));
+export interface ChartHandle {
+  /** Everything the window holds now (replaces what the chart had). */
+  reset(points: ChartPoints): void;
+  /** Points that came after. */
+  add(points: ChartPoints): void;
+  setPaused(paused: boolean): void;
+  setBounds(points: number, spanMs: number | null): void;
+  setHeight(height: number): void;
+  setFps(fps: number): void;
+}
+
+export function createChart(el: HTMLElement, options: ChartOptions, signal: AbortSignal): ChartHandle {
+  const names = options.names;
+  const cols = new Columns(names.length || 1, options.points, options.spanMs);
+  let paused = options.paused;
+  let height = options.height;
+  let fps = options.fps;
   let redraws = 0;
   let ignored = 0;
   let skipped = 0;
@@ -70,23 +97,33 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     unpin = pinHeight(plotBox, plot.root, signal);
   }
 
-  function options(width: number): uPlot.Options {
+  function plotOptions(width: number): uPlot.Options {
     const text = cssVar(root, "--jp-ui-font-color2", "#757575");
     const grid = cssVar(root, "--jp-border-color2", "#e0e0e0");
     const family = cssVar(root, "--jp-ui-font-family", "system-ui, sans-serif");
     const font = `11px ${family}`;
-    const axis: uPlot.Axis = { stroke: text, font, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const axis: uPlot.Axis = {
+      stroke: text,
+      font,
+      grid: { stroke: grid, width: 1 },
+      ticks: { stroke: grid, width: 1 },
+    };
     return {
       width,
-      height: toNumber(model.get("height"), 240),
+      height,
       pxAlign: 0,
       series: [
         { label: "time" },
         ...names.map((name, i): uPlot.Series => {
           const [variable, fallback] = PALETTE[i % PALETTE.length] as [string, string];
-          // 1 px lines: without a GPU, Chromium draws them on Skia's hairline path (the
-          // chart frames' commits, where the canvas is drawn: 7.3 -> 2.8 ms from 1.5 px).
-          return { label: name, stroke: cssVar(root, variable, fallback), width: 1, spanGaps: true, points: { show: false } };
+          // 1 px lines: without a GPU, Chromium draws them on Skia's cheaper hairline path.
+          return {
+            label: name,
+            stroke: cssVar(root, variable, fallback),
+            width: 1,
+            spanGaps: true,
+            points: { show: false },
+          };
         }),
       ],
       scales: { x: { time: true } },
@@ -109,7 +146,7 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     // The colours come from the theme in force now (rebuilt when JupyterLab switches).
     root.dataset.theme = document.body?.dataset.jpThemeName ?? "";
     const width = Math.max(200, Math.floor(plotBox.clientWidth || 600));
-    plot = new uPlot(options(width), cols.thin(width, 1e-3) as uPlot.AlignedData, plotBox);
+    plot = new uPlot(plotOptions(width), cols.thin(width, 1e-3) as uPlot.AlignedData, plotBox);
     fit();
   }
 
@@ -123,7 +160,13 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     const now = performance.now();
     if (!force && now - statsAt < 250) {
       if (statsTimer === 0 && !signal.aborted) {
-        statsTimer = window.setTimeout(() => ((statsTimer = 0), showStats(true)), 250 - (now - statsAt));
+        statsTimer = window.setTimeout(
+          () => {
+            statsTimer = 0;
+            showStats(true);
+          },
+          250 - (now - statsAt),
+        );
       }
       return;
     }
@@ -162,7 +205,7 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     frame = 0;
     lateness = 0.8 * lateness + 0.2 * Math.max(0, performance.now() - askedAt - 17);
     if (!dirty || paused || signal.aborted) return;
-    const interval = Math.min(500, Math.max(1000 / Math.max(1, toNumber(model.get("fps"), 30)), 4 * lateness));
+    const interval = Math.min(500, Math.max(1000 / Math.max(1, fps), 4 * lateness));
     // Slots counted from the page's time origin: at 30 a second the chart draws in the
     // frames the text views also redraw in (see LOG_PHASE_MS in dom.ts).
     if (!newSlot(now, lastDraw, interval)) {
@@ -175,76 +218,18 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     else plot.setData(cols.thin(plot.width, 1e-3) as uPlot.AlignedData);
   }
 
-  function take(content: Record<string, any>, buffers: DataView[]): void {
-    ignored = toNumber(content.ignored, ignored);
-    skipped = toNumber(content.skipped, skipped);
-    const n = toNumber(content.n, 0);
-    if (n > 0 && buffers.length >= 1) {
-      const t = float64(buffers[0]);
-      cols.append(t.length === n ? t : t.subarray(0, n), buffers.slice(1).map(float64));
+  function take(points: ChartPoints): void {
+    ignored = points.ignored ?? ignored;
+    skipped = points.skipped ?? skipped;
+    if (points.t.length > 0) {
+      cols.append(points.t, points.ys);
       dirty = true;
       schedule();
     }
     showStats();
   }
 
-  follow(
-    model,
-    signal,
-    "window",
-    (content, buffers) => {
-      cols.clear();
-      dirty = true; // an empty window still draws (axes), once
-      take(content, buffers);
-      schedule();
-    },
-    (content, buffers) => {
-      if (content.type === "points") take(content, buffers);
-    },
-  );
-
-  pause.addEventListener(
-    "click",
-    () => {
-      model.set("paused", !paused);
-      model.save_changes();
-    },
-    { signal },
-  );
-  on(
-    model,
-    "change:paused",
-    () => {
-      paused = Boolean(model.get("paused"));
-      showPaused();
-      if (!paused) {
-        // Resume jumps to now: what came while paused is in the window already.
-        dirty = true;
-        schedule();
-      }
-    },
-    signal,
-  );
-  on(
-    model,
-    "change:window",
-    () => {
-      cols.setBounds(toNumber(model.get("points"), 100_000), spanMs(model));
-      dirty = true;
-      schedule();
-    },
-    signal,
-  );
-  on(model, "change:points", () => cols.setBounds(toNumber(model.get("points"), 100_000), spanMs(model)), signal);
-  on(
-    model,
-    "change:height",
-    () => {
-      plot?.setSize({ width: plot.width, height: toNumber(model.get("height"), 240) });
-      fit();
-    },
-    signal,
-  );
+  pause.addEventListener("click", () => options.onPause(!paused), { signal });
 
   // Follow the box's width (output area, HBox, sidebar) and the JupyterLab theme.
   if (typeof ResizeObserver !== "undefined") {
@@ -275,4 +260,35 @@ export function renderChart(model: ViewModel, el: HTMLElement, signal: AbortSign
     { once: true },
   );
   showPaused();
+  return {
+    reset(points) {
+      cols.clear();
+      dirty = true; // an empty window still draws (axes), once
+      take(points);
+      schedule();
+    },
+    add: take,
+    setPaused(value) {
+      paused = value;
+      showPaused();
+      if (!paused) {
+        // Resume jumps to now: what came while paused is in the window already.
+        dirty = true;
+        schedule();
+      }
+    },
+    setBounds(points, spanMs) {
+      cols.setBounds(points, spanMs);
+      dirty = true;
+      schedule();
+    },
+    setHeight(value) {
+      height = value;
+      plot?.setSize({ width: plot.width, height });
+      fit();
+    },
+    setFps(value) {
+      fps = value;
+    },
+  };
 }

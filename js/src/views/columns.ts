@@ -166,6 +166,7 @@ export function float64(buffer: unknown): Float64Array {
     const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength - (buffer.byteLength % 8));
     return new Float64Array(bytes.slice().buffer);
   }
-  if (buffer instanceof ArrayBuffer) return new Float64Array(buffer.slice(0, buffer.byteLength - (buffer.byteLength % 8)));
+  if (buffer instanceof ArrayBuffer)
+    return new Float64Array(buffer.slice(0, buffer.byteLength - (buffer.byteLength % 8)));
   return new Float64Array(0);
 }

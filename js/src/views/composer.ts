@@ -2,8 +2,7 @@
 // (hex); keep a list of saved messages; repeat a message every N ms until
 // stopped or until the connection closes. Plain callbacks in, no model access.
 import { parseHex, toText } from "../format";
-import type { Outgoing } from "../store";
-import type { SavedMessage, SendFormat } from "../types";
+import type { Outgoing, SavedMessage, SendFormat } from "../types";
 import { h, setText } from "./dom";
 
 export const MIN_REPEAT_MS = 10;
@@ -310,7 +309,8 @@ export function createComposer(parent: HTMLElement, host: ComposerHost, signal: 
   drawSaved();
   return {
     setStatus(status: string): void {
-      if (repeatTimer !== 0 && status === "closed") stopRepeat(`repeat stopped after ${repeatSent} sent: the connection closed`);
+      if (repeatTimer !== 0 && status === "closed")
+        stopRepeat(`repeat stopped after ${repeatSent} sent: the connection closed`);
     },
     savedChanged: drawSaved,
     showError: (text) => showError(text),

@@ -79,13 +79,9 @@ export const TEXT_SLOT_MS = 1000 / 15;
 
 /**
  * Phases of the text views' slots (ms). 0: their slots start on the chart's 30-a-second
- * slot boundaries (multiples of 33.3 ms), so the logs, the values and the counters redraw
- * in the frames the chart draws in, every other one of them. Measured in the views page
- * (bench/views_page.py, 10,000 msg/s, 2 cores): each frame that changes anything costs a
- * fixed share (style, layout and paint of the document, commit, layerize) that dominated
- * the page's work; spreading the views over separate frames (phases 1/60 and 3/60 s)
- * made every frame a changed one and starved the main thread (tasks up to 110-170 ms).
- * Aligned: fewer, somewhat larger frames, and no task over 100 ms with Chart + Values.
+ * slot boundaries, so the logs, the values and the counters redraw in the frames the chart
+ * draws in: every changed frame costs a fixed share (style, layout, paint, commit), so
+ * fewer, fuller frames beat spreading the views over separate ones.
  */
 export const LOG_PHASE_MS = 0;
 export const VALUES_PHASE_MS = 0;
@@ -97,4 +93,21 @@ export const VALUES_PHASE_MS = 0;
  */
 export function newSlot(now: number, last: number, ms: number, phase = 0): boolean {
   return Math.floor((now - phase) / ms) !== Math.floor((last - phase) / ms);
+}
+
+/** The JupyterLab theme variable `name` as the page resolves it at `el`, or `fallback`. */
+export function cssVar(el: Element, name: string, fallback: string): string {
+  const value = getComputedStyle(el).getPropertyValue(name).trim();
+  return value || fallback;
+}
+
+/** Calls `callback` when JupyterLab switches theme (it sets data-jp-theme-* on <body>). */
+export function onThemeChange(callback: () => void, signal: AbortSignal): void {
+  if (typeof MutationObserver === "undefined" || !document.body) return;
+  const observer = new MutationObserver(callback);
+  observer.observe(document.body, {
+    attributes: true,
+    attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"],
+  });
+  signal.addEventListener("abort", () => observer.disconnect(), { once: true });
 }

@@ -1,19 +1,16 @@
-// iws.Values(ws): the latest value of each field path. The kernel sends only the paths
-// that changed; rows update in place (textContent only: values are untrusted), on
-// animation frames, and are highlighted when they change. DOM contract:
+// iws.Values(ws): the latest value of each field path. It is handed only the paths that
+// changed (plain data in, no model access: widgets.ts binds it); rows update in place
+// (textContent only: values are untrusted), on animation frames, and are highlighted
+// when they change. DOM contract:
 // .iws-values[data-fields] > .iws-values-stats, table.iws-values-table > tbody >
 // tr.iws-values-row[data-path][data-changed-at] (td.iws-values-path, td.iws-values-value,
 // td.iws-values-time); a row that changed in the last second has .iws-changed and
 // data-flash="3" | "2" | "1", the highlight fading in steps as the change ages.
 //
 // The fade is stepped, in the frames the views redraw in anyway, not a CSS animation: a
-// background animation is run by the main thread and makes every frame (60 a second) a
-// changed one, with style, paint and a commit each (bench/views_page.py, 10,000 msg/s on
-// 2 cores: every frame committed while the stream ran).
-import { formatCount, formatTime, plural, toNumber, toText } from "../format";
-import { TEXT_SLOT_MS, VALUES_PHASE_MS, newSlot, pinHeight, setText } from "./dom";
-import { follow } from "./follow";
-import type { ViewModel } from "./index";
+// background animation runs on the main thread and makes every frame a changed one.
+import { formatCount, formatTime, plural } from "../format";
+import { newSlot, pinHeight, setText, TEXT_SLOT_MS, VALUES_PHASE_MS } from "./dom";
 
 type Row = {
   tr: HTMLTableRowElement;
@@ -22,7 +19,30 @@ type Row = {
   level: number; // the highlight step shown (data-flash), 0 when not highlighted
   flashedAt: number; // performance.now() of the last change, 0 when not highlighted
 };
-type Update = [path: string, text: string, changedMs: number];
+/** One path's latest value: its text and when it changed (epoch ms, 0: unknown). */
+export type ValueUpdate = [path: string, text: string, changedMs: number];
+type Update = ValueUpdate;
+
+export interface ValuesOptions {
+  /** The paths asked for, shown in this order before any value comes ([]: every path). */
+  readonly paths: readonly string[];
+  /** Paths shown at most (said in the stats when more came). */
+  readonly limit: number;
+}
+
+/** What came: values, paths not shown (over the limit), messages skipped; counts when told. */
+export interface ValuesData {
+  readonly updates: readonly ValueUpdate[];
+  readonly overflow: number | null;
+  readonly skipped: number | null;
+}
+
+export interface ValuesHandle {
+  /** Everything the kernel holds now (drawn at once, not highlighted). */
+  reset(data: ValuesData): void;
+  /** Changes: drawn at the next slot, highlighted. */
+  add(data: ValuesData): void;
+}
 
 const FLASH_MS = 1000; // how long a change stays highlighted
 const FLASH_STEPS = 3; // highlight steps, strongest first (styles: [data-flash])
@@ -35,17 +55,8 @@ function cell(tag: "td" | "th", className: string, text = ""): HTMLTableCellElem
   return node;
 }
 
-function updates(content: Record<string, any>): Update[] {
-  const rows = Array.isArray(content.rows) ? content.rows : [];
-  const out: Update[] = [];
-  for (const row of rows) {
-    if (Array.isArray(row) && row.length >= 3) out.push([toText(row[0]), toText(row[1]), toNumber(row[2], 0)]);
-  }
-  return out;
-}
-
-export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSignal): void {
-  const chosen = Array.isArray(model.get("paths")) ? (model.get("paths") as unknown[]).map(String) : [];
+export function createValues(el: HTMLElement, options: ValuesOptions, signal: AbortSignal): ValuesHandle {
+  const chosen = options.paths;
   const rows = new Map<string, Row>();
   let overflow = 0;
   let skipped = 0;
@@ -60,7 +71,11 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
   table.className = "iws-values-table";
   const head = document.createElement("thead");
   const headRow = document.createElement("tr");
-  headRow.append(cell("th", "iws-values-path", "field"), cell("th", "iws-values-value", "value"), cell("th", "iws-values-time", "changed"));
+  headRow.append(
+    cell("th", "iws-values-path", "field"),
+    cell("th", "iws-values-value", "value"),
+    cell("th", "iws-values-time", "changed"),
+  );
   head.append(headRow);
   const body = document.createElement("tbody");
   table.append(head, body);
@@ -94,7 +109,7 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
   let shown = 0; // rows that have a value
   function showStats(): void {
     const parts = [plural(shown, "field")];
-    if (overflow) parts.push(`${formatCount(overflow)} more not shown (limit=${formatCount(model.get("limit"))})`);
+    if (overflow) parts.push(`${formatCount(overflow)} more not shown (limit=${formatCount(options.limit)})`);
     if (skipped) parts.push(`${formatCount(skipped)} messages skipped`);
     const text = parts.join(" · ");
     if (stats.textContent === text) return; // an unchanged write still costs a layout
@@ -164,23 +179,13 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
     showStats();
   }
 
-  function take(content: Record<string, any>, flash: boolean): void {
-    overflow = toNumber(content.overflow, overflow);
-    skipped = toNumber(content.skipped, skipped);
-    for (const update of updates(content)) pending.set(update[0], update);
+  function take(data: ValuesData, flash: boolean): void {
+    overflow = data.overflow ?? overflow;
+    skipped = data.skipped ?? skipped;
+    for (const update of data.updates) pending.set(update[0], update);
     if (!flash) apply(false);
     else if (frame === 0 && !signal.aborted) frame = requestAnimationFrame(tick);
   }
-
-  follow(
-    model,
-    signal,
-    "table",
-    (content) => take(content, false),
-    (content) => {
-      if (content.type === "values") take(content, true);
-    },
-  );
 
   signal.addEventListener(
     "abort",
@@ -190,4 +195,8 @@ export function renderValues(model: ViewModel, el: HTMLElement, signal: AbortSig
     { once: true },
   );
   showStats();
+  return {
+    reset: (data) => take(data, false),
+    add: (data) => take(data, true),
+  };
 }
