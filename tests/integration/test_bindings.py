@@ -15,12 +15,8 @@ from tests.integration.conftest import LocalServer
 from websockets.asyncio.server import ServerConnection
 
 import ipywebsockets as iws
-<<<<<<< HEAD
 from ipywebsockets._jupyter.capture import capturing
-=======
-from ipywebsockets._capture import capturing
 from timing import eventually, timeout_s
->>>>>>> tests-docs
 
 
 async def burst(ws: ServerConnection) -> None:
