@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 JS_SOURCES := $(shell find js/src -type f) js/package.json js/package-lock.json
 PORT ?= 8888
 
-.PHONY: demo test bench lint typecheck pytest browser js clean
+.PHONY: demo test bench lint typecheck pytest jstest browser js clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,15 +34,20 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	cd js && npm run lint
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 	cd js && npm run typecheck
 
+# The front end's pure parts (rows, columns, formatting, thinning, requests) under node's test runner.
+jstest: $(STAMP)
+	cd js && npm test
+
 pytest: $(STAMP) browser
 	$(BIN)/python -m pytest
 
-test: lint typecheck pytest
+test: lint typecheck jstest pytest
 
 demo: $(STAMP)
 	@echo "Starting JupyterLab on notebooks/quickstart.ipynb (Ctrl-C to stop)"

@@ -98,8 +98,8 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
 
     url = traitlets.Unicode(read_only=True).tag(sync=True)
     mode = traitlets.Unicode(read_only=True).tag(sync=True)
-    # Unique per widget: the front end finds this widget's store by it (anywidget gives
-    # `initialize` and each view different proxies of one model).
+    # Unique per widget: the front end finds this widget's store by it
+    # (docs/jupyter-internals.md#anywidget-model-proxies).
     _iws_key = traitlets.Unicode(read_only=True).tag(sync=True)
     status = traitlets.Unicode("closed", read_only=True).tag(sync=True)
     error = traitlets.Unicode("", read_only=True).tag(sync=True)

@@ -45,7 +45,11 @@ def shell() -> Any:
 
 
 def current_parent() -> dict[str, Any] | None:
-    """The request (cell) the calling code runs for, when the kernel can route thread output."""
+    """The request (cell) the calling code runs for, when the kernel can route thread output.
+
+    ipykernel 7.4+ routes a thread's output with ``set_thread_parent``
+    (docs/jupyter-internals.md#set-thread-parent).
+    """
     ip = shell()
     if ip is None or not hasattr(ip, "set_thread_parent"):
         return None

@@ -1,8 +1,8 @@
 """Publishing a stream to the front end: coalesced trait updates and frame batches.
 
 Jupyter forwards at most about 1,000 IOPub messages a second and drops the
-rest (docs/jupyter-internals.md, "IOPub"), so a widget never sends a message
-per frame. The stream marks the widget's :class:`FrontendSync` dirty; the
+rest (docs/jupyter-internals.md#iopub-rate-limit), so a widget never sends a
+message per frame. The stream marks the widget's :class:`FrontendSync` dirty; the
 publisher thread (:mod:`.publisher`) calls :meth:`FrontendSync._publish_due`,
 which sends at most ``max_fps`` flushes a second, each one comm message (two,
 once a second).
@@ -92,7 +92,8 @@ class FrontendSync:
         self._unsynced: set[str] = set()  # published in frames messages only
         # Sent in update messages since the last cell ended: a message published
         # between cells has no running cell as parent, and nbclient saves only what
-        # a cell's messages carry, so the end of the next cell sends them again.
+        # a cell's messages carry, so the end of the next cell sends them again
+        # (docs/jupyter-internals.md#nbclient-stored-widget-state).
         self._since_cell: set[str] = set()
         self._applied_last: Message | None = None
         self._persisted_key: tuple[int, int] = (0, 0)  # (first, next) seq of `persisted`

@@ -1,8 +1,8 @@
 """Coalesce kernel-to-browser updates: each widget flushes at most max_fps times a second.
 
 Jupyter forwards at most about 1,000 IOPub messages a second and drops the
-rest (docs/jupyter-internals.md, "IOPub"), so a widget never sends a message
-per frame. Widgets mark themselves dirty from any thread; this thread calls their
+rest (docs/jupyter-internals.md#iopub-rate-limit), so a widget never sends a
+message per frame. Widgets mark themselves dirty from any thread; this thread calls their
 ``_flush`` no more often than each one's ``max_fps`` allows, and about once
 a second while they stream, so that the rate shown decays when data stops.
 """
@@ -24,7 +24,7 @@ __all__ = ["Cursor", "Publishable", "Publisher", "Throttle", "get_publisher"]
 _IDLE_SECONDS = 1.0
 # Flushes a second for all widgets together. Each widget keeps to its own max_fps,
 # but 100 streaming widgets at 30 would publish 3,000 comm messages a second, three
-# times what jupyter_server forwards (docs/jupyter-internals.md); they share this budget.
+# times what jupyter_server forwards (docs/jupyter-internals.md#iopub-rate-limit).
 _TOTAL_PER_SECOND = 300
 
 

@@ -4,7 +4,7 @@ ipykernel 7.4 routes a comm's incoming messages to the shell (main or
 subshell) that last *published* on that comm (``BaseComm._reply_subshell_id``).
 A widget that publishes from a cell or from a background thread therefore
 pins every later browser message to the main shell, where it waits until the
-running cell ends (docs/jupyter-internals.md, "comm reply routing": 0 of
+running cell ends (docs/jupyter-internals.md#comm-reply-routing-pin: 0 of
 100 browser messages seen during an 8 s cell that had called ``send``). For
 a socket that lives in the browser that would stall ``recv()``,
 acknowledgements and heartbeats, so the widget's comm forgets the pin after

@@ -26,7 +26,7 @@ class TeachingWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     Subclasses that stream call :meth:`_mark_dirty` from any thread; the
     process's publisher thread then calls :meth:`_flush` at most ``max_fps``
-    times a second (IOPub is rate-limited: docs/jupyter-internals.md).
+    times a second (docs/jupyter-internals.md#iopub-rate-limit).
     """
 
     _esm = assets.esm("teaching")
