@@ -151,6 +151,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     ) -> None:
         replaying: ReplayConnection | None = kwargs.pop("_replay", None)
         self._mode = "replay" if replaying is not None else mode
+        check_persist(persist)
         self._stream = Stream(
             redact_url(url), history=history, view_rows=_FLUSH_ROWS, callback_queue=callback_queue
         )
@@ -174,7 +175,6 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             close_timeout=close_timeout,
             max_size=max_size,
         )
-        check_persist(persist)
         self._sync.attach(self._transport, self.connect, self.send)
         self._bindings = Bindings(
             self._stream,

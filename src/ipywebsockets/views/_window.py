@@ -1,4 +1,4 @@
-"""Bounded buffers behind the Chart and Values views. Pure: no I/O, no threads, no widgets.
+"""Bounded buffers behind the Chart and Values views: no I/O, no threads, no widgets.
 
 * :class:`Window`: the chart's rolling window, columnar (times and one column
   per series, as C doubles), bounded by a number of points and by seconds.
@@ -6,7 +6,8 @@
 * :class:`Latest`: the latest value of every field path (or of chosen paths),
   bounded by a number of paths, with what changed since the last look.
 
-The owner serialises access (the views hold their ``_sync_lock``).
+The owner serialises access (the views hold their ``_sync_lock``). Messages
+are parsed through the publisher's shared parse (``_jupyter.rows.parsed_value``).
 """
 
 from __future__ import annotations
