@@ -133,8 +133,9 @@ class Dispatcher:
                             loop.call_soon_threadsafe(resolve, fut)
                 if msg is None:
                     # Caught up: hand the handlers' output over once no message came
-                    # for a moment (not after every message: a flush from a thread waits
-                    # for the kernel's I/O thread, which capped callbacks at ~2k/s).
+                    # for a moment, not after every message: a flush from a thread
+                    # waits for the kernel's I/O thread
+                    # (docs/jupyter-internals.md#stdout-flush-from-threads).
                     with self._cond:
                         if not queue and not self._stopping:
                             self._cond.wait(_FLUSH_AFTER_IDLE)
