@@ -1,13 +1,11 @@
 """The WebSocket widget: a facade over the parts that make one live connection.
 
-:class:`WebSocket` owns its parts and delegates to them; it holds the public
-API and the traits, nothing else:
-
-- the :class:`~._jupyter.stream.Stream`: history, counters, readers, callbacks;
-- a :class:`~.transport.Transport`: the kernel's connection, the browser's
-  socket or a replay (:mod:`._jupyter.options` picks it);
-- the :class:`~._jupyter.frontend.FrontendSync`: the coalesced path to the page;
-- the :class:`~._jupyter.bindings.Bindings`: fields driving other widgets.
+:class:`WebSocket` holds the public API and the traits, and delegates to the
+parts it owns: the :class:`~._jupyter.stream.Stream` (history, counters,
+readers, callbacks), one :class:`~.transport.Transport` (kernel, browser or
+replay: :mod:`._jupyter.options`), the :class:`~._jupyter.frontend.FrontendSync`
+(the coalesced path to the page), :class:`~._jupyter.bindings.Bindings` and a
+:class:`~._jupyter.reading.Reader`.
 """
 
 from __future__ import annotations
@@ -41,8 +39,7 @@ from .wiretap import Wiretap
 __all__ = ["WebSocket"]
 
 _RANGES = {"max_fps": (1, 120), "view_rows": (1, 1_000_000)}
-# Rows one front-end flush carries at most (the rest are counted as omitted): 30,000
-# a second at max_fps=30, more than a page renders; a flush stays under about 1 MB.
+# Rows one front-end flush carries (the rest are counted as omitted): under about 1 MB.
 _FLUSH_ROWS = 1000
 
 
@@ -50,17 +47,12 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     """A WebSocket connection whose messages flow into traitlets, callbacks and live views.
 
     ``WebSocket(url)`` connects at once from the kernel, on a background I/O
-    thread, so messages keep arriving while a cell blocks. Display it to see
-    the live view; read ``received``, ``status``, ``last_value`` or observe
-    them like any ipywidgets trait (they update at most ``max_fps`` times a
-    second, and whenever ``recv()``, ``messages`` and friends return);
-    ``recv()``, ``await arecv()``, ``async for``, ``wait_for()`` and
-    ``on_message`` deliver the messages themselves, and ``send()`` answers.
-
-    ``mode="browser"`` opens the connection from the page instead (the
-    browser's own WebSocket), for servers only the browser can reach; the API
-    is the same. Displayed nowhere, ``status`` says ``"no-browser"`` and
-    ``send()``/``recv()`` raise :class:`FrontendUnavailable`.
+    thread, so messages keep arriving while a cell blocks. Display it for the
+    live view; its traits update at most ``max_fps`` times a second (and when a
+    read returns); ``recv()``, ``arecv()``, ``async for``, ``wait_for()`` and
+    ``on_message`` deliver the messages, ``send()`` answers. ``mode="browser"``
+    opens the connection from the page (same API; displayed nowhere, ``status``
+    is ``"no-browser"`` and ``send()``/``recv()`` raise :class:`FrontendUnavailable`).
 
     Args:
         url: ``ws://`` or ``wss://`` URL. Passwords and token-like query values
@@ -76,8 +68,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         reconnect: ``True`` (default backoff: first retry after about 0.5 s,
             doubling, at most 30 s apart), ``False``, or a :class:`Backoff`.
         max_fps: most front-end updates per second.
-        view_rows: messages the live view's log keeps (it scrolls through all of them;
-            each update carries at most 1,000 new ones, the rest are counted as omitted).
+        view_rows: messages the live view's log keeps (an update carries 1,000 at most).
         send_queue: messages that may wait while the connection is not open.
         callback_queue: messages that may wait for slow ``on_message``
             handlers before reception pauses (nothing is dropped).
@@ -88,9 +79,8 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         connect: open at once (default) or wait for :meth:`connect`.
         inspect: record the real bytes of every connection (handshake and
             frames) for :class:`Handshake` and :class:`Inspector`; see :meth:`inspect`.
-        persist: how many of the last messages the synced ``persisted`` trait
-            keeps, so a saved notebook shows them (they are message data: the
-            notebook file holds them). ``0``: none.
+        persist: the last messages kept in the synced ``persisted`` trait, so a saved
+            notebook shows them (the file holds their data). ``0``: none.
     """
 
     _esm = assets.esm("widget")
@@ -228,11 +218,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
 
     def send_state(self, key: str | Iterable[str] | None = None) -> None:
         """ipywidgets' state sync; stream traits wait for the coalescing publisher."""
-        sync = getattr(self, "_sync", None)
-        if sync is None:  # ipywidgets' own __init__, before the parts exist
-            super().send_state(key)
-        else:
-            sync.send_state(key)
+        self._sync.send_state(key)
 
     def _handle_custom_msg(self, content: Any, buffers: Any) -> None:
         if not self._sync.answer(content, buffers):
@@ -253,8 +239,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     ) -> None:
         """Close the connection with ``code`` and ``reason``, waiting up to ``timeout`` s.
 
-        The widget stays usable (``connect()`` opens again) unless ``widget=True``,
-        which also closes the widget's comm and removes its views.
+        ``connect()`` opens again; ``widget=True`` also closes the widget's comm and views.
 
         Raises:
             ValueError: this mode cannot close with ``code`` or ``reason``.
@@ -278,21 +263,18 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
 
     @property
     def handshake(self) -> ClientConnection | None:
-        """The last opened websockets connection (``.request``, ``.response``, ``.subprotocol``).
-
-        None in browser mode: the browser does not show pages its handshake.
-        """
+        """The last websockets connection opened (``.request``, ``.response``); None if unseen."""
         return self._stream.handshake
 
     def inspect(self, keep: int = 2000) -> Wiretap:
         """Record the real bytes of every connection from the next one on; return the tap.
 
-        ``WebSocket(url, inspect=True)`` enables it before the first connection;
-        :class:`Handshake` and :class:`Inspector` enable it too. Without it,
-        reception runs websockets' code untouched. ``keep``: frames kept per connection.
+        ``WebSocket(url, inspect=True)``, :class:`Handshake` and :class:`Inspector`
+        enable it too; without it, reception runs websockets' code untouched.
+        ``keep``: frames kept per connection.
 
         Raises:
-            ValueError: not in kernel mode (only the kernel's connection has bytes to show).
+            ValueError: not in kernel mode (only the kernel's connection has its bytes).
         """
         return self._transport.inspect(keep)
 
@@ -314,8 +296,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     def send(self, data: Any) -> None:  # type: ignore[override]
         """Send ``data``: str as text, bytes as binary, dict/list as JSON text.
 
-        While (re)connecting, the message waits in a bounded queue and goes out
-        on open.
+        While (re)connecting, it waits in a bounded queue and goes out on open.
 
         Raises:
             TypeError: ``data`` cannot be sent (checked before anything is sent).
@@ -326,7 +307,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
 
     @property
     def unsent(self) -> int:
-        """Messages that were queued by ``send()`` but dropped: the connection ended first."""
+        """Messages queued by ``send()`` but dropped: the connection ended first."""
         return self._transport.unsent
 
     # -- reading -------------------------------------------------------------------
@@ -334,21 +315,20 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     def recv(self, timeout: float | None = None) -> Message:
         """The next unread incoming message, waiting up to ``timeout`` seconds.
 
-        Messages are read in order from the history; a reader that falls more
-        than ``history`` messages behind gets a warning saying how many it missed.
+        Read in order from the history; a reader that falls more than ``history``
+        messages behind is warned how many it missed.
 
         Raises:
             TimeoutError: nothing arrived in time.
             ConnectionFailed, ConnectionClosed: the connection ended for good and
                 every message received before has been read.
-            FrontendUnavailable: browser mode, and no browser has the widget, or
-                this front end cannot deliver the browser's messages while the
-                cell blocks (use ``await ws.arecv()`` there).
+            FrontendUnavailable: browser mode, and no browser has the widget or it
+                cannot deliver while the cell blocks (``await ws.arecv()`` can).
         """
         return self._reader.recv(timeout)
 
     async def arecv(self, timeout: float | None = None) -> Message:
-        """Like :meth:`recv`, awaitable: the cell's event loop keeps running meanwhile."""
+        """Like :meth:`recv`, awaitable: the cell's event loop keeps running."""
         return await self._reader.arecv(timeout)
 
     def wait_for(
@@ -367,10 +347,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         return await self._reader.wait_for_async(predicate, timeout)
 
     def __aiter__(self) -> AsyncIterator[Message]:
-        """``async for msg in ws``: every unread message until the connection ends for good.
-
-        A clean end stops the loop; an error raises it.
-        """
+        """``async for msg in ws``: unread messages until the end (an error end raises)."""
         return self._reader.iterate()
 
     def on_message(
@@ -378,9 +355,9 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     ) -> Callable[[Message], object]:
         """Call ``callback(msg)`` for every incoming message, in order, off the I/O thread.
 
-        Usable as a decorator. What the callback prints, and the traceback of
-        any exception it raises, appear under the cell that registered it; an
-        exception does not stop the stream. ``remove=True`` unregisters it.
+        Usable as a decorator. What it prints, and the traceback of an exception
+        (which does not stop the stream), appear under the cell that registered
+        it. ``remove=True`` unregisters it.
         """
         if remove:
             self._stream.remove_handler(callback)
@@ -426,8 +403,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         says so once.
 
         Returns:
-            A :class:`Binding`: ``unbind()`` ends it; ``applied``, ``coalesced``,
-            ``skipped`` count what happened.
+            A :class:`Binding` (``unbind()``; ``applied``, ``coalesced``, ``skipped``).
 
         Raises:
             ValueError: a malformed ``field``, or ``target`` has no (writable) ``trait``.
@@ -465,11 +441,8 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     def record(self, path: str | os.PathLike[str], *, queue: int = 100_000) -> Recorder:
         """Write every message (both directions) from now on to ``path`` (JSON Lines).
 
-        See :mod:`ipywebsockets.record` for the format; ``iws.replay(path)``
-        plays it back. Writing happens on a thread of its own; if the disk falls
-        more than ``queue`` messages behind, the excess is counted in ``dropped``.
-
-        Returns:
-            A :class:`Recorder`: ``stop()`` (or a ``with`` block) ends it.
+        Format: :mod:`ipywebsockets.record`; ``iws.replay(path)`` plays it back.
+        A thread of its own writes; if the disk falls more than ``queue`` messages
+        behind, the excess is counted in ``dropped``. ``stop()`` (or ``with``) ends it.
         """
         return Recorder(self._stream, path, queue=queue)

@@ -1,0 +1,146 @@
+"""The package's shape: layers import one way, WebSocket owns its parts, files stay small.
+
+Read from the source with ``ast`` (imports under ``if TYPE_CHECKING:`` are
+for the type checker only and do not count).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+
+import ipywebsockets as iws
+from ipywebsockets._jupyter.browser import BrowserLink
+from ipywebsockets.client import Connection
+from ipywebsockets.replay import ReplayConnection
+from ipywebsockets.transport import Events, Transport
+
+PACKAGE = Path(iws.__file__).parent
+MAX_LINES = 450
+
+# Lower layers never import higher ones: pure -> I/O -> Jupyter plumbing -> widgets.
+PURE = {"exceptions", "message", "history", "paths", "frames", "_reasons"}
+IO = {"transport", "runtime", "client", "replay", "record", "wiretap", "servers"}
+LAYERS = {"pure": 0, "io": 1, "jupyter": 2, "widgets": 3}
+# What a layer must not import at all, whichever module it names.
+NOT_IN = {
+    "pure": {"threading", "traitlets", "ipywidgets", "anywidget", "IPython", "ipykernel", "comm"},
+    "io": {"traitlets", "ipywidgets", "anywidget", "IPython", "ipykernel", "comm"},
+}
+
+
+def layer(module: str) -> str:
+    """The layer of ``ipywebsockets.<module>`` (dotted, without the package name)."""
+    top = module.split(".")[0]
+    if top in PURE:
+        return "pure"
+    if top in IO:
+        return "io"
+    if top == "_jupyter":
+        return "jupyter"
+    return "widgets"
+
+
+def modules() -> list[tuple[str, Path]]:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        name = ".".join(p for p in parts if p != "__init__") or "__init__"
+        found.append((name, path))
+    return found
+
+
+def runtime_imports(name: str, path: Path) -> set[str]:
+    """Absolute names of what ``path`` imports at run time (``ipywebsockets.x`` as ``x``)."""
+    tree = ast.parse(path.read_text())
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(n) for body in node.body for n in ast.walk(body))
+    package = name.split(".")[:-1] if path.name != "__init__.py" else name.split(".")
+    if name == "__init__":
+        package = []
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                assert node.module is not None
+                found.add(node.module)
+                continue
+            base = package[: len(package) - (node.level - 1)]
+            target = ".".join([*base, node.module] if node.module else base)
+            found.add("ipywebsockets." + target if target else "ipywebsockets")
+    return found
+
+
+@pytest.mark.parametrize(("name", "path"), modules(), ids=[n for n, _ in modules()])
+def test_imports_flow_one_way(name: str, path: Path) -> None:
+    mine = layer(name)
+    for imported in runtime_imports(name, path):
+        if imported.startswith("ipywebsockets."):
+            theirs = layer(imported.removeprefix("ipywebsockets."))
+            assert LAYERS[theirs] <= LAYERS[mine], (
+                f"{name} ({mine}) imports {imported} ({theirs}): imports flow "
+                "pure -> I/O -> _jupyter -> widgets, never upward"
+            )
+        else:
+            assert imported.split(".")[0] not in NOT_IN.get(mine, set()), (
+                f"{name} is {mine} but imports {imported}"
+            )
+
+
+@pytest.mark.parametrize("name", sorted(PURE))
+def test_pure_modules_keep_no_caches(name: str) -> None:
+    tree = ast.parse((PACKAGE / f"{name}.py").read_text())
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            empty = ast.unparse(node.value) in ("{}", "[]", "dict()", "set()", "list()")
+            assert not empty, f"{name}.py line {node.lineno}: module state in a pure module"
+
+
+@pytest.mark.parametrize(("name", "path"), modules(), ids=[n for n, _ in modules()])
+def test_no_source_file_over_the_limit(name: str, path: Path) -> None:
+    lines = len(path.read_text().splitlines())
+    assert lines <= MAX_LINES, f"{path.name} has {lines} lines: it holds two ideas, split it"
+
+
+def test_websocket_is_a_facade_not_a_stack_of_mixins() -> None:
+    ours = [c for c in iws.WebSocket.__mro__ if c.__module__.startswith("ipywebsockets")]
+    assert ours == [iws.WebSocket]
+
+
+def test_every_transport_offers_the_whole_protocol(tmp_path: Path) -> None:
+    from ipywebsockets._jupyter.stream import Stream
+
+    stream = Stream("ws://h", history=10, view_rows=10, callback_queue=10)
+    recording = tmp_path / "r.jsonl"
+    recording.write_text('{"seq": 1, "time": 0.0, "dir": "in", "kind": "text", "data": "x"}\n')
+    transports = [
+        Connection("ws://127.0.0.1:9/", stream),
+        BrowserLink("ws://127.0.0.1:9/", stream, lambda content, buffers: None),
+        ReplayConnection(recording, events=stream),
+    ]
+    wanted = {
+        name
+        for name, member in vars(Transport).items()
+        if not name.startswith("_") and (inspect.isfunction(member) or isinstance(member, property))
+    }
+    assert wanted >= {"start", "send", "close", "ping", "inspect", "check_close", "status"}
+    for transport in transports:
+        missing = {name for name in wanted if not hasattr(transport, name)}
+        assert not missing, f"{type(transport).__name__} lacks {sorted(missing)}"
+
+
+def test_the_stream_hears_every_event() -> None:
+    from ipywebsockets._jupyter.stream import Stream
+
+    events = {n for n, m in vars(Events).items() if inspect.isfunction(m) and n.startswith("on_")}
+    assert events == {"on_status", "on_open", "on_message", "on_sent", "on_lost", "on_close"}
+    assert all(callable(getattr(Stream, n, None)) for n in events)
