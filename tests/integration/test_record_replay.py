@@ -189,3 +189,16 @@ def test_replay_bad_files(tmp_path: Path) -> None:
         iws.replay(tmp_path / "absent.jsonl")
     with pytest.raises(ValueError, match="speed"):
         iws.replay(path, -1)
+
+
+def test_a_replay_says_why_it_cannot_ping_or_inspect(
+    replays: Callable[..., iws.WebSocket], tmp_path: Path
+) -> None:
+    path = tmp_path / "r.jsonl"
+    _recording(path, count=2, gap=0.0)
+    ws = replays(path, 0)
+    with pytest.raises(ValueError, match=r"ping\(\) needs mode='kernel': a replay plays"):
+        ws.ping()
+    with pytest.raises(ValueError, match=r"inspect\(\) needs mode='kernel': a replay plays"):
+        ws.inspect()
+    assert ws.handshake is None
