@@ -1,7 +1,7 @@
 // Browser mode: one front end per model (the owner, chosen by the kernel) runs
 // the socket, feeds its own views at full rate and reports to the kernel in
 // batches (at most max_fps a second, binary frames as buffers). The wire
-// protocol is described in src/ipywebsockets/_browser.py.
+// protocol is described in docs/browser-mode.md.
 import { previewPayload, RateMeter, toNumber, toText, utf8Length } from "./format";
 import { type Content, get, onMessage, post } from "./model";
 import { type Backoff, BrowserSocket, type Payload } from "./socket";

@@ -144,13 +144,13 @@ export function toRow(value: unknown): Row | null {
   };
 }
 
-// Bits of a wire row's flags (`_rows.py`).
+// Bits of a wire row's flags (`_jupyter/rows.py`).
 const FLAG_OUT = 1;
 const FLAG_BINARY = 2;
 const FLAG_JSON = 4;
 
 /**
- * Rows as the kernel sends them to the page (`_rows.wire_rows`): columns
+ * Rows as the kernel sends them to the page (`_jupyter/rows.py`, `wire_rows`): columns
  * `{seq: [], t0, time: [ms after t0], flags: [], size: [], text: []}`. A list of
  * row objects (the `persisted` trait) is read too; anything else gives no rows.
  */

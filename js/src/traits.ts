@@ -26,7 +26,7 @@ export interface SocketTraits {
   /** Round-trip time of the last keepalive ping, seconds (kernel mode). */
   latency?: number | null;
   binding_errors?: string[];
-  /** The last rows saved with the notebook (`_frontend._row` dicts). */
+  /** The last rows saved with the notebook (`persisted_row` in `_jupyter/rows.py`). */
   persisted?: unknown[];
   max_fps: number;
   view_rows: number;

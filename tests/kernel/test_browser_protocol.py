@@ -1,7 +1,7 @@
 """Browser mode's kernel half, driven over the real comm by a front end without subshells.
 
 This test is the front end: it speaks the widget's wire protocol
-(src/ipywebsockets/_browser.py) over jupyter_client, on the main shell, the way
+(src/ipywebsockets/_jupyter/browser.py) over jupyter_client, on the main shell, the way
 VS Code or an older JupyterLab delivers widget messages. JupyterLab itself
 (with subshells) is covered by tests/e2e/test_browser_mode.py.
 """
