@@ -176,6 +176,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             self._stream, self._transport, self._sync.refresh, lambda: self.max_fps
         )
         super().__init__(max_fps=max_fps, view_rows=view_rows, **kwargs)
+        self._sync.start()
         unpin_replies(self.comm)
         hook_cell_ends()
         track_cells()

@@ -106,11 +106,11 @@ class FrontendSync:
     def attach(
         self, transport: Transport, connect: Callable[[], object], send: Callable[[Any], None]
     ) -> None:
-        """The widget's transport, and its ``connect()`` and ``send()`` for the views' requests.
-
-        Publishing starts here: the publisher holds this object weakly.
-        """
+        """The widget's transport, and its ``connect()`` and ``send()`` for the views' requests."""
         self._transport, self._connect, self._send_out = transport, connect, send
+
+    def start(self) -> None:
+        """The widget is built: publish from now on (the publisher holds this weakly)."""
         get_publisher().add(self)
 
     def close(self) -> None:
