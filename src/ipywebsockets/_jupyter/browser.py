@@ -2,8 +2,8 @@
 
 A :class:`BrowserLink` is the :class:`~..transport.Transport` of browser mode:
 the widget calls ``start``/``send``/``close`` on it and it reports to the
-same :class:`~.stream.Stream` as the kernel's connection, so history, counters, callbacks and
-``recv`` behave the same. The socket itself is opened by one front end (the
+same :class:`~.stream.Stream` as the kernel's connection, so history,
+counters, callbacks and ``recv`` behave the same. The socket itself is opened by one front end (the
 *owner*: several browser tabs may show one widget, only one connects).
 
 The messages it exchanges with the front ends are described in
@@ -225,7 +225,7 @@ class BrowserLink(BaseTransport):
 
     async def aprepare_wait(self, has_unread: Callable[[], bool]) -> None:
         """Before an awaited read: wait (in a thread) for a front end to take the socket."""
-        if self._owner is None and self._active and not has_unread():
+        if not self.has_owner and self._active and not has_unread():
             await asyncio.to_thread(self.wait_contact)
 
     def check_blocking(self) -> None:
