@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from ._jupyter.bindings import Binding
+from ._jupyter.cells import close_all
 from ._jupyter.output import OutputBinding
 from .client import Backoff
 from .exceptions import (
@@ -59,5 +60,6 @@ __all__ = [
     "WebSocket",
     "WebSocketError",
     "__version__",
+    "close_all",
     "replay",
 ]

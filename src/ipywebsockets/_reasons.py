@@ -19,6 +19,7 @@ from .exceptions import InvalidURL
 
 __all__ = [
     "CLOSE_CODE_NAMES",
+    "check_close",
     "check_url",
     "close_of",
     "describe_close",
@@ -96,6 +97,44 @@ def redact_url(url: str) -> str:
     if parts.fragment:
         out += f"#{parts.fragment}"
     return out
+
+
+# Codes an endpoint may put in a close frame (RFC 6455, 7.4): 1005, 1006 and 1015
+# only report what happened, and 1004 and the rest below 3000 are reserved.
+_SENDABLE_CODES = frozenset({1000, 1001, 1002, 1003, *range(1007, 1015)})
+_REASON_BYTES = 123  # a control frame's payload is at most 125 bytes, 2 of them the code
+
+
+def check_close(code: object, reason: object) -> None:
+    """Refuse a close code or reason that cannot go into a close frame, before anything changes.
+
+    Raises:
+        ValueError: the code is not one an endpoint may send, or the reason is not
+            at most 123 bytes of UTF-8; the message gives the rule.
+    """
+    if not isinstance(code, int) or isinstance(code, bool):
+        raise ValueError(f"the close code must be an int, got {type(code).__name__}")
+    if code not in _SENDABLE_CODES and not 3000 <= code <= 4999:
+        name = CLOSE_CODE_NAMES.get(code)
+        what = f"{code} ({name}) only reports what happened" if name else f"{code} is reserved"
+        raise ValueError(
+            f"cannot close with code {code}: {what}; send 1000 (normal closure), "
+            "1001-1003 or 1007-1014, or an application code from 3000 to 4999"
+        )
+    if not isinstance(reason, str):
+        raise ValueError(f"the close reason must be a str, got {type(reason).__name__}")
+    try:
+        size = len(reason.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"the close reason cannot be encoded as UTF-8 ({exc.reason} at index {exc.start}); "
+            "remove the lone surrogate"
+        ) from None
+    if size > _REASON_BYTES:
+        raise ValueError(
+            f"the close reason is {size} bytes of UTF-8 ({len(reason)} characters); a close "
+            f"frame holds at most {_REASON_BYTES}: shorten it"
+        )
 
 
 def describe_close(code: int | None, reason: str) -> str:

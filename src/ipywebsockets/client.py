@@ -52,6 +52,10 @@ class Backoff:
     The n-th retry waits ``initial * factor ** (n - 1)`` seconds, capped at
     ``max_delay``, with ``jitter`` (a fraction) of randomness so that many
     clients do not return at once. ``max_attempts=None`` retries forever.
+
+    Retries are counted from the last connection that stayed open for
+    ``stable`` seconds: a server that accepts and then closes at once (1011,
+    1013, 1006) meets growing delays and, with ``max_attempts``, an end.
     """
 
     initial: float = 0.5
@@ -59,6 +63,7 @@ class Backoff:
     max_delay: float = 30.0
     max_attempts: int | None = None
     jitter: float = 0.1
+    stable: float = 5.0
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before retry number ``attempt`` (from 1)."""
@@ -184,7 +189,12 @@ class Connection(BaseTransport):
         self._runtime.call_soon(self._outbox_ready.set)
 
     def close(self, code: int = 1000, reason: str = "", timeout: float | None = None) -> None:
-        """Close with ``code`` and ``reason`` and wait until closed (at most ``timeout`` s)."""
+        """Close with ``code`` and ``reason`` and wait until closed (at most ``timeout`` s).
+
+        Raises:
+            ValueError: ``code`` or ``reason`` cannot go into a close frame (nothing changes).
+        """
+        self.check_close(code, reason)
         if not self.running:
             return
         self._runtime.start_and_wait(self._close(code, reason), timeout)
@@ -307,20 +317,36 @@ class Connection(BaseTransport):
                     code, reason = close_of(ws)
                     return
                 self._connecting = False
-                ever_open, attempt, error = True, 0, ""
+                ever_open, error = True, ""
+                opened_at = time.monotonic()
                 self._ws = ws
                 self._opened.set()
-                self._events.on_open(ws.subprotocol or "", ws)
-                self._set_status("open", "")
-                sender = asyncio.ensure_future(self._send_loop(ws))
+                sender: asyncio.Future[None] | None = None
                 try:
+                    self._events.on_open(ws.subprotocol or "", ws)
+                    self._set_status("open", "")
+                    sender = asyncio.ensure_future(self._send_loop(ws))
                     await self._receive_loop(ws)
+                except Exception as exc:  # a bug here must not leave the socket open
+                    error = (
+                        f"ipywebsockets failed while handling the connection "
+                        f"({type(exc).__name__}: {exc}); it closed the connection with 1011. "
+                        "This is a bug: please report it"
+                    )
+                    await ws.close(1011, "client error")
+                    code, reason = close_of(ws)
+                    return
                 finally:
-                    sender.cancel()
+                    if sender is not None:
+                        sender.cancel()
                     self._ws = None
                     self._opened.clear()
                 code, reason = close_of(ws)
                 error = "" if self._closing is not None else describe_lost(ws, self._options)
+                if self._reconnect is not None and (
+                    time.monotonic() - opened_at >= self._reconnect.stable
+                ):
+                    attempt = 0  # it stayed up: the next loss starts from the first delay
                 if self._closing is not None or code not in _RECONNECT_CODES:
                     return
                 if not self._may_retry(attempt + 1):
@@ -381,6 +407,13 @@ class Connection(BaseTransport):
                     await ws.send(data)
                 except WsConnectionClosed:
                     return  # kept at the head of the queue for the next connection
+                except (TypeError, ValueError) as exc:  # send() checks; never retry it forever
+                    outbox.popleft()
+                    self.unsent += 1
+                    self._set_status(
+                        self.status, f"a queued message could not be sent and was dropped: {exc}"
+                    )
+                    continue
                 outbox.popleft()
                 self._events.on_sent(data)
             ready.clear()

@@ -16,7 +16,7 @@ try:  # optional (pip install ipywebsockets[fast]): several times faster than js
 except ImportError:  # pragma: no cover - the standard library does the same, slower
     _orjson = None  # type: ignore[assignment]
 
-__all__ = ["Direction", "Kind", "Message", "encode_outgoing", "preview"]
+__all__ = ["Direction", "Kind", "Message", "encode_outgoing", "loads", "preview"]
 
 Direction = Literal["in", "out"]
 Kind = Literal["text", "binary"]
@@ -70,7 +70,7 @@ class Message:
         if value is not _SLOW:
             return value
         try:
-            return json.loads(self.data)
+            return loads(self.data)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValueError(
                 f"message #{self.seq} ({self.direction}, {self.kind}, {self.size} bytes) "
@@ -88,7 +88,7 @@ class Message:
             if value is not _SLOW:
                 return value
             try:
-                return json.loads(self.data, parse_constant=_refuse_constant)
+                return loads(self.data, strict=True)
             except ValueError:
                 return self.data
         return self.text()
@@ -102,6 +102,28 @@ class Message:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def loads(data: str | bytes, strict: bool = False) -> Any:
+    """``json.loads(data)``, where nesting too deep to decode is a ``ValueError`` too.
+
+    The standard library raises ``RecursionError`` for JSON nested deeper than
+    the interpreter's recursion limit allows (about 1,000 levels of ``[``): such
+    text is not decodable JSON, and saying so keeps the stream going. ``strict``
+    refuses ``NaN`` and ``Infinity``.
+
+    Raises:
+        ValueError: not JSON, or nested too deeply.
+    """
+    try:
+        if strict:
+            return json.loads(data, parse_constant=_refuse_constant)
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError(
+            "nested too deeply to decode (about 1,000 levels of [ or {); "
+            "read it with .text() instead"
+        ) from None
 
 
 def _short(data: str | bytes, limit: int = 60) -> str | bytes:
@@ -145,8 +167,8 @@ def _compact(text: str) -> tuple[str, bool]:
         if compact is not None and not _LONG_DIGITS.search(text):
             return compact, True
     try:
-        return json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False), True
-    except ValueError:
+        return json.dumps(loads(text), separators=(",", ":"), ensure_ascii=False), True
+    except (ValueError, RecursionError):  # dumps may recurse deeper than loads did
         return text, False
 
 
@@ -159,7 +181,10 @@ def _compact_value(text: str, value: Any) -> str:
         except _orjson.JSONEncodeError:  # an integer beyond 64 bits
             pass
         return _compact(text)[0]
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    except RecursionError:  # decoded, but too deep to encode again from this stack
+        return text
 
 
 def encode_outgoing(value: object) -> str | bytes:
@@ -171,8 +196,19 @@ def encode_outgoing(value: object) -> str | bytes:
 
     Raises:
         TypeError: the value is none of these, or holds something JSON cannot encode.
+        ValueError: text that is not valid Unicode (a lone surrogate such as
+            ``"\\ud800"``): WebSocket text must be UTF-8.
     """
     if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError(
+                    f"cannot send this text: {value[exc.start]!r} at index {exc.start} is a lone "
+                    "surrogate, which UTF-8 (and so a WebSocket text message) cannot carry; "
+                    "fix the text, or send it as JSON (a dict or list escapes it)"
+                ) from None
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)

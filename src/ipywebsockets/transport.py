@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ._reasons import check_close
+
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
@@ -116,7 +118,7 @@ class BaseTransport:
     no_wire = "only the kernel's own connection has frames it can ping and inspect"
 
     def check_close(self, code: int, reason: str) -> None:
-        return None
+        check_close(code, reason)
 
     def ping(self, payload: bytes, timeout: float) -> float:
         raise ValueError(_NEEDS_KERNEL.format(what="ping", why=self.no_wire))

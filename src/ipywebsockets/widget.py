@@ -23,11 +23,11 @@ from websockets.asyncio.client import ClientConnection
 from ._jupyter import assets
 from ._jupyter.bindings import Binding, Bindings
 from ._jupyter.callbacks import Handler, current_parent
-from ._jupyter.frontend import FrontendSync, hook_cell_ends
+from ._jupyter.cells import adopt
+from ._jupyter.frontend import FrontendSync
 from ._jupyter.options import check_persist, make_transport
 from ._jupyter.output import OutputBinding
 from ._jupyter.reading import Reader
-from ._jupyter.routing import track_cells, unpin_replies
 from ._jupyter.stream import Stream
 from ._reasons import redact_url
 from .client import Backoff
@@ -177,9 +177,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         )
         super().__init__(max_fps=max_fps, view_rows=view_rows, **kwargs)
         self._sync.start()
-        unpin_replies(self.comm)
-        hook_cell_ends()
-        track_cells()
+        adopt(self)  # and close what an earlier run of this cell opened
         if inspect:
             self.inspect()
         if connect:
@@ -255,6 +253,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             self._stream.stop_callbacks(wait=timeout)
             self._bindings.unbind_all()
             self._sync.close()
+            self.layout.close()  # ipywidgets leaves it registered: one widget leaked per socket
             super().close()
 
     def __del__(self) -> None:
@@ -300,7 +299,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         While (re)connecting, it waits in a bounded queue and goes out on open.
 
         Raises:
-            TypeError: ``data`` cannot be sent (checked before anything is sent).
+            TypeError, ValueError: ``data`` cannot be sent (nothing is queued).
             ConnectionClosed: the connection is closed; call ``connect()``.
             SendQueueFull: too many messages wait for the connection.
         """

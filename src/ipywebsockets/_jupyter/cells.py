@@ -1,0 +1,92 @@
+"""Sockets and the cells that made them: re-running a cell closes what its last run opened.
+
+People re-run cells all day. ``ws = iws.WebSocket(url)`` run twice would
+otherwise leave the first socket connected, streaming and publishing, with
+nothing left to name it. JupyterLab and Notebook 7 put the cell's id in each
+``execute_request``'s metadata (``cellId``): a socket made while a cell runs
+belongs to that cell, and when the same cell runs again, the sockets of its
+previous run are closed (1001, "going away") as the first new one is made.
+Without a cell id (a plain script, a front end that sends none) nothing is
+closed for you: :func:`close_all` closes every socket of the kernel.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Protocol
+
+from .callbacks import shell
+from .frontend import hook_cell_ends
+from .routing import track_cells, unpin_replies
+
+__all__ = ["adopt", "close_all", "open_sockets"]
+
+
+class _Closable(Protocol):
+    comm: Any
+
+    def close(self, code: int = 1000, reason: str = "", *, timeout: float = 5.0) -> None: ...
+
+
+_RERUN_REASON = "the cell that opened it ran again"
+# cell id -> (the execute_request that made them, the sockets it made)
+_by_cell: dict[str, tuple[str, list[weakref.ref[_Closable]]]] = {}
+_every: weakref.WeakSet[_Closable] = weakref.WeakSet()
+
+
+def _running_cell() -> tuple[str, str] | None:
+    """``(cell id, request id)`` of the cell running now, if the front end said which."""
+    ip = shell()
+    kernel = getattr(ip, "kernel", None)
+    if kernel is None:
+        return None
+    try:
+        parent = kernel.get_parent()
+    except Exception:  # pragma: no cover - defensive: never fail a constructor on this
+        return None
+    cell = (parent.get("metadata") or {}).get("cellId")
+    request = (parent.get("header") or {}).get("msg_id")
+    if parent.get("header", {}).get("msg_type") != "execute_request" or not cell or not request:
+        return None
+    return str(cell), str(request)
+
+
+def adopt(sock: _Closable) -> None:
+    """A new socket: hook the kernel once, and close what an earlier run of this cell made."""
+    unpin_replies(sock.comm)
+    hook_cell_ends()
+    track_cells()
+    _every.add(sock)
+    running = _running_cell()
+    if running is None:
+        return
+    cell, request = running
+    made_by, sockets = _by_cell.get(cell, ("", []))
+    if made_by != request:
+        for ref in sockets:
+            old = ref()
+            if old is not None:
+                old.close(1001, _RERUN_REASON, timeout=1.0)
+        sockets = []
+    sockets.append(weakref.ref(sock))
+    _by_cell[cell] = (request, sockets)
+    for key in [k for k, (_, refs) in _by_cell.items() if all(r() is None for r in refs)]:
+        del _by_cell[key]
+
+
+def open_sockets() -> list[Any]:
+    """Every socket of this kernel that is still alive (open or not)."""
+    return list(_every)
+
+
+def close_all(timeout: float = 5.0) -> int:
+    """Close every socket of this kernel that is open or connecting; return how many.
+
+    Each closes with 1000 (normal closure) and waits up to ``timeout`` seconds.
+    """
+    closed = 0
+    for sock in list(_every):
+        if getattr(sock, "_transport", None) is not None and sock._transport.running:
+            sock.close(1000, "close_all()", timeout=timeout)
+            closed += 1
+    return closed
