@@ -27,7 +27,6 @@ __all__ = [
     "DecodedFrame",
     "Field",
     "FrameError",
-    "FrameReader",
     "IncompleteFrame",
     "accept_steps",
     "apply_mask",
@@ -36,7 +35,6 @@ __all__ = [
     "fragments",
     "parse_hex",
     "problems",
-    "split_http_head",
 ]
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -306,63 +304,6 @@ def problems(
             except UnicodeDecodeError:
                 out.append("a close reason must be valid UTF-8 (§5.5.1)")
     return out
-
-
-@dataclass
-class FrameReader:
-    """Splits one direction of a captured byte stream into an HTTP head, then frames.
-
-    ``feed()`` takes bytes as they were read or written (any chunking) and
-    returns the frames completed so far. ``head`` holds the handshake
-    request or response once complete.
-    """
-
-    expect_head: bool = True
-    head: bytes | None = None
-    _buffer: bytearray = field(default_factory=bytearray)
-
-    def feed(self, data: bytes) -> list[DecodedFrame]:
-        self._buffer += data
-        out: list[DecodedFrame] = []
-        if self.expect_head and self.head is None:
-            head, rest = split_http_head(bytes(self._buffer))
-            if head is None:
-                return out
-            self.head, self._buffer = head, bytearray(rest)
-        while self._buffer:
-            try:
-                frame = decode_frame(self._buffer)
-            except IncompleteFrame:
-                break
-            del self._buffer[: len(frame.raw)]
-            out.append(frame)
-        return out
-
-    @property
-    def pending(self) -> int:
-        """Bytes received that do not yet form a whole head or frame."""
-        return len(self._buffer)
-
-
-_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
-
-
-def split_http_head(data: bytes) -> tuple[bytes | None, bytes]:
-    """``(head, rest)``: the HTTP request or response at the start of ``data`` and what follows.
-
-    The head includes its body when ``Content-Length`` announces one (an
-    error response explains itself there). ``(None, data)`` while incomplete.
-    """
-    end = data.find(b"\r\n\r\n")
-    if end < 0:
-        return None, data
-    end += 4
-    m = _CONTENT_LENGTH.search(data[:end])
-    if m:
-        end += int(m.group(1))
-        if len(data) < end:
-            return None, data
-    return data[:end], data[end:]
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,7 @@ class Recorder:
             stream.sinks = tuple(s for s in stream.sinks if s != self._sink)
         self._stopping.set()
         self._thread.join(timeout)
-        if self.dropped:
+        if self.dropped and not self.error:  # a write error said so already
             warnings.warn(
                 f"the recording {self.path!r} misses {self.dropped} messages: the disk fell "
                 f"more than {self._limit} messages behind (pass a larger queue=)",
@@ -164,6 +164,7 @@ class Recorder:
 
     def _run(self) -> None:
         queue = self._queue
+        lines: list[str] = []
         try:
             with self._file as out:
                 while True:
@@ -176,11 +177,19 @@ class Recorder:
                         out.write("\n")
                         out.flush()
                         self.written += len(lines)
+                        lines = []
                     if stopping:
                         return
                     self._stopping.wait(_DRAIN_SECONDS)
         except OSError as exc:  # a full disk: say so on the recorder, stop taking messages
-            self.error = f"cannot write {self.path!r}: {exc}"
             with self._stream.lock:
                 self._stream.sinks = tuple(s for s in self._stream.sinks if s != self._sink)
+                # The batch that failed and what still waited: none of it is (all) on disk.
+                self.dropped += len(lines) + len(queue)
+                queue.clear()
+            self.error = (
+                f"cannot write {self.path!r}: {exc}; the recording stopped after "
+                f"{self.written} messages ({self.dropped} not written). Its last line may be "
+                "cut short: replay() reads up to it"
+            )
             warnings.warn(self.error, IPyWebSocketsWarning, stacklevel=1)

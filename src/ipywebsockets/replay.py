@@ -10,6 +10,13 @@ outgoing ones are shown as sent at their place. No widgets here.
 ``send()`` on a replay delivers nothing (there is no server): the message is
 shown as sent, so the log keeps the conversation, and counted in
 :attr:`ReplayConnection.sent_nowhere`.
+
+A recording is read as it plays, a line at a time, never whole: memory stays
+flat however long it is. A last line cut short (a full disk, a killed writer)
+ends the recording there, with a warning; a bad line anywhere else is an
+error that names it. The I/O loop is shared by every socket of the kernel, so
+playback yields to it at least every few hundred messages, at any speed, and a
+looping pass never restarts sooner than one mean message gap (10 ms at least).
 """
 
 from __future__ import annotations
@@ -18,33 +25,72 @@ import asyncio
 import math
 import os
 import time
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from .exceptions import ConnectionClosed
+from .exceptions import ConnectionClosed, IPyWebSocketsWarning
 from .message import Message
 from .record import decode_line
 from .runtime import Runtime, get_runtime
 from .transport import BaseTransport, Events
 
-__all__ = ["ReplayConnection", "load"]
+__all__ = ["ReplayConnection", "load", "read"]
 
 _YIELD_EVERY = 200  # as fast as possible still lets the loop breathe this often
 
 
-def load(path: str | os.PathLike[str]) -> list[Message]:
-    """The messages of a recording, in order.
+def read(
+    path: str | os.PathLike[str], on_cut: Callable[[str], None] | None = None
+) -> Iterator[Message]:
+    """The messages of a recording, in order, read a line at a time.
+
+    A last line cut short (no newline, not a whole message) ends the recording
+    with an :class:`~.exceptions.IPyWebSocketsWarning` that says so (or
+    ``on_cut(text)`` when given).
 
     Raises:
         FileNotFoundError: no such file.
         ValueError: a line is not a recorded message; the error names the file and line.
     """
     name = os.fspath(path)
-    messages = []
-    with open(name, encoding="utf-8") as lines:
+    with open(name, encoding="utf-8", errors="surrogateescape") as lines:
         for number, line in enumerate(lines, 1):
-            if line.strip():
-                messages.append(decode_line(line, f"{name}, line {number}: "))
-    return messages
+            if not line.strip():
+                continue
+            try:
+                yield decode_line(line, f"{name}, line {number}: ")
+            except ValueError as exc:
+                if line.endswith("\n") or lines.read(1):
+                    raise
+                text = (
+                    f"the last line of {name} (line {number}) is cut short, as when the disk "
+                    f"filled or the writer was killed: replaying up to line {number - 1} ({exc})"
+                )
+                if on_cut is None:
+                    warnings.warn(text, IPyWebSocketsWarning, stacklevel=2)
+                else:
+                    on_cut(text)
+                return
+
+
+def load(path: str | os.PathLike[str]) -> list[Message]:
+    """The messages of a recording, in order, as a list (see :func:`read`)."""
+    return list(read(path))
+
+
+def _summary(path: str) -> tuple[int, float, float, str]:
+    """``(messages, first time, last time, cut)`` of a recording, read once, nothing kept.
+
+    ``cut`` says that the last line is cut short ("" if it is not).
+    """
+    count, first, last = 0, 0.0, 0.0
+    cut: list[str] = []
+    for msg in read(path, cut.append):
+        if not count:
+            first = msg.time
+        count, last = count + 1, msg.time
+    return count, first, last, "".join(cut)
 
 
 class ReplayConnection(BaseTransport):
@@ -69,7 +115,9 @@ class ReplayConnection(BaseTransport):
         if not isinstance(speed, (int, float)) or speed < 0 or math.isnan(speed):
             raise ValueError(f"speed must be a number >= 0 (0: as fast as possible), got {speed!r}")
         self.path = os.fspath(path)
-        self.messages = load(path)
+        self.count, self._first, self._last, cut = _summary(self.path)
+        if cut:
+            warnings.warn(cut, IPyWebSocketsWarning, stacklevel=2)
         self.speed = float(speed)
         self.loop = loop
         self.events = events
@@ -148,43 +196,54 @@ class ReplayConnection(BaseTransport):
     async def _main(self) -> None:
         events = self.events
         assert events is not None
+        error = ""
         try:
             self._set_status("connecting")
             events.on_open("", None)
             self._set_status("open")
             while True:
+                started = time.monotonic()
                 await self._play(events)
-                if not self.loop or not self.messages:
+                if not self.loop or not self.count:
                     break
+                await asyncio.sleep(max(self._pass_gap() - (time.monotonic() - started), 0.0))
         except asyncio.CancelledError:
             if self._closing is None:
                 raise
+        except (OSError, ValueError) as exc:  # the file changed or went away while playing
+            error = f"the replay stopped after {self.played} messages: {exc}"
         finally:
-            self._finish(*(self._closing or (1000, "the replay ended")))
+            self._finish(*(self._closing or (1000, "the replay ended")), error)
 
-    def _finish(self, code: int, reason: str) -> None:
+    def _finish(self, code: int, reason: str, error: str = "") -> None:
         if not self._active:
             return
         self.status = "closed"
         self._active = False
         assert self.events is not None
-        self.events.on_close(code, reason, "")
+        self.events.on_close(code, reason, error)
+
+    def _pass_gap(self) -> float:
+        """Shortest time a looping pass may take: the recording, plus one mean gap."""
+        span = self._last - self._first
+        fast = self.speed == 0 or math.isinf(self.speed)
+        gap = span / max(1, self.count - 1)
+        return max(0.010, 0.0 if fast else (span + gap) / self.speed)
 
     async def _play(self, events: Events) -> None:
-        messages = self.messages
-        if not messages:
-            return
         fast = self.speed == 0 or math.isinf(self.speed)
-        first = messages[0].time
+        first = self._first
         start = time.monotonic()
-        for i, msg in enumerate(messages):
-            if fast:
-                if i % _YIELD_EVERY == 0:
-                    await asyncio.sleep(0)
-            else:
-                delay = start + (msg.time - first) / self.speed - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+        unyielded = 0
+        for msg in read(self.path, on_cut=lambda text: None):  # said once, when opened
+            delay = 0.0 if fast else start + (msg.time - first) / self.speed - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+                unyielded = 0
+            elif unyielded >= _YIELD_EVERY:  # behind or as fast as possible: let others run
+                await asyncio.sleep(0)
+                unyielded = 0
+            unyielded += 1
             self.played += 1
             if msg.direction == "out":
                 events.on_sent(msg.data)
@@ -195,6 +254,5 @@ class ReplayConnection(BaseTransport):
 
     def describe(self) -> dict[str, Any]:
         """What is being played: file, messages, recorded duration in seconds, speed."""
-        msgs = self.messages
-        span = msgs[-1].time - msgs[0].time if msgs else 0.0
-        return {"path": self.path, "messages": len(msgs), "duration": span, "speed": self.speed}
+        span = self._last - self._first
+        return {"path": self.path, "messages": self.count, "duration": span, "speed": self.speed}

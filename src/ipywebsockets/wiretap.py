@@ -28,7 +28,8 @@ from websockets.asyncio.client import ClientConnection
 from websockets.client import ClientProtocol
 from websockets.frames import Frame
 
-from .frames import DecodedFrame, FrameReader, problems
+from .frames import DecodedFrame, problems
+from .wire import FrameReader
 
 __all__ = ["Capture", "TappedFrame", "Wiretap"]
 
@@ -45,13 +46,23 @@ class TappedFrame:
     problems: tuple[str, ...]
 
 
+def _size(frame: TappedFrame) -> int:
+    return len(frame.frame.raw) + len(frame.data or b"")
+
+
 @dataclass
 class Capture:
-    """One connection attempt: its handshake heads and its frames (the last ``keep``)."""
+    """One connection attempt: its handshake heads and its frames.
+
+    It keeps the last ``keep`` frames that fit in ``max_bytes`` (raw and
+    decompressed bytes); older ones, and any one frame larger than that, are
+    counted in ``evicted``.
+    """
 
     index: int
     started: float
     keep: int
+    max_bytes: int = 16 * 2**20
     request_head: bytes | None = None
     response_head: bytes | None = None
     frames: deque[TappedFrame] = field(default_factory=deque)
@@ -60,6 +71,7 @@ class Capture:
     bytes_out: int = 0
     bytes_in: int = 0
     compressed: bool = False
+    kept_bytes: int = 0
 
     def __post_init__(self) -> None:
         self.frames = deque(maxlen=self.keep)
@@ -74,10 +86,13 @@ class Wiretap:
     Args:
         keep: frames kept per connection (older ones are evicted and counted).
         connections: connection attempts kept (a reconnect makes a new one).
+        max_bytes: bytes of frames kept per connection, at most (16 MiB): with
+            1 MiB messages, 2,000 frames would be 2 GB for each connection.
     """
 
-    def __init__(self, keep: int = 2000, connections: int = 5) -> None:
+    def __init__(self, keep: int = 2000, connections: int = 5, max_bytes: int = 16 * 2**20) -> None:
         self.keep = keep
+        self.max_bytes = max_bytes
         self.lock = threading.Lock()
         self.captures: deque[Capture] = deque(maxlen=connections)
         self._listeners: list[Listener] = []
@@ -117,7 +132,7 @@ class Wiretap:
         """Start recording a protocol that has not sent or read anything yet."""
         with self.lock:
             self._index += 1
-            capture = Capture(self._index, time.time(), self.keep)
+            capture = Capture(self._index, time.time(), self.keep, self.max_bytes)
             self.captures.append(capture)
         _Tap(self, capture, protocol)
         return capture
@@ -125,10 +140,19 @@ class Wiretap:
     def _emit(self, capture: Capture, frame: TappedFrame | None) -> None:
         with self.lock:
             if frame is not None:
-                if len(capture.frames) == capture.frames.maxlen:
-                    capture.evicted += 1
-                capture.frames.append(frame)
                 capture.count += 1
+                size = _size(frame)
+                frames = capture.frames
+                while frames and (
+                    len(frames) == frames.maxlen or capture.kept_bytes + size > capture.max_bytes
+                ):
+                    capture.kept_bytes -= _size(frames.popleft())
+                    capture.evicted += 1
+                if size <= capture.max_bytes:
+                    frames.append(frame)
+                    capture.kept_bytes += size
+                else:
+                    capture.evicted += 1  # too large to keep even alone
             listeners = list(self._listeners)
         for listener in listeners:
             listener(capture, frame)

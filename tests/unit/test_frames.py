@@ -13,7 +13,6 @@ from websockets.streams import StreamReader
 from ipywebsockets.frames import (
     CLOSE_CODES,
     FrameError,
-    FrameReader,
     IncompleteFrame,
     accept_steps,
     decode_frame,
@@ -21,8 +20,8 @@ from ipywebsockets.frames import (
     fragments,
     parse_hex,
     problems,
-    split_http_head,
 )
+from ipywebsockets.wire import FrameReader, split_http_head
 
 # Sizes that hit each length form and its edges: 7-bit (<126), 16-bit (<65536), 64-bit.
 SIZES = [0, 1, 125, 126, 127, 65535, 65536, 70000]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ipywebsockets._jupyter.frontend import full_message, outgoing_from_view
 from ipywebsockets._jupyter.stream import Stream
+from ipywebsockets._jupyter.view_requests import full_message, outgoing_from_view
 from ipywebsockets.views.metrics import gaps_ms
 
 

@@ -111,7 +111,7 @@ class Binding(Follower):
         if self.transform is not None:
             try:
                 value = self.transform(value)
-            except Exception as exc:
+            except BaseException as exc:  # user code: the publisher must go on
                 self.failed += 1
                 self._report(
                     "transform",
@@ -121,7 +121,7 @@ class Binding(Follower):
                 return
         try:
             setattr(self.target, self.name, value)
-        except Exception as exc:
+        except BaseException as exc:  # a user validator or observer
             self.failed += 1
             self._report(
                 "set",

@@ -31,7 +31,7 @@ class _Closable(Protocol):
 _RERUN_REASON = "the cell that opened it ran again"
 # cell id -> (the execute_request that made them, the sockets it made)
 _by_cell: dict[str, tuple[str, list[weakref.ref[_Closable]]]] = {}
-_every: weakref.WeakSet[_Closable] = weakref.WeakSet()
+_every: weakref.WeakSet[Any] = weakref.WeakSet()  # WebSockets
 
 
 def _running_cell() -> tuple[str, str] | None:

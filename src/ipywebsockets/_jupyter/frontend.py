@@ -13,9 +13,10 @@ Lock order: :attr:`FrontendSync.lock` (widget state, comm sends) before
 
 from __future__ import annotations
 
-import json
+import sys
 import threading
 import time
+import traceback
 import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from ..transport import Transport
 from .callbacks import shell
 from .publisher import Throttle, get_publisher
 from .rows import persisted_row, wire_rows
+from .view_requests import full_message, outgoing_from_view
 
 if TYPE_CHECKING:
     from .stream import Stream
@@ -98,6 +100,7 @@ class FrontendSync:
         self._applied_last: Message | None = None
         self._persisted_key: tuple[int, int] = (0, 0)  # (first, next) seq of `persisted`
         self._last_update = 0.0
+        self._observer_errors: set[tuple[str, type, str]] = set()
         _live.add(self)
 
     def __repr__(self) -> str:
@@ -212,10 +215,32 @@ class FrontendSync:
         self._tls.flushing = True
         try:
             for name in changed:
-                widget.set_trait(name, values[name])
+                try:
+                    widget.set_trait(name, values[name])
+                except BaseException as exc:
+                    self._observer_failed(name, exc)
         finally:
             self._tls.flushing = False
         return changed | deferred
+
+    def _observer_failed(self, name: str, exc: BaseException) -> None:
+        """A user's ``observe`` callback raised while the publisher set ``name``.
+
+        The trait holds its new value (traitlets notifies after setting) and
+        every other trait and row is still published. Counted in
+        ``callback_errors``; the traceback is printed once per trait and error.
+        """
+        self._stream.count_callback_error()
+        said = (name, type(exc), str(exc))
+        if said in self._observer_errors:
+            return
+        self._observer_errors.add(said)
+        print(
+            f"[ipywebsockets] an observer of {type(self._widget).__name__}.{name} raised "
+            f"{type(exc).__name__}: {exc}; the view goes on (counted in callback_errors):\n"
+            + "".join(traceback.format_exception(exc)),
+            file=sys.stderr,
+        )
 
     def refresh(self) -> None:
         """Bring the traits up to date now, from any thread; the front end follows at max_fps."""
@@ -351,55 +376,6 @@ class FrontendSync:
         except Exception as exc:  # every failure goes back to the view, as text
             error = str(exc)
         self.send({"type": "send_result", "id": content.get("id"), "error": error})
-
-
-def outgoing_from_view(content: dict[str, Any], buffers: Any) -> Any:
-    """What a view's ``{"type": "send", "format", "data"}`` asks to send (binary: one buffer).
-
-    Raises:
-        ValueError: JSON that does not parse, or a binary send without its bytes.
-    """
-    form = content.get("format")
-    if form == "binary":
-        if not buffers:
-            raise ValueError("a binary send came without its bytes")
-        return bytes(buffers[0])
-    data = content.get("data", "")
-    if form == "json":
-        try:
-            return json.loads(data)
-        except ValueError as exc:
-            raise ValueError(f"not valid JSON: {exc}") from None
-    return str(data)
-
-
-def full_message(stream: Stream, content: dict[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
-    """The reply to a view's ``{"type": "get", "id", "seq"}``: one whole message from the history.
-
-    Text travels as ``text``; binary as one buffer. A message the history no
-    longer keeps is answered with an ``error`` that says so.
-    """
-    reply: dict[str, Any] = {"type": "get_result", "id": content.get("id")}
-    try:
-        seq = int(content.get("seq", -1))
-    except (TypeError, ValueError):
-        seq = -1
-    with stream.lock:
-        msg = stream.history.get(seq)
-        first, maxlen = stream.history.first_seq, stream.history.maxlen
-    if msg is None:
-        reply["error"] = (
-            f"message #{seq} is no longer in the kernel's history (it keeps the last {maxlen}; "
-            f"the oldest kept is #{first}): pass a larger history= to WebSocket"
-            if seq < first
-            else f"the kernel has no message #{seq}"
-        )
-        return reply, []
-    reply.update(seq=msg.seq, kind=msg.kind)
-    if isinstance(msg.data, bytes):
-        return reply, [msg.data]
-    reply["text"] = msg.data
-    return reply, []
 
 
 _live: weakref.WeakSet[FrontendSync] = weakref.WeakSet()

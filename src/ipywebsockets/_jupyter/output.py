@@ -109,7 +109,7 @@ class OutputBinding(Follower):
         with capturing() as captured:
             try:
                 self.fn(msg)
-            except Exception as exc:
+            except BaseException as exc:  # user code: the binding goes on
                 self.failed += 1
                 if "raised" not in self._reported:
                     print(traceback.format_exc(), end="", file=sys.stderr)

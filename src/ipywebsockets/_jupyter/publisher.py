@@ -82,7 +82,7 @@ class Publisher:
                     continue
                 try:
                     wait = widget._publish_due(now)
-                except Exception as exc:  # never let one widget stop the others' updates
+                except BaseException as exc:  # one widget never stops the others
                     # Said once per widget and error, not 30 times a second.
                     if self._reported.get(widget) != repr(exc):
                         self._reported[widget] = repr(exc)

@@ -180,12 +180,13 @@ class Stream:
             dispatcher = self._dispatcher = Dispatcher(
                 f"ipywebsockets-callbacks-{id(self):x}",
                 lambda: self.handlers,
-                self._count_callback_error,
+                self.count_callback_error,
                 self._callback_queue,
             )
         return dispatcher.put(msg)
 
-    def _count_callback_error(self) -> None:
+    def count_callback_error(self) -> None:
+        """A user callback (on_message handler, observer) raised: count it."""
         with self.lock:
             self.state["callback_errors"] += 1
             self.on_change()

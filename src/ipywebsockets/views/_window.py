@@ -200,7 +200,10 @@ class Latest:
         paths: show only these paths, in this order (empty: every path seen, in
             the order first seen).
         limit: most paths kept when ``paths`` is empty; later new paths are
-            counted in ``overflow``, not shown.
+            counted in ``overflow``, not shown. To tell new paths from ones
+            already counted it remembers at most ``4 * limit`` of them (an order
+            book keyed by price has no end of paths); past that it forgets them
+            all and starts again, so a path refused long ago may count twice.
     """
 
     paths: Sequence[Path] = ()
@@ -234,6 +237,8 @@ class Latest:
         if found is None:
             if not self.paths and len(self.fields) >= self.limit:
                 if name not in self._unknown:
+                    if len(self._unknown) >= 4 * self.limit:
+                        self._unknown.clear()
                     self._unknown.add(name)
                     self.overflow += 1
                 return

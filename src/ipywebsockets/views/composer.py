@@ -6,7 +6,7 @@ from typing import Any
 
 import traitlets
 
-from .._jupyter.frontend import outgoing_from_view
+from .._jupyter.view_requests import outgoing_from_view
 from ..widget import WebSocket
 from ._base import SourceView
 

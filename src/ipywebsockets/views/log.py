@@ -6,8 +6,8 @@ from typing import Any
 
 import traitlets
 
-from .._jupyter.frontend import full_message
 from .._jupyter.rows import wire_rows
+from .._jupyter.view_requests import full_message
 from ..message import Message
 from ..widget import WebSocket
 from ._base import SourceView
