@@ -76,6 +76,8 @@ def check_url(url: str) -> str:
 
 def redact_url(url: str) -> str:
     """``url`` with any password and any token-like query value replaced by ``***``."""
+    if not isinstance(url, str):  # check_url says what is wrong with it
+        return f"<{type(url).__name__}>"
     parts = urlsplit(url)
     netloc = parts.netloc
     if parts.password is not None:
