@@ -180,10 +180,15 @@ class Connection(BaseTransport):
             ):
                 time.sleep(0.001)
         if len(self._outbox) >= self._send_queue:
+            advice = (
+                f"the server has not taken them for {_SEND_WAIT_SECONDS:g} s (it reads slower "
+                "than you send); send less often"
+                if self.status == "open"
+                else "wait for it to open"
+            )
             raise SendQueueFull(
                 f"cannot send: {len(self._outbox)} messages already wait while the connection "
-                f"is {self.status}; wait for it to open, or raise send_queue= "
-                f"(now {self._send_queue})"
+                f"is {self.status}; {advice}, or raise send_queue= (now {self._send_queue})"
             )
         self._outbox.append(payload)
         self._runtime.call_soon(self._outbox_ready.set)
