@@ -6,14 +6,19 @@ Pure: no I/O, no threads, no widgets.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-try:  # optional (pip install ipywebsockets[fast]): several times faster than json for small text
+# Optional (pip install ipywebsockets[fast]): several times faster than json for small
+# text. IPYWEBSOCKETS_NO_ORJSON=1 does without it (the test suite runs both ways).
+try:
+    if os.environ.get("IPYWEBSOCKETS_NO_ORJSON"):
+        raise ImportError("IPYWEBSOCKETS_NO_ORJSON is set")
     import orjson as _orjson
-except ImportError:  # pragma: no cover - the standard library does the same, slower
+except ImportError:  # the standard library does the same, slower
     _orjson = None  # type: ignore[assignment]
 
 __all__ = ["Direction", "Kind", "Message", "encode_outgoing", "loads", "preview"]
