@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from ._jupyter.bindings import Binding
-from ._jupyter.cells import close_all
+from ._jupyter.lifecycle import close_all
 from ._jupyter.output import OutputBinding
 from .client import Backoff
 from .exceptions import (

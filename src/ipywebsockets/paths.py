@@ -47,7 +47,8 @@ class Path:
                 "e.g. 'price' or 'data.bids.0.price'"
             )
         self.text = text
-        self.parts: tuple[str | int, ...] = tuple(_part(p) for p in parts)
+        # Each part as written (a dict key) and as a list index, if it is one.
+        self.parts: tuple[tuple[str, int | None], ...] = tuple((p, _index(p)) for p in parts)
 
     def __repr__(self) -> str:
         return f"Path({self.text!r})"
@@ -60,24 +61,24 @@ class Path:
 
     def get(self, value: Any) -> Any:
         """The field in a decoded JSON value, or :data:`MISSING`."""
-        for part in self.parts:
+        for key, index in self.parts:
             if isinstance(value, dict):
-                key = str(part)
                 if key not in value:
                     return MISSING
                 value = value[key]
-            elif isinstance(value, list) and isinstance(part, int):
-                if not -len(value) <= part < len(value):
+            elif isinstance(value, list) and index is not None:
+                if not -len(value) <= index < len(value):
                     return MISSING
-                value = value[part]
+                value = value[index]
             else:
                 return MISSING
         return value
 
 
-def _part(text: str) -> str | int:
+def _index(text: str) -> int | None:
+    """``text`` as a list index (``"0"``, ``"-1"``), or None (ASCII digits only: not ``"¹"``)."""
     body = text[1:] if text.startswith("-") else text
-    return int(text) if body.isdigit() else text
+    return int(text) if body.isascii() and body.isdigit() else None
 
 
 def flatten(value: Any, limit: int = 1000) -> Iterator[tuple[str, Any]]:

@@ -23,8 +23,8 @@ from websockets.asyncio.client import ClientConnection
 from ._jupyter import assets
 from ._jupyter.bindings import Binding, Bindings
 from ._jupyter.callbacks import Handler, current_parent
-from ._jupyter.cells import adopt
 from ._jupyter.frontend import FrontendSync
+from ._jupyter.lifecycle import adopt, close_own_layout
 from ._jupyter.options import check_persist, make_transport
 from ._jupyter.output import OutputBinding
 from ._jupyter.reading import Reader
@@ -177,7 +177,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         )
         super().__init__(max_fps=max_fps, view_rows=view_rows, **kwargs)
         self._sync.start()
-        adopt(self)  # and close what an earlier run of this cell opened
+        adopt(self, kwargs)  # and close what an earlier run of this cell opened
         if inspect:
             self.inspect()
         if connect:
@@ -253,7 +253,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             self._stream.stop_callbacks(wait=timeout)
             self._bindings.unbind_all()
             self._sync.close()
-            self.layout.close()  # ipywidgets leaves it registered: one widget leaked per socket
+            close_own_layout(self)
             super().close()
 
     def __del__(self) -> None:

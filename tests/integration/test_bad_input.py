@@ -331,3 +331,18 @@ def test_unsendable_data_is_refused_and_never_queued(
     ws.send({"fine": "\ud800"})  # JSON escapes a lone surrogate: sendable
     assert ws.recv(timeout=T).data == '{"fine":"\\ud800"}'
     assert ws._stream.stats.sent == 1 and ws.unsent == 0
+
+
+def test_the_composer_says_why_text_cannot_be_sent(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
+    ws = connect(echo_server.url)
+    composer = iws.Composer(ws)
+    replies: list[dict[str, Any]] = []
+    composer._send_view = lambda content, buffers=None: replies.append(content)
+    request = {"type": "send", "id": 1, "format": "text", "data": "a\ud800"}  # JS strings can
+    composer._on_custom(composer, request, [])
+    assert replies[0]["id"] == 1 and "is a lone surrogate" in replies[0]["error"]
+    ws.send("next")
+    assert ws.recv(timeout=T).data == "next"
+    assert ws._stream.stats.sent == 1 and ws.unsent == 0

@@ -56,7 +56,7 @@ OPEN = (
 def open_connections(kernel: Kernel) -> int:
     return int(
         kernel.run(
-            "from ipywebsockets._jupyter.cells import open_sockets\n"
+            "from ipywebsockets._jupyter.lifecycle import open_sockets\n"
             + result_line("sum(s._transport.running for s in open_sockets())")
         ).result()
     )

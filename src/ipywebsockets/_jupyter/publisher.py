@@ -47,17 +47,24 @@ class Publisher:
         self._reported: weakref.WeakKeyDictionary[Publishable, str] = weakref.WeakKeyDictionary()
         self._wake = threading.Event()
         self._lock = threading.Lock()
+        # Removed, to be dropped at the next pass. remove() takes no lock: a widget's
+        # __del__ calls it, and the garbage collector runs __del__ wherever it likes,
+        # this thread too, in the middle of a pass that holds the lock.
+        self._removed: list[Publishable] = []
         self._thread = threading.Thread(target=self._run, name="ipywebsockets-publish", daemon=True)
         self._thread.start()
 
     def add(self, widget: Publishable) -> None:
         with self._lock:
+            while widget in self._removed:  # added again after a remove()
+                self._removed.remove(widget)
             self._widgets.add(widget)
         self._wake.set()
 
     def remove(self, widget: Publishable) -> None:
-        with self._lock:
-            self._widgets.discard(widget)
+        """Publish ``widget`` no more (from any thread, even a ``__del__``: takes no lock)."""
+        self._removed.append(widget)
+        self._wake.set()
 
     def wake(self) -> None:
         """Something became dirty: look at the widgets again now."""
@@ -68,6 +75,8 @@ class Publisher:
             # Cleared before looking, so a wake that comes while flushing is not lost.
             self._wake.clear()
             with self._lock:
+                while self._removed:
+                    self._widgets.discard(self._removed.pop())
                 widgets = list(self._widgets)
             timeout = _IDLE_SECONDS
             now = time.monotonic()
@@ -75,6 +84,8 @@ class Publisher:
             spacing = self._busy / _TOTAL_PER_SECOND
             busy = 0
             for widget in widgets:
+                if self._removed and widget in self._removed:
+                    continue
                 asked, wanted = self._asked.get(widget, (0.0, False))
                 if now < asked + spacing:
                     busy += wanted

@@ -9,6 +9,7 @@ import anywidget
 import traitlets
 
 from .._jupyter import assets
+from .._jupyter.lifecycle import close_own_layout, own_layout
 from .._jupyter.publisher import Throttle, get_publisher
 from .._reasons import redact_url
 
@@ -38,11 +39,18 @@ class TeachingWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._sync_lock = threading.RLock()
         self._throttle = Throttle()
         super().__init__(**kwargs)
+        own_layout(self, kwargs)
         self.on_msg(self._on_custom)
         get_publisher().add(self)  # held weakly: a deleted view stops publishing
 
     def _mark_dirty(self) -> None:
         self._throttle.mark()
+
+    def close(self) -> None:
+        """Close the view (and the layout ipywidgets would leave registered)."""
+        get_publisher().remove(self)
+        close_own_layout(self)
+        super().close()
 
     def _publish_due(self, now: float) -> float | None:
         if not self._throttle.dirty:

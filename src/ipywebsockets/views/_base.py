@@ -19,6 +19,7 @@ import traitlets
 from ipywidgets import widget_serialization
 
 from .._jupyter import assets
+from .._jupyter.lifecycle import close_own_layout, own_layout
 from .._jupyter.publisher import Cursor, Throttle, get_publisher
 from ..message import Message
 from ..widget import WebSocket
@@ -59,6 +60,7 @@ class SourceView(anywidget.AnyWidget):  # type: ignore[misc]
         self._cursor = Cursor(source._stream, backlog)
         self._source = source  # the comm_open state already carries it (see _default_source)
         super().__init__(**kwargs)
+        own_layout(self, kwargs)
         self.on_msg(self._on_custom)
         get_publisher().add(self)  # held weakly: a deleted view stops publishing
 
@@ -118,4 +120,5 @@ class SourceView(anywidget.AnyWidget):  # type: ignore[misc]
 
     def close(self) -> None:
         get_publisher().remove(self)
+        close_own_layout(self)
         super().close()

@@ -1,4 +1,4 @@
-"""Sockets and the cells that made them: re-running a cell closes what its last run opened.
+"""Widget lifecycles: re-running a cell closes what its last run opened; closing frees all.
 
 People re-run cells all day. ``ws = iws.WebSocket(url)`` run twice would
 otherwise leave the first socket connected, streaming and publishing, with
@@ -8,6 +8,10 @@ belongs to that cell, and when the same cell runs again, the sockets of its
 previous run are closed (1001, "going away") as the first new one is made.
 Without a cell id (a plain script, a front end that sends none) nothing is
 closed for you: :func:`close_all` closes every socket of the kernel.
+
+ipywidgets' ``close()`` leaves a DOM widget's ``Layout`` registered (a widget
+leaked per socket or view opened and closed): :func:`close_own_layout` closes
+it too, when the widget made it (a layout passed in may be shared).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from .callbacks import shell
 from .frontend import hook_cell_ends
 from .routing import track_cells, unpin_replies
 
-__all__ = ["adopt", "close_all", "open_sockets"]
+__all__ = ["adopt", "close_all", "close_own_layout", "open_sockets", "own_layout"]
 
 
 class _Closable(Protocol):
@@ -51,8 +55,10 @@ def _running_cell() -> tuple[str, str] | None:
     return str(cell), str(request)
 
 
-def adopt(sock: _Closable) -> None:
-    """A new socket: hook the kernel once, and close what an earlier run of this cell made."""
+def adopt(sock: _Closable, kwargs: dict[str, Any]) -> None:
+    """A new socket, built with ``kwargs``: hook the kernel once, close what an earlier run
+    of this cell made."""
+    own_layout(sock, kwargs)
     unpin_replies(sock.comm)
     hook_cell_ends()
     track_cells()
@@ -72,6 +78,19 @@ def adopt(sock: _Closable) -> None:
     _by_cell[cell] = (request, sockets)
     for key in [k for k, (_, refs) in _by_cell.items() if all(r() is None for r in refs)]:
         del _by_cell[key]
+
+
+def own_layout(widget: Any, kwargs: dict[str, Any]) -> None:
+    """After ``__init__(**kwargs)``: remember whether ``widget`` made its own layout."""
+    if "layout" not in kwargs and getattr(widget, "layout", None) is not None:
+        widget._iws_layout = widget.layout
+
+
+def close_own_layout(widget: Any) -> None:
+    """Close the layout ``widget`` made itself (ipywidgets' close() leaves it registered)."""
+    layout = getattr(widget, "_iws_layout", None)
+    if layout is not None and layout is widget.layout:
+        layout.close()
 
 
 def open_sockets() -> list[Any]:
