@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 
 from .exceptions import InvalidURL
+from .redact import redact_text, redact_url  # redact_url: re-exported for older imports
 
 __all__ = [
     "CLOSE_CODE_NAMES",
@@ -45,8 +46,6 @@ CLOSE_CODE_NAMES = {
     1015: "TLS handshake failure",
 }
 
-_SECRET_QUERY_KEYS = ("token", "password", "passwd", "secret", "key", "auth", "signature", "sig")
-
 
 def check_url(url: str) -> str:
     """Return ``url`` when it is a usable ``ws://`` or ``wss://`` URL.
@@ -73,31 +72,6 @@ def check_url(url: str) -> str:
     return url
 
 
-def redact_url(url: str) -> str:
-    """``url`` with any password and any token-like query value replaced by ``***``."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password is not None:
-        user = parts.username or ""
-        host = netloc.rsplit("@", 1)[1]
-        netloc = f"{user}:***@{host}"
-    query = parts.query
-    if query:
-        items = []
-        for item in query.split("&"):
-            name, sep, value = item.partition("=")
-            if sep and value and any(k in name.lower() for k in _SECRET_QUERY_KEYS):
-                value = "***"
-            items.append(f"{name}{sep}{value}")
-        query = "&".join(items)
-    out = f"{parts.scheme}://{netloc}{parts.path}"
-    if query:
-        out += f"?{query}"
-    if parts.fragment:
-        out += f"#{parts.fragment}"
-    return out
-
-
 def describe_close(code: int | None, reason: str) -> str:
     """``1001 (going away): reason`` — a close code made readable."""
     if code is None:
@@ -109,7 +83,16 @@ def describe_close(code: int | None, reason: str) -> str:
 def describe_connect_error(
     exc: Exception, url: str, options: Mapping[str, Any]
 ) -> tuple[str, bool]:
-    """A readable reason for a failed opening handshake, and whether retrying may help."""
+    """A readable reason for a failed opening handshake, and whether retrying may help.
+
+    Redacted (:func:`~.redact.redact_text`): websockets' texts quote the URL, and
+    the reason becomes the synced ``error`` trait.
+    """
+    text, retriable = _connect_error(exc, url, options)
+    return redact_text(text), retriable
+
+
+def _connect_error(exc: Exception, url: str, options: Mapping[str, Any]) -> tuple[str, bool]:
     parts = urlsplit(url)
     where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'wss' else 80)}"
     if isinstance(exc, InvalidStatus):

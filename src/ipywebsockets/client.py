@@ -31,6 +31,7 @@ from ._reasons import (
     redact_url,
 )
 from .exceptions import ConnectionClosed, SendQueueFull
+from .redact import wire_logger
 from .runtime import Runtime, get_runtime
 from .transport import BaseTransport, Events
 from .wiretap import Wiretap
@@ -113,6 +114,7 @@ class Connection(BaseTransport):
             "close_timeout": close_timeout,
             "max_size": max_size,
             "max_queue": max_queue,
+            "logger": wire_logger(),  # websockets' records, redacted (docs/secrets.md)
         }
         if ssl is not None:
             self._options["ssl"] = ssl
