@@ -212,7 +212,7 @@ _BEARER = re.compile(r"(?i)\b(bearer|basic|digest)(\s+)([A-Za-z0-9_\-+/.~=%]{8,}
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
 # name=value, Header-Name: value, "name": "value" (a JSON text, a dict's repr).
 _PAIR = re.compile(
-    r"(?P<name>[A-Za-z0-9_.\-]+)(?P<q>[\"']?)(?P<sep>[ \t]*[=:][ \t]*)"
+    r"(?P<q>[\"']?)(?P<name>[A-Za-z0-9_.\-]+)(?P=q)(?P<sep>[ \t]*[=:][ \t]*)"
     r"(?:(?P<open>[\"'])(?P<quoted>[^\"'\r\n]*)|(?P<value>[^\s&;,\"'<>)\]}]+))"
 )
 _WORD = re.compile(r"[A-Za-z0-9_\-+~=%]{16,}")
@@ -258,11 +258,13 @@ def _bearer_match(match: re.Match[str]) -> str:
 
 
 def _pair_match(match: re.Match[str]) -> str:
-    name = match.group("name")
+    name, quote, sep = match.group("name"), match.group("q"), match.group("sep")
     value = match.group("quoted") if match.group("open") else match.group("value")
-    if value == MASK or not value or not _secret_pair(name, match.group("q"), match.group("sep")):
-        return match.group(0)
-    return f"{name}{match.group('q')}{match.group('sep')}{match.group('open') or ''}{MASK}"
+    head = f"{quote}{name}{quote}{sep}{match.group('open') or ''}"
+    if value and value != MASK and _secret_pair(name, quote, sep):
+        return head + MASK
+    # Not a secret: the value may hold one ("refused: api_key=...").
+    return head + _PAIR.sub(_pair_match, value or "")
 
 
 def _secret_pair(name: str, quote: str, sep: str) -> bool:
