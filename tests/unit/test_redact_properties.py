@@ -127,8 +127,15 @@ def test_no_secret_survives_a_named_value_in_free_text(secret: str, name: str, f
     secrets,
     urls_with_secret(),
     st.sampled_from(
-        ["Authorization", "proxy-authorization", "Cookie", "X-Api-Key", "X-Auth-Token"]
-        + ["Sec-WebSocket-Protocol", "X-Session-Id"]
+        [
+            "Authorization",
+            "proxy-authorization",
+            "Cookie",
+            "X-Api-Key",
+            "X-Auth-Token",
+            "Sec-WebSocket-Protocol",
+            "X-Session-Id",
+        ]
     ),
     st.sampled_from(["{}", "Bearer {}", "Basic {}", "chat, {}", "a={}; b=1"]),
 )

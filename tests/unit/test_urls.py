@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from websockets.exceptions import InvalidURI
 
 from ipywebsockets import redact
@@ -64,8 +63,10 @@ B64 = "ZXlKaGJHY2lPaUpTVXpJMU5pSXNJbXRwWkNJ"
 )
 def test_redact_url_is_generous_and_keeps_the_rest_readable(url: str, shown: str | None) -> None:
     if shown is None and "?" in url and "=" in url and "depth" not in url:
-        shown = url.split("?")[0] + "?" + "&".join(
-            p.split("=")[0] + "=***" for p in url.split("?")[1].split("&")
+        shown = (
+            url.split("?")[0]
+            + "?"
+            + "&".join(p.split("=")[0] + "=***" for p in url.split("?")[1].split("&"))
         )
     assert redact_url(url) == (url if shown is None else shown)
 
