@@ -25,6 +25,7 @@ from .exceptions import (
 from .message import Message
 from .playback import replay
 from .record import Recorder
+from .redact import add_secret_names
 from .servers import BroadcastServer, EchoServer, TickerServer
 from .teaching import CloseCodes, FrameAnatomy, Handshake, Inspector, PollingVsPush
 from .views import Chart, Composer, Log, Metrics, Values
@@ -60,6 +61,7 @@ __all__ = [
     "WebSocket",
     "WebSocketError",
     "__version__",
+    "add_secret_names",
     "close_all",
     "replay",
 ]

@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 
 from .exceptions import InvalidURL
+from .redact import redact_text, redact_url
 
 __all__ = [
     "CLOSE_CODE_NAMES",
@@ -25,7 +26,6 @@ __all__ = [
     "describe_close",
     "describe_connect_error",
     "describe_lost",
-    "redact_url",
 ]
 
 CLOSE_CODE_NAMES = {
@@ -45,8 +45,6 @@ CLOSE_CODE_NAMES = {
     1014: "bad gateway",
     1015: "TLS handshake failure",
 }
-
-_SECRET_QUERY_KEYS = ("token", "password", "passwd", "secret", "key", "auth", "signature", "sig")
 
 
 def check_url(url: str) -> str:
@@ -72,33 +70,6 @@ def check_url(url: str) -> str:
     except ValueError as exc:
         raise InvalidURL(f"{shown!r} has an invalid port: {exc}") from None
     return url
-
-
-def redact_url(url: str) -> str:
-    """``url`` with any password and any token-like query value replaced by ``***``."""
-    if not isinstance(url, str):  # check_url says what is wrong with it
-        return f"<{type(url).__name__}>"
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password is not None:
-        user = parts.username or ""
-        host = netloc.rsplit("@", 1)[1]
-        netloc = f"{user}:***@{host}"
-    query = parts.query
-    if query:
-        items = []
-        for item in query.split("&"):
-            name, sep, value = item.partition("=")
-            if sep and value and any(k in name.lower() for k in _SECRET_QUERY_KEYS):
-                value = "***"
-            items.append(f"{name}{sep}{value}")
-        query = "&".join(items)
-    out = f"{parts.scheme}://{netloc}{parts.path}"
-    if query:
-        out += f"?{query}"
-    if parts.fragment:
-        out += f"#{parts.fragment}"
-    return out
 
 
 # Codes an endpoint may put in a close frame (RFC 6455, 7.4): 1005, 1006 and 1015
@@ -150,7 +121,16 @@ def describe_close(code: int | None, reason: str) -> str:
 def describe_connect_error(
     exc: Exception, url: str, options: Mapping[str, Any]
 ) -> tuple[str, bool]:
-    """A readable reason for a failed opening handshake, and whether retrying may help."""
+    """A readable reason for a failed opening handshake, and whether retrying may help.
+
+    Redacted (:func:`~.redact.redact_text`): websockets' texts quote the URL, and
+    the reason becomes the synced ``error`` trait.
+    """
+    text, retriable = _connect_error(exc, url, options)
+    return redact_text(text), retriable
+
+
+def _connect_error(exc: Exception, url: str, options: Mapping[str, Any]) -> tuple[str, bool]:
     parts = urlsplit(url)
     where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'wss' else 80)}"
     if isinstance(exc, InvalidStatus):

@@ -28,9 +28,9 @@ from ._reasons import (
     describe_close,
     describe_connect_error,
     describe_lost,
-    redact_url,
 )
 from .exceptions import ConnectionClosed, SendQueueFull
+from .redact import redact_url, wire_logger
 from .runtime import Runtime, get_runtime
 from .transport import BaseTransport, Events
 from .wiretap import Wiretap
@@ -118,6 +118,7 @@ class Connection(BaseTransport):
             "close_timeout": close_timeout,
             "max_size": max_size,
             "max_queue": max_queue,
+            "logger": wire_logger(),  # websockets' records, redacted (docs/secrets.md)
         }
         if ssl is not None:
             self._options["ssl"] = ssl

@@ -7,6 +7,11 @@ stopped with :meth:`stop`, or used as a context manager::
 
     with iws.TickerServer(rate=10) as srv:
         ws = iws.WebSocket(srv.url)
+
+Any page open in the user's browser may try to connect to a loopback port, so
+the servers refuse browser origins other than the Jupyter page's own (a
+loopback one) unless named in ``origins=``, and take messages of at most
+``max_size`` bytes (docs/secrets.md#demo-servers).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import time
 from collections.abc import Sequence
 from types import TracebackType
@@ -21,35 +27,61 @@ from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 
+from .redact import wire_logger
 from .runtime import get_runtime
 
-__all__ = ["BroadcastServer", "EchoServer", "TickerServer"]
+__all__ = ["LOOPBACK_ORIGIN", "BroadcastServer", "EchoServer", "TickerServer"]
 
 _RUNTIME = "ipywebsockets-servers"
+# Pages served from this machine: a Jupyter server on loopback, any port.
+LOOPBACK_ORIGIN = re.compile(
+    r"https?://(localhost|127(\.[0-9]{1,3}){3}|\[::1\])(:[0-9]{1,5})?", re.IGNORECASE
+)
 
 
 class _DemoServer:
     """What every demo server shares: start/stop on the servers' I/O thread.
 
-    ``compression`` is what the server offers: ``"deflate"`` (permessage-deflate,
-    websockets' default: data frames travel compressed) or ``None``.
+    Args:
+        host, port: where to listen (default: loopback, a free port).
+        compression: what the server offers: ``"deflate"`` (permessage-deflate,
+            websockets' default: data frames travel compressed) or ``None``.
+        origins: browser origins accepted besides the loopback ones
+            (``http://127.0.0.1:8888``, ``http://localhost:*``: a Jupyter page on
+            this machine), e.g. ``["https://hub.example.org"]``; ``"*"``: any.
+            Clients that send no ``Origin`` (not browsers) are always accepted;
+            other origins are refused with HTTP 403 and counted in :attr:`refused`.
+        max_size: largest message a client may send, in bytes (default 1 MiB); a
+            larger one closes its connection with 1009. ``None``: no limit.
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, compression: str | None = "deflate"
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        compression: str | None = "deflate",
+        *,
+        origins: Sequence[str] | str | None = None,
+        max_size: int | None = 2**20,
     ) -> None:
         if compression not in ("deflate", None):
             raise ValueError(
                 f"compression must be 'deflate' (permessage-deflate) or None, got {compression!r}"
             )
+        if max_size is not None and (not isinstance(max_size, int) or max_size < 1):
+            raise ValueError(f"max_size must be a positive int or None, got {max_size!r}")
         self.host = host
         self.port = port
         self.compression = compression
+        self.origins = _check_origins(origins)
+        self.max_size = max_size
         self._server: Server | None = None
         self._runtime = get_runtime(_RUNTIME)
         self.connections: set[ServerConnection] = set()
         self.received = 0  # messages received from clients
+        self.refused = 0  # handshakes refused for their Origin
 
     def __repr__(self) -> str:
         state = self.url if self._server is not None else "stopped"
@@ -92,9 +124,28 @@ class _DemoServer:
 
     async def _start(self) -> None:
         self._server = await serve(
-            self._handle, self.host, self.port, max_size=None, compression=self.compression
+            self._handle,
+            self.host,
+            self.port,
+            max_size=self.max_size,
+            compression=self.compression,
+            process_request=self._check_origin,
+            logger=wire_logger(),
         )
         self.port = self._server.sockets[0].getsockname()[1]
+
+    def _check_origin(self, connection: ServerConnection, request: Request) -> Response | None:
+        origin = request.headers.get("Origin")
+        if origin is None or self.origins is None or origin in self.origins:
+            return None
+        if LOOPBACK_ORIGIN.fullmatch(origin):
+            return None
+        self.refused += 1
+        return connection.respond(
+            403,
+            f"origin {origin} may not connect to this demo server: pages from other sites are "
+            f"refused. To allow it, start the server with origins=[{origin!r}]\n",
+        )
 
     async def _stop(self) -> None:
         server, self._server = self._server, None
@@ -115,8 +166,28 @@ class _DemoServer:
         raise NotImplementedError
 
 
+def _check_origins(origins: Sequence[str] | str | None) -> frozenset[str] | None:
+    """The extra origins accepted (None: any), checked."""
+    if origins == "*":
+        return None
+    if isinstance(origins, str):
+        raise TypeError(f"origins must be a list of origins or '*', not a str: use [{origins!r}]")
+    found = frozenset(origins or ())
+    for origin in found:
+        if not isinstance(origin, str) or "://" not in origin or origin.endswith("/"):
+            raise ValueError(
+                f"an origin is scheme://host[:port] as browsers send it, e.g. "
+                f"'https://hub.example.org', got {origin!r}"
+            )
+    return found
+
+
 class EchoServer(_DemoServer):
-    """Sends every message back to the client that sent it, text as text, bytes as bytes."""
+    """Sends every message back to the client that sent it, text as text, bytes as bytes.
+
+    Args: ``host``, ``port``, ``compression``, ``origins``, ``max_size``, as every
+    demo server (:class:`_DemoServer`).
+    """
 
     async def handler(self, ws: ServerConnection) -> None:
         async for message in ws:
@@ -125,7 +196,11 @@ class EchoServer(_DemoServer):
 
 
 class BroadcastServer(_DemoServer):
-    """Sends every message from any client to every connected client (sender included)."""
+    """Sends every message from any client to every connected client (sender included).
+
+    Args: ``host``, ``port``, ``compression``, ``origins``, ``max_size``, as every
+    demo server (:class:`_DemoServer`).
+    """
 
     async def handler(self, ws: ServerConnection) -> None:
         async for message in ws:
@@ -171,6 +246,7 @@ class TickerServer(_DemoServer):
             deflating each ~90-byte tick cost the kernel about a third of the
             server's CPU at 10,000 ticks/s and saves nothing worth it on loopback.
             ``"deflate"`` offers permessage-deflate, as the other demo servers do.
+        host, port, origins, max_size: as every demo server (:class:`_DemoServer`).
     """
 
     def __init__(
@@ -183,8 +259,10 @@ class TickerServer(_DemoServer):
         host: str = "127.0.0.1",
         port: int = 0,
         compression: str | None = None,
+        origins: Sequence[str] | str | None = None,
+        max_size: int | None = 2**20,
     ) -> None:
-        super().__init__(host, port, compression)
+        super().__init__(host, port, compression, origins=origins, max_size=max_size)
         if rate is not None and rate <= 0:
             raise ValueError(f"rate must be positive or None (as fast as possible), got {rate}")
         if not symbols:

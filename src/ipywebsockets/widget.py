@@ -29,10 +29,10 @@ from ._jupyter.options import check_persist, make_transport
 from ._jupyter.output import OutputBinding
 from ._jupyter.reading import Reader
 from ._jupyter.stream import Stream
-from ._reasons import redact_url
 from .client import Backoff
 from .message import Message, encode_outgoing
 from .record import Recorder
+from .redact import redact_url
 from .replay import ReplayConnection
 from .wiretap import Wiretap
 
@@ -55,16 +55,14 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     is ``"no-browser"`` and ``send()``/``recv()`` raise :class:`FrontendUnavailable`).
 
     Args:
-        url: ``ws://`` or ``wss://`` URL. Passwords and token-like query values
-            are redacted in the ``url`` trait (what the notebook saves).
+        url: ``ws://`` or ``wss://`` URL; its secrets are redacted in the ``url`` trait
+            and in every text that leaves the kernel (docs/secrets.md).
         protocols: subprotocols to offer; the server must accept one.
         headers: extra handshake headers, e.g. ``{"Authorization": ...}``. Kept in
             the kernel only: never synced, never saved in the notebook.
         history: how many messages (both directions) ``messages`` keeps.
-        mode: ``"kernel"``: the kernel opens the connection; ``"browser"``: the
-            page does (browsers cannot set ``headers`` or ``ssl``, and close only
-            with code 1000 or 3000-4999; ``max_size`` and the ``ping_*`` and
-            ``*_timeout`` options are the browser's own).
+        mode: ``"kernel"``: the kernel opens the connection; ``"browser"``: the page
+            does (no ``headers`` or ``ssl``; see docs/browser-mode.md).
         reconnect: ``True`` (default backoff: first retry after about 0.5 s,
             doubling, at most 30 s apart), ``False``, or a :class:`Backoff`.
         max_fps: most front-end updates per second.
@@ -79,8 +77,11 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         connect: open at once (default) or wait for :meth:`connect`.
         inspect: record the real bytes of every connection (handshake and
             frames) for :class:`Handshake` and :class:`Inspector`; see :meth:`inspect`.
-        persist: the last messages kept in the synced ``persisted`` trait, so a saved
-            notebook shows them (the file holds their data). ``0``: none.
+        persist: the last incoming messages kept in the synced ``persisted`` trait,
+            so a saved notebook shows them; ``0``: no message data is saved.
+        persist_sent: keep sent messages in ``persisted`` too (a login may hold a key).
+
+    Re-running the cell that made a socket closes it (docs/lifecycle.md).
     """
 
     _esm = assets.esm("widget")
@@ -137,15 +138,16 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         connect: bool = True,
         inspect: bool = False,
         persist: int = 50,
+        persist_sent: bool = False,
         **kwargs: Any,
     ) -> None:
         replaying: ReplayConnection | None = kwargs.pop("_replay", None)
         self._mode = "replay" if replaying is not None else mode
-        check_persist(persist)
+        check_persist(persist, persist_sent)
         self._stream = Stream(
             redact_url(url), history=history, view_rows=_FLUSH_ROWS, callback_queue=callback_queue
         )
-        self._sync = FrontendSync(self, self._stream, persist)
+        self._sync = FrontendSync(self, self._stream, persist, persist_sent)
         self._stream.on_change = self._sync.mark_dirty
         self._transport = make_transport(
             url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -180,3 +181,76 @@ def test_unthrottled_ticker_leaves_room_for_other_servers() -> None:
         finally:
             fast.close(widget=True)
             chat.close(widget=True)
+
+
+def _handshake(url: str, origin: str | None) -> int:
+    """The HTTP status a real client gets, sending ``origin`` as its Origin header (or none)."""
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    try:
+        with connect(url, proxy=None, open_timeout=T, origin=origin) as ws:
+            ws.send("hi")
+            assert ws.recv(timeout=T) == "hi"
+            return 101
+    except InvalidStatus as exc:
+        body = (exc.response.body or b"").decode()
+        assert f"origins=[{origin!r}]" in body, body  # says what to do
+        return exc.response.status_code
+
+
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [
+        (None, 101),  # not a browser: no Origin
+        ("http://127.0.0.1:8888", 101),  # a Jupyter page on this machine
+        ("http://localhost:38291", 101),
+        ("https://127.0.0.2", 101),
+        ("http://[::1]:8888", 101),
+        ("https://evil.example", 403),  # any other page open in the browser
+        ("http://127.0.0.1.evil.example", 403),
+        ("http://localhost.evil.example:8888", 403),
+        ("null", 403),  # a sandboxed frame or a file:// page
+    ],
+)
+def test_demo_servers_refuse_cross_site_origins(origin: str | None, status: int) -> None:
+    with iws.EchoServer() as echo:
+        assert _handshake(echo.url, origin) == status
+        assert echo.refused == (status == 403)
+
+
+def test_demo_servers_take_the_origins_they_are_given() -> None:
+    with iws.BroadcastServer(origins=["https://hub.example.org"]) as hub:
+        assert _handshake(hub.url, "https://hub.example.org") == 101
+        assert _handshake(hub.url, "http://127.0.0.1:8888") == 101  # loopback pages still pass
+        assert _handshake(hub.url, "https://evil.example") == 403
+    with iws.TickerServer(origins="*") as ticker:
+        from websockets.sync.client import connect
+
+        with connect(ticker.url, proxy=None, open_timeout=T, origin="https://any.example") as ws:
+            assert json.loads(ws.recv(timeout=T))["type"] == "tick"
+    with pytest.raises(TypeError, match=r"use \['https://a.example'\]"):
+        iws.EchoServer(origins="https://a.example")
+    with pytest.raises(ValueError, match="scheme://host"):
+        iws.EchoServer(origins=["hub.example.org"])
+    with pytest.raises(ValueError, match="max_size must be a positive int or None"):
+        iws.EchoServer(max_size=0)
+
+
+def test_demo_servers_refuse_messages_over_max_size() -> None:
+    with iws.EchoServer() as echo, iws.EchoServer(max_size=None) as unbounded:
+        assert echo.max_size == 2**20
+        ws = iws.WebSocket(echo.url, reconnect=False, max_size=None)
+        big = iws.WebSocket(unbounded.url, reconnect=False, max_size=None)
+        try:
+            ws.send(b"x" * 2**20)  # exactly the limit passes
+            assert ws.recv(timeout=T).size == 2**20
+            ws.send(b"x" * (2**20 + 1))
+            with pytest.raises(iws.ConnectionClosed) as info:
+                ws.recv(timeout=T)
+            assert info.value.code == 1009
+            big.send(b"y" * (2**21))
+            assert big.recv(timeout=T).size == 2**21
+        finally:
+            ws.close(widget=True)
+            big.close(widget=True)

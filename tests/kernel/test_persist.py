@@ -100,3 +100,43 @@ def test_persisted_travels_in_updates_only(kernel: Kernel) -> None:
     rows = updates[-1].content["data"]["state"]["persisted"]
     assert len(rows) == 50 and set(rows[0]) == ROW_KEYS
     assert [r["seq"] for r in rows] == list(range(rows[0]["seq"], rows[0]["seq"] + 50))
+
+
+def test_saved_notebook_holds_no_sent_messages_and_persist_0_no_data(tmp_path: Path) -> None:
+    cells = [
+        "import ipywebsockets as iws\n"
+        "srv = iws.EchoServer().start()\n"
+        "ws = iws.WebSocket(srv.url + '/kept', persist=4)\n"
+        "off = iws.WebSocket(srv.url + '/off', persist=0)\n"
+        "for sock in (ws, off):\n"
+        "    for data in [{'login': 'API-KEY-7x1'}, 'echo-0', 'echo-1', 'echo-2']:\n"
+        "        sock.send(data)\n"
+        "        sock.recv(timeout=20)\n"
+        "print(ws.last_value, off.last_value, ws.sent, off.sent)",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = KERNELSPEC
+    nb = _execute(nb, tmp_path)
+    # last_value stays readable in the kernel whatever persist says.
+    assert nb.cells[0].outputs[0]["text"].split() == ["echo-2", "echo-2", "4", "4"]
+    path = tmp_path / "sent.ipynb"
+    nbformat.write(nb, path)
+    text = path.read_text("utf-8")
+
+    states = _websocket_states(text)
+    kept = next(s for url, s in states.items() if url.endswith("/kept"))
+    off = next(s for url, s in states.items() if url.endswith("/off"))
+    # Incoming messages only (sent and received alternate): the echoed login is
+    # kept, the login sent is not.
+    assert [
+        (r["dir"], json.loads(r["text"]) if r["json"] else r["text"]) for r in kept["persisted"]
+    ] == [
+        ("in", {"login": "API-KEY-7x1"}),
+        ("in", "echo-0"),
+        ("in", "echo-1"),
+        ("in", "echo-2"),
+    ]
+    assert kept["last_value"] == "echo-2"
+    # persist=0: no message data at all in what the notebook saves.
+    assert off["persisted"] == [] and off.get("last_value") is None, off
+    assert "echo-" not in json.dumps(off)

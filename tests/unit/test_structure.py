@@ -22,7 +22,7 @@ PACKAGE = Path(iws.__file__).parent
 MAX_LINES = 450
 
 # Lower layers never import higher ones: pure -> I/O -> Jupyter plumbing -> widgets.
-PURE = {"exceptions", "message", "history", "paths", "frames", "wire", "_reasons"}
+PURE = {"exceptions", "message", "history", "paths", "frames", "wire", "_reasons", "redact"}
 IO = {"transport", "runtime", "client", "replay", "record", "wiretap", "servers"}
 LAYERS = {"pure": 0, "io": 1, "jupyter": 2, "widgets": 3}
 # What a layer must not import at all, whichever module it names.

@@ -18,9 +18,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._reasons import check_url, redact_url
+from .._reasons import check_url
 from ..client import Backoff
 from ..exceptions import ConnectionClosed, FrontendUnavailable, SendQueueFull
+from ..redact import redact_url
 from ..transport import BaseTransport
 from .routing import cell_running, incoming_subshell, on_busy_main_shell
 from .stream import Stream

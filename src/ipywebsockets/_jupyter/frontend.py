@@ -27,7 +27,7 @@ from ..message import Message
 from ..transport import Transport
 from .callbacks import shell
 from .publisher import Throttle, get_publisher
-from .rows import persisted_row, wire_rows
+from .rows import persisted_row, persisted_tail, wire_rows
 from .view_requests import full_message, outgoing_from_view
 
 if TYPE_CHECKING:
@@ -75,13 +75,22 @@ class FrontendSync:
     Args:
         widget: the WebSocket widget whose traits and comm this publishes.
         stream: the widget's stream.
-        persist: messages kept in the ``persisted`` trait (0: none).
+        persist: incoming messages kept in the ``persisted`` trait. ``0``: no
+            message data in the saved state: ``persisted`` stays empty and
+            ``last_value`` stays in the kernel (never synced).
+        persist_sent: whether ``persisted`` keeps outgoing messages too (a login
+            message may carry a key): by default the last ``persist`` incoming ones.
     """
 
-    def __init__(self, widget: anywidget.AnyWidget, stream: Stream, persist: int) -> None:
+    def __init__(
+        self, widget: anywidget.AnyWidget, stream: Stream, persist: int, persist_sent: bool = False
+    ) -> None:
         self._widget = widget
         self._stream = stream
         self._persist = persist
+        self._persist_sent = persist_sent
+        # Traits set in the kernel but never synced, hence never saved.
+        self._kernel_only = frozenset({"last_value"}) if persist == 0 else frozenset()
         self._transport: Transport  # these three are set by attach()
         self._connect: Callable[[], object]
         self._send_out: Callable[[Any], None]
@@ -98,7 +107,8 @@ class FrontendSync:
         # (docs/jupyter-internals.md#nbclient-stored-widget-state).
         self._since_cell: set[str] = set()
         self._applied_last: Message | None = None
-        self._persisted_key: tuple[int, int] = (0, 0)  # (first, next) seq of `persisted`
+        self._history_key: tuple[int, int] = (0, 0)  # (first, next) seq of the history
+        self._persisted_key: tuple[int, int] = (0, 0)  # (first, last) seq of `persisted`
         self._last_update = 0.0
         self._observer_errors: set[tuple[str, type, str]] = set()
         _live.add(self)
@@ -114,6 +124,9 @@ class FrontendSync:
 
     def start(self) -> None:
         """The widget is built: publish from now on (the publisher holds this weakly)."""
+        if self._kernel_only:  # ipywidgets' full state (request_state, saving) leaves them out
+            widget = self._widget
+            widget.keys = [k for k in widget.keys if k not in self._kernel_only]
         get_publisher().add(self)
 
     def close(self) -> None:
@@ -183,13 +196,16 @@ class FrontendSync:
         values["latency"] = (
             round(opened.latency, 6) if opened is not None and opened.latency else None
         )
-        if persisted and self._persist > 0:
-            history = stream.history
-            key = (max(history.first_seq, history.next_seq - self._persist), history.next_seq)
+        history = stream.history
+        changed = self._history_key != (history.first_seq, history.next_seq)
+        if persisted and self._persist > 0 and changed:
+            self._history_key = (history.first_seq, history.next_seq)
+            tail = persisted_tail(history, self._persist, self._persist_sent)
+            key = (tail[0].seq, tail[-1].seq) if tail else (0, 0)
             if key != self._persisted_key:
                 self._persisted_key = key
                 # Messages for now; _apply_now makes rows of them outside the stream lock.
-                values["persisted"] = history.tail(self._persist)
+                values["persisted"] = tail
         last = stream.last_in
         if last is not None and last is not self._applied_last:
             self._applied_last = last
@@ -221,7 +237,7 @@ class FrontendSync:
                     self._observer_failed(name, exc)
         finally:
             self._tls.flushing = False
-        return changed | deferred
+        return (changed | deferred) - self._kernel_only
 
     def _observer_failed(self, name: str, exc: BaseException) -> None:
         """A user's ``observe`` callback raised while the publisher set ``name``.

@@ -90,7 +90,14 @@ def make_transport(
     )
 
 
-def check_persist(persist: object) -> int:
-    if not isinstance(persist, int) or persist < 0:
+def check_persist(persist: object, persist_sent: object = False) -> int:
+    """``persist`` checked: how many messages the saved notebook keeps (docs/secrets.md).
+
+    Raises:
+        ValueError, TypeError: ``persist`` is not an int >= 0, or ``persist_sent`` not a bool.
+    """
+    if not isinstance(persist, int) or isinstance(persist, bool) or persist < 0:
         raise ValueError(f"persist must be an int >= 0, got {persist!r}")
+    if not isinstance(persist_sent, bool):
+        raise TypeError(f"persist_sent must be True or False, got {persist_sent!r}")
     return persist

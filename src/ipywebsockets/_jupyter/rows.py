@@ -10,9 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..history import History
 from ..message import Message, preview
 
-__all__ = ["FLAG_BINARY", "FLAG_JSON", "FLAG_OUT", "parsed_value", "persisted_row", "wire_rows"]
+__all__ = [
+    "FLAG_BINARY",
+    "FLAG_JSON",
+    "FLAG_OUT",
+    "parsed_value",
+    "persisted_row",
+    "persisted_tail",
+    "wire_rows",
+]
 
 # Bounded: a message's value is kept only while about one round of a fast stream
 # passes, and only for small messages (4,096 values of at most 16 kB of text each).
@@ -34,6 +43,26 @@ def parsed_value(msg: Message) -> Any:
         _PARSED.clear()
     _PARSED[key] = (msg, value)
     return value
+
+
+def persisted_tail(history: History, n: int, sent: bool = False) -> list[Message]:
+    """The messages the ``persisted`` trait keeps: the last ``n`` incoming ones, oldest first.
+
+    ``sent=True``: the last ``n`` messages of both directions. Outgoing messages
+    stay out by default: a login message may carry a key, and the notebook file
+    would keep it.
+    """
+    if sent:
+        return history.tail(n)
+    found: list[Message] = []
+    seq = history.next_seq - 1
+    while seq >= history.first_seq and len(found) < n:
+        msg = history.get(seq)
+        if msg is not None and msg.direction == "in":
+            found.append(msg)
+        seq -= 1
+    found.reverse()
+    return found
 
 
 def persisted_row(msg: Message) -> dict[str, Any]:

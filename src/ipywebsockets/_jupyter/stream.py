@@ -23,6 +23,7 @@ from .._reasons import describe_close
 from ..exceptions import ConnectionClosed, ConnectionFailed, IPyWebSocketsWarning
 from ..history import History, Stats
 from ..message import Message
+from ..redact import redact_text
 from .callbacks import Dispatcher, Handler, resolve
 
 __all__ = ["Stream"]
@@ -108,7 +109,7 @@ class Stream:
             if status == "reconnecting" and self.state["status"] == "open":
                 self.state["reconnects"] += 1
             self.state["status"] = status
-            self.state["error"] = error
+            self.state["error"] = redact_text(error)
             self.on_change()
 
     def on_open(self, subprotocol: str, handshake: ClientConnection | None) -> None:
@@ -122,7 +123,7 @@ class Stream:
         """``count`` messages never reached the kernel (a gap in the browser's numbering)."""
         with self.lock:
             self.state["lost"] += count
-            self.state["error"] = error
+            self.state["error"] = redact_text(error)
             self.on_change()
 
     def on_message(self, data: str | bytes, at: float | None = None) -> asyncio.Future[None] | None:
@@ -145,6 +146,7 @@ class Stream:
     def on_close(self, code: int | None, reason: str, error: str) -> None:
         with self.lock:
             self._ended = True
+            error, reason = redact_text(error), redact_text(reason)  # synced, saved, raised
             self.state.update(status="closed", close_code=code, close_reason=reason, error=error)
             self._wake_readers()
             self.on_change()

@@ -11,15 +11,11 @@ import traitlets
 from .._jupyter import assets
 from .._jupyter.lifecycle import close_own_layout, own_layout
 from .._jupyter.publisher import Throttle, get_publisher
-from .._reasons import redact_url
+from ..redact import PUBLIC_HEADERS, redact_text, redact_url, secret_header
 
 __all__ = ["REDACTED", "TeachingWidget", "redact_head"]
 
 REDACTED = "*** (redacted: kept in the kernel, never saved in the notebook)"
-# Headers whose values are secrets however they are spelled.
-_SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token"}
-)
 
 
 class TeachingWidget(anywidget.AnyWidget):  # type: ignore[misc]
@@ -71,7 +67,7 @@ class TeachingWidget(anywidget.AnyWidget):  # type: ignore[misc]
             try:
                 reply = self._handle(content)
             except Exception as exc:  # said in the view, not lost on a thread's stderr
-                reply = {"error": f"{type(exc).__name__}: {exc}"}
+                reply = {"error": redact_text(f"{type(exc).__name__}: {exc}")}
             if reply is not None:
                 reply.setdefault("type", content.get("type"))
                 if "id" in content:
@@ -90,9 +86,12 @@ def redact_head(
     """Split an HTTP head into its first line, headers and body, with secrets redacted.
 
     Returns ``(first_line, [[name, value], ...], body, redacted_names)``. Values
-    of ``Authorization``, cookies, API-key headers and any name in
-    ``secret_headers`` (lowercase) become :data:`REDACTED`; a token in the
-    request target's query string becomes ``***``.
+    of secret headers (:func:`~..redact.secret_header`: ``Authorization``,
+    cookies, ``Sec-WebSocket-Protocol``, names with a secret word such as
+    ``X-Api-Key``) and of any name in ``secret_headers`` (lowercase) become
+    :data:`REDACTED`; the request target goes through
+    :func:`~..redact.redact_url`, other values (but ``Sec-WebSocket-Key`` and
+    ``-Accept``) and the body through :func:`~..redact.redact_text`.
     """
     text = head.decode("latin-1")
     top, _, body = text.partition("\r\n\r\n")
@@ -108,8 +107,10 @@ def redact_head(
     for line in lines[1:]:
         name, _, value = line.partition(":")
         value = value.strip()
-        if name.lower() in _SECRET_HEADERS or name.lower() in secret_headers:
+        if secret_header(name) or name.lower() in secret_headers:
             value = REDACTED
             redacted.append(name)
+        elif name.lower() not in PUBLIC_HEADERS:  # the Accept check shows the nonces
+            value = redact_text(value)  # e.g. a Location with a token
         headers.append([name, value])
-    return first, headers, body, redacted
+    return first, headers, redact_text(body), redacted

@@ -49,8 +49,10 @@ class Handshake(TeachingWidget):
     attempt, refused ones included. Create the socket with
     ``inspect=True`` to catch its first handshake byte for byte; one opened
     before the tap is shown as websockets parsed it (the view says so).
-    Secret headers (``Authorization``, cookies and every header passed in
-    ``headers=``) and URL tokens are redacted in the view and the notebook.
+    Secret headers (``Authorization``, cookies, ``Sec-WebSocket-Protocol``,
+    which some APIs use to carry tokens, names with a secret word and every
+    header passed in ``headers=``) and URL tokens are redacted in the view and
+    the notebook (:mod:`ipywebsockets.redact`).
     """
 
     url = traitlets.Unicode("").tag(sync=True)
