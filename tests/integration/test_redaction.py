@@ -136,3 +136,14 @@ def test_persisted_keeps_sent_messages_only_when_asked(
     eventually(lambda: directions() == expected, what=lambda: f"persisted {directions()}")
     texts = [r["text"] for r in ws.persisted]
     assert ("login-key-2" in texts) and (texts.count("login-key-2") == (2 if persist_sent else 1))
+
+
+def test_a_token_passed_as_the_subprotocol_is_not_saved(
+    connect: Callable[..., iws.WebSocket], make_server: Callable[..., LocalServer]
+) -> None:
+    token = "base64url.bearer.authorization.k8s.io.ZXlKaGJHY2lPaUpTVXpJMU5pSXNJbXRwWkNJNkltWm9kR"
+    server = make_server(echo, subprotocols=[token])
+    ws = connect(server.url, protocols=[token])
+    eventually(lambda: ws.subprotocol, what="the subprotocol trait")
+    assert ws.subprotocol == "base64url.bearer.authorization.k8s.io.***"
+    assert ws.handshake is not None and ws.handshake.subprotocol == token  # the kernel keeps it

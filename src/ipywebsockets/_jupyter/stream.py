@@ -116,7 +116,10 @@ class Stream:
         with self.lock:
             self._opened_once = True
             self.handshake = handshake
-            self.state.update(subprotocol=subprotocol, close_code=None, close_reason="")
+            # Some APIs pass a token as the subprotocol (it is saved with the notebook).
+            self.state.update(
+                subprotocol=redact_text(subprotocol), close_code=None, close_reason=""
+            )
             self.on_change()
 
     def on_lost(self, count: int, error: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import traitlets
 
+from ..redact import redact_text
 from ..runtime import get_runtime
 from ._base import TeachingWidget
 from ._lab import run_lab
@@ -63,7 +64,7 @@ class PollingVsPush(TeachingWidget):
                 )
             except Exception as exc:
                 with self._sync_lock:
-                    self.state, self.error = "error", f"{type(exc).__name__}: {exc}"
+                    self.state, self.error = "error", redact_text(f"{type(exc).__name__}: {exc}")
                 raise
             with self._sync_lock, self.hold_sync():
                 self.results = result.as_dict()
