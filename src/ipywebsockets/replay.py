@@ -11,8 +11,9 @@ outgoing ones are shown as sent at their place. No widgets here.
 shown as sent, so the log keeps the conversation, and counted in
 :attr:`ReplayConnection.sent_nowhere`.
 
-A recording is read as it plays, a line at a time, never whole: memory stays
-flat however long it is. A last line cut short (a full disk, a killed writer)
+A recording is read a line at a time, never whole: once when opened (to check
+every line and learn its length and duration), then again as it plays. Memory
+stays flat however long it is. A last line cut short (a full disk, a killed writer)
 ends the recording there, with a warning; a bad line anywhere else is an
 error that names it. The I/O loop is shared by every socket of the kernel, so
 playback yields to it at least every few hundred messages, at any speed, and a
