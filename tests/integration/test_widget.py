@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 import time
@@ -455,8 +456,8 @@ def test_retry_delays_grow_between_failed_attempts(
         # Delays 0.1, 0.2, 0.4, 0.8, 1.6 s (an attempt refused before the listener
         # came up is not seen: only the gaps between seen attempts are compared).
         eventually(lambda: len(attempts) >= 4, within=10, what="four failed attempts")
-        gaps = [b - a for a, b in zip(attempts, attempts[1:])]
-        ratios = [b / a for a, b in zip(gaps, gaps[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(attempts)]
+        ratios = [b / a for a, b in itertools.pairwise(gaps)]
         assert all(1.6 <= r <= 2.5 for r in ratios), f"gaps {gaps}, ratios {ratios}"
         assert ws.status == "reconnecting"
     finally:
