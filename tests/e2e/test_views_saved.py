@@ -14,7 +14,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -27,7 +26,7 @@ from iws_e2e_harness import (
 )
 from nbclient import NotebookClient
 
-from timing import timeout_ms, timeout_s
+from timing import eventually, timeout_ms, timeout_s
 
 pytestmark = pytest.mark.e2e
 
@@ -44,8 +43,8 @@ SAVED_CELLS = [
     "deadline = time.monotonic() + 20\n"
     "while ws.status != 'closed' and time.monotonic() < deadline:\n"
     "    time.sleep(0.05)\n"
-    # One more publishing interval, so the saved state is the final one.
-    "time.sleep(0.5); ws.messages\n"
+    # No waiting: the end of the cell publishes the final state, which nbclient saves.
+    "ws.messages\n"
     "print('DONE', ws.received, ws.status, ws.messages[-1].data)",
 ]
 
@@ -121,8 +120,12 @@ def test_reopened_without_its_kernel_the_view_shows_the_saved_tail(
         "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
     )
     assert kernel_state in {"idle", "busy", "starting"}, kernel_state
-    time.sleep(1.0)  # a late message from the (absent) kernel would have replaced the rows
+    # A sentinel round trip through the new kernel: anything it would have sent about
+    # the widget before has arrived by then, and the saved rows and count are still shown.
+    idx = run_cell(page, name, "print('SENTINEL')")
+    wait_for_cell_output(page, name, idx, "SENTINEL", within=30)
     assert int_text(page, ".iws-widget .iws-received") == COUNT
+    assert widget.locator(f'.iws-row[data-seq="{COUNT}"]').count() == 1
 
 
 def test_binding_errors_are_said_once_each_in_the_footer(page, notebook_runner):
@@ -147,9 +150,14 @@ def test_binding_errors_are_said_once_each_in_the_footer(page, notebook_runner):
         timeout=timeout_ms(15),
     )
     # The stream goes on; each problem stays one line however many messages follow.
+    # Wait until thousands more messages have come (ticker at 2,000/s), then look.
     before = int_text(page, ".iws-widget .iws-received")
-    time.sleep(1.5)
-    assert int_text(page, ".iws-widget .iws-received") > before
+    eventually(
+        lambda: int_text(page, ".iws-widget .iws-received") >= before + 2000,
+        10,
+        "the stream goes on",
+        interval=0.1,
+    )
     lines = [line for line in footer.inner_text().splitlines() if line.strip()]
     assert len(lines) == 2, lines
     # In the order they happened: the transform fails on the first tick, the typo

@@ -8,6 +8,7 @@ kernel-side values printed by a cell run afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -19,10 +20,11 @@ from iws_e2e_harness import (
     int_text,
     run_cell,
     wait_for_cell_output,
+    wait_for_text,
     wait_open,
 )
 
-from timing import timeout_ms
+from timing import eventually, timeout_ms
 
 pytestmark = pytest.mark.e2e
 
@@ -64,11 +66,35 @@ def test_ticker_streams_into_view_and_kernel(page, notebook_runner):
     if shot := os.environ.get("IPYWEBSOCKETS_SCREENSHOT"):
         page.locator(".iws-widget").first.screenshot(path=shot)
 
-    # Kernel-side view of the same stream.
-    idx = run_cell(page, name, 'print("RECEIVED", ws.received, len(ws.messages))')
-    m = wait_for_cell_output(page, name, idx, r"RECEIVED (\d+) (\d+)")
-    assert int(m.group(1)) > 0, m.group(0)
-    assert int(m.group(2)) > 0, m.group(0)
+    # Stop the stream, then compare what the kernel has with what the page shows:
+    # the same count and the same last row (seq and text).
+    idx = run_cell(
+        page,
+        name,
+        "import json\n"
+        "ws.close()\n"
+        "last = ws.last\n"
+        'kept = sum(m.direction == "in" for m in ws.messages)\n'
+        'print("KERNEL", json.dumps({"status": ws.status, "received": ws.received, '
+        '"kept": kept, "seq": last.seq, "value": last.json()}))',
+    )
+    kernel = json.loads(wait_for_cell_output(page, name, idx, r"KERNEL (\{.*\})").group(1))
+    assert kernel["status"] == "closed" and kernel["received"] > 10, kernel
+    # The ticker numbers its ticks from 1 and the history (1,000) keeps them all: the
+    # counter, the history and the server's numbering agree.
+    assert kernel["received"] == kernel["kept"] == kernel["value"]["seq"], kernel
+    wait_for_text(page, ".iws-status", ("closed",), 10)
+    last_row = page.locator('.iws-row[data-dir="in"]').last
+    shown: dict[str, object] = {}
+
+    def page_caught_up() -> bool:
+        shown["received"] = int_text(page, ".iws-received")
+        shown["seq"] = int(last_row.get_attribute("data-seq") or -1)
+        return shown["received"] == kernel["received"] and shown["seq"] == kernel["seq"]
+
+    eventually(page_caught_up, 10, lambda: f"page shows {shown}, kernel has {kernel}", interval=0.1)
+    # Both sides re-encode the JSON (Python says 101.0 where JavaScript says 101): compare values.
+    assert json.loads(last_row.locator(".iws-text").inner_text()) == kernel["value"]
 
 
 def test_send_box_round_trip(page, notebook_runner):
@@ -78,8 +104,12 @@ def test_send_box_round_trip(page, notebook_runner):
     send(page, "hello-e2e")
     rows(page, "out", "hello-e2e").first.wait_for(timeout=timeout_ms(10))
     rows(page, "in", "hello-e2e").first.wait_for(timeout=timeout_ms(10))
-    assert int_text(page, ".iws-sent") >= 1
-    assert int_text(page, ".iws-received") >= 1
+    eventually(
+        lambda: (int_text(page, ".iws-sent"), int_text(page, ".iws-received")) == (1, 1),
+        5,
+        "one sent, one received",
+        interval=0.1,
+    )
     assert page.locator(".iws-send-error").first.inner_text().strip() == ""
 
     # Enter in the textarea sends too (and is not swallowed by JupyterLab's
@@ -87,10 +117,24 @@ def test_send_box_round_trip(page, notebook_runner):
     send(page, "enter-e2e", enter=True)
     rows(page, "in", "enter-e2e").first.wait_for(timeout=timeout_ms(10))
 
-    idx = run_cell(page, name, 'print("ECHO", echo.received, "RECEIVED", ws.received)')
-    m = wait_for_cell_output(page, name, idx, r"ECHO (\d+) RECEIVED (\d+)")
-    assert int(m.group(1)) >= 2, m.group(0)
-    assert int(m.group(2)) >= 2, m.group(0)
+    # Exactly two each way: a send box that sent twice would show 3 or 4.
+    idx = run_cell(
+        page,
+        name,
+        'print("ECHO", echo.received, "SENT", ws.sent, "RECEIVED", ws.received, '
+        '"DATA", [m.data for m in ws.messages])',
+    )
+    m = wait_for_cell_output(page, name, idx, r"ECHO (\d+) SENT (\d+) RECEIVED (\d+) DATA (.*)")
+    assert m.group(1, 2, 3) == ("2", "2", "2"), m.group(0)
+    assert m.group(4) == str(["hello-e2e", "hello-e2e", "enter-e2e", "enter-e2e"]), m.group(0)
+    eventually(
+        lambda: (int_text(page, ".iws-sent"), int_text(page, ".iws-received")) == (2, 2),
+        5,
+        "the page shows two sent, two received",
+        interval=0.1,
+    )
+    for text in ("hello-e2e", "enter-e2e"):
+        assert rows(page, "out", text).count() == rows(page, "in", text).count() == 1, text
 
 
 def test_incoming_data_is_text_not_html(page, notebook_runner):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -74,18 +75,29 @@ def test_last_value_wins_after_a_burst(connect: Any, server: LocalServer) -> Non
 
 
 def test_evicted_messages_are_counted_and_the_last_still_wins(
-    connect: Any, server: LocalServer
+    connect: Any, make_server: Callable[..., LocalServer]
 ) -> None:
-    ws = _open(connect, server, history=50, max_fps=5)
+    go = threading.Event()
+
+    async def push_when_told(ws: ServerConnection) -> None:
+        """20,000 messages, and nothing goes out: every message the binding sees is incoming."""
+        await asyncio.to_thread(go.wait, timeout_s(10))
+        for i in range(20_000):
+            await ws.send(json.dumps({"price": i, "i": i}))
+        await ws.wait_closed()
+
+    ws = _open(connect, make_server(push_when_told), history=50, max_fps=5)
     target = Target()
     binding = ws.bind("price", target)
-    _burst(ws, 20_000)
-    eventually(lambda: target.value == 19_999, what="the last price reaches the target")
+    go.set()
+    eventually(lambda: target.value == 19_999, 10, "the last price reaches the target")
     assert binding.skipped > 0, "a 50-message history must have evicted some before a read"
+    assert binding.unmatched == 0 and binding.failed == 0
     eventually(
-        lambda: binding.applied + binding.coalesced + binding.skipped >= 20_000,
-        what="skipped messages are counted",
+        lambda: binding.applied + binding.coalesced + binding.skipped == 20_000,
+        what="every message applied, coalesced or counted as skipped",
     )
+    assert ws._stream.stats.received == 20_000
 
 
 def test_drives_a_float_slider_with_transform(connect: Any, server: LocalServer) -> None:
@@ -139,7 +151,8 @@ def test_missing_field_reported_once_with_a_hint(connect: Any, server: LocalServ
     assert "did you mean 'price'?" in error
     assert binding.error == error
     _burst(ws, 500)
-    time.sleep(0.3)
+    # Wait until the binding has read all 1,000 (none carries the field), then look.
+    eventually(lambda: binding.unmatched == 1000, what="the binding read the second burst")
     assert ws.binding_errors == [error], "reported once per binding, not once per message"
     assert target.value == -1.0
 
@@ -160,8 +173,9 @@ def test_raising_transform_reported_once_and_stream_goes_on(
     ws.bind("i", good)
     for n in range(5):
         _burst(ws, 2 if n % 2 == 0 else 1)  # ends on 1 (odd) or 0 (even) alternately
-        time.sleep(0.15)
-    eventually(lambda: binding.failed >= 2, what="the transform raised several times")
+        # The binding reads each burst on its own: it ends on 0 twice, so it fails twice.
+        eventually(lambda: not binding._cursor.pending, what=f"the binding read burst {n}")
+    assert binding.failed >= 2 and binding.applied >= 3, binding
     errors = ws.binding_errors
     assert len(errors) == 1, errors
     assert "transform raised ValueError: 0 is even" in errors[0]
@@ -169,7 +183,8 @@ def test_raising_transform_reported_once_and_stream_goes_on(
     _burst(ws, 8)
     eventually(lambda: target.value == 7.0, what="values that transform still apply")
     eventually(lambda: good.value == 7.0, what="the other binding is unaffected")
-    assert ws.received >= 0 and ws._stream.state["status"] == "open"
+    assert ws._stream.stats.received == 2 + 1 + 2 + 1 + 2 + 8
+    assert ws._stream.state["status"] == "open"
 
 
 def test_unbind_stops_and_clears_its_error(connect: Any, server: LocalServer) -> None:
@@ -182,12 +197,20 @@ def test_unbind_stops_and_clears_its_error(connect: Any, server: LocalServer) ->
     eventually(lambda: ws.binding_errors, what="the broken binding is reported")
     binding.unbind()
     broken.unbind()
+    applied = binding.applied
     assert ws.binding_errors == []
     assert ws.bindings == []
+    # A witness bound now, on the same publisher: once it has seen a sentinel burst sent
+    # after the first, the publisher has gone past the 50 messages for every binding.
+    witness = Target()
+    ws.bind("price", witness)
+    eventually(lambda: witness.value == 199, what="the witness starts current")
     _burst(ws, 50)
-    time.sleep(0.3)
+    eventually(lambda: witness.value == 49, what="the witness saw the burst")
+    _burst(ws, 1)  # the sentinel: price 0
+    eventually(lambda: witness.value == 0, what="the witness saw the sentinel")
     assert target.value == 199, "an unbound binding must not set the target"
-    assert not binding.active
+    assert not binding.active and binding.applied == applied
 
 
 def test_bind_output_prints_into_the_output_widget(connect: Any, server: LocalServer) -> None:

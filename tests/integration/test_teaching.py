@@ -220,6 +220,9 @@ def test_polling_vs_push_measures_both() -> None:
     assert poll["requests"] >= 2 and push["setup_bytes"] > 100
     # Push delivers at once; a poll waits on average half an interval (here 100 ms).
     assert push["median_ms"] < poll["median_ms"]
-    assert push["median_ms"] < 50 < poll["median_ms"] + 50
+    # Events every 25 ms against polls every 200 ms: latencies spread over 0..175 ms,
+    # median about 100 ms (measured: 101.5 ms three times); push takes about 1 ms.
+    assert push["median_ms"] < 50
+    assert 75 <= poll["median_ms"] <= 1000 * timeout_s(0.175), poll
     assert push["bytes_per_event"] < poll["bytes_per_event"]
     assert lab.state == "done" and lab.results == result

@@ -34,9 +34,20 @@ def test_log_answers_hello_with_its_history_and_get() -> None:
             log = iws.Log(ws, rows=500, backlog=2)  # the last 2 of the 4 so far
             assert log._first == 3
             sent = Sent(log)
+            # The socket's own frames messages, the witness that the publisher went on.
+            flushed: list[int] = []
+            ws._sync.send = lambda content, buffers=None: flushed.extend(
+                content["frames"]["seq"] if content.get("type") == "frames" else []
+            )
             ws.send(b"\x01\x02")
             ws.recv(timeout=timeout_s(5))
-            time.sleep(0.3)  # several publisher rounds
+            # Two sentinels, each waited for in the socket's frames: the publisher's pass
+            # that sent the first one, which asked the log too, has ended by the second.
+            for sentinel in ("sentinel-1", "sentinel-2"):
+                ws.send(sentinel)
+                echo_seq = ws.recv(timeout=timeout_s(5)).seq
+                eventually(lambda seq=echo_seq: seq in flushed, what=f"{sentinel} in frames")
+            assert 5 in flushed and 6 in flushed, flushed
             # New rows reach the page with the socket's own frames: the log sends none.
             assert sent.messages == []
 
@@ -44,9 +55,19 @@ def test_log_answers_hello_with_its_history_and_get() -> None:
             reset = sent.messages[-1][0]
             assert reset["type"] == "rows" and reset["reset"] is True
             cols = reset["rows"]
-            assert cols["seq"] == [3, 4, 5, 6], "the history since the log's first message"
-            assert cols["flags"] == [FLAG_OUT, 0, FLAG_OUT | FLAG_BINARY, FLAG_BINARY]
-            assert cols["text"][:2] == ["early-2", "early-2"] and cols["size"] == [7, 7, 2, 2]
+            # The history since the log's first message (7..10: the sentinels and echoes).
+            assert cols["seq"] == list(range(3, 11))
+            assert (
+                cols["flags"]
+                == [FLAG_OUT, 0, FLAG_OUT | FLAG_BINARY, FLAG_BINARY]
+                + [
+                    FLAG_OUT,
+                    0,
+                ]
+                * 2
+            )
+            assert cols["text"][:2] == ["early-2", "early-2"]
+            assert cols["size"] == [7, 7, 2, 2, 10, 10, 10, 10]
             times = [cols["t0"] + t for t in cols["time"]]
             assert times == sorted(times) and abs(times[0] / 1000 - time.time()) < 60
             log._on_custom(log, {"type": "get", "id": 5, "seq": 6}, [])
@@ -68,8 +89,8 @@ def test_log_answers_hello_with_its_history_and_get() -> None:
                     for seq in c["rows"]["seq"]
                 ]
 
-            eventually(lambda: fed()[-1:] == [8], what=f"rows fed: {fed()}")
-            assert fed() == [3, 4, 5, 6, 7, 8], "from the log's first message, each once"
+            eventually(lambda: fed()[-1:] == [12], what=f"rows fed: {fed()}")
+            assert fed() == list(range(3, 13)), "from the log's first message, each once"
         finally:
             ws.close(widget=True)
 

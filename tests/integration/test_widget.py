@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 import time
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tests.integration.conftest import LocalServer, echo
+from tests.integration.conftest import LocalServer, LoopThread, echo
 from websockets.asyncio.server import ServerConnection
 
 import ipywebsockets as iws
@@ -99,10 +100,14 @@ def test_remove_handler(connect: Callable[..., iws.WebSocket], echo_server: Loca
     ws.send("1")
     eventually(lambda: len(seen) == 1)
     ws.on_message(seen.append, remove=True)
+    # A witness handler, registered after the removal: handlers run in order on one
+    # thread, so once it has seen the sentinel "3", message "2" went to every handler.
+    witnessed: list[str] = []
+    ws.on_message(lambda m: witnessed.append(m.text()))
     ws.send("2")
-    ws.wait_for(lambda m: m.data == "2", timeout=T)
-    time.sleep(0.1)
-    assert len(seen) == 1
+    ws.send("3")
+    eventually(lambda: witnessed == ["2", "3"], what="the witness handler saw 2 then 3")
+    assert [m.data for m in seen] == ["1"], "the removed handler was still called"
 
 
 def test_slow_callback_backs_off_reception_without_dropping(
@@ -194,17 +199,13 @@ def test_history_is_bounded_and_recv_reports_evictions(
     ws = connect(echo_server.url, history=5)
     for i in range(10):
         ws.send(str(i))
-    eventually(
-        lambda: (
-            ws.received == 10
-            or bool(ws.messages and ws.messages[-1].data == "9" and ws.received == 10)
-        )
-    )
+    eventually(lambda: ws.received == 10, what="all 10 echoes")
+    # 10 out + 10 in, the last 5 kept: 15 evicted, none read by recv() yet.
     assert len(ws.messages) == 5 and ws.evicted == 15
-    with pytest.warns(iws.IPyWebSocketsWarning, match="evicted from the history"):
+    with pytest.warns(iws.IPyWebSocketsWarning, match="^15 messages were evicted from the history"):
         msg = ws.recv(timeout=T)
     assert msg.data in {str(i) for i in range(5, 10)}
-    assert ws.missed > 0
+    assert ws.missed == 15
 
 
 def test_close_sends_code_and_reason_and_flushes_queued_sends(
@@ -285,25 +286,33 @@ def test_no_reconnect_when_disabled(
     assert ws.status == "closed" and ws.reconnects == 0
 
 
+def _held_handshake(release: threading.Event) -> Callable[[Any, Any], Any]:
+    """A ``process_request`` that holds the opening handshake until ``release`` is set."""
+
+    async def hold(connection: Any, request: Any) -> None:
+        await asyncio.to_thread(release.wait, timeout_s(10))
+
+    return hold
+
+
 def test_send_queue_is_bounded_while_connecting(
     connect: Callable[..., iws.WebSocket], make_server: Callable[..., LocalServer]
 ) -> None:
-    async def slow_handshake(connection: Any, request: Any) -> None:
-        await asyncio.sleep(0.5)
-
-    async def collect(ws: ServerConnection) -> None:
-        async for message in ws:
-            await ws.send(message)
-
-    server = make_server(collect, process_request=slow_handshake)
+    release = threading.Event()
+    server = make_server(echo, process_request=_held_handshake(release))
     ws = connect(server.url, send_queue=2)
-    ws.send("1")
-    ws.send("2")
-    with pytest.raises(
-        iws.SendQueueFull, match="2 messages already wait while the connection is connecting"
-    ):
-        ws.send("3")
+    try:
+        ws.send("1")
+        ws.send("2")
+        with pytest.raises(
+            iws.SendQueueFull, match="2 messages already wait while the connection is connecting"
+        ):
+            ws.send("3")
+        assert ws._stream.state["status"] == "connecting"
+    finally:
+        release.set()
     assert [ws.recv(timeout=T).data for _ in range(2)] == ["1", "2"]
+    assert ws.sent == 2
 
 
 def test_secrets_stay_out_of_the_synced_state(
@@ -379,16 +388,18 @@ def test_state_stays_strict_json_whatever_arrives(
 def test_sends_dropped_by_a_close_before_open_are_counted(
     connect: Callable[..., iws.WebSocket], make_server: Callable[..., LocalServer]
 ) -> None:
-    async def slow_handshake(connection: Any, request: Any) -> None:
-        await asyncio.sleep(1.0)
-
-    server = make_server(echo, process_request=slow_handshake)
+    release = threading.Event()
+    server = make_server(echo, process_request=_held_handshake(release))
     ws = connect(server.url, close_timeout=0.1)
-    ws.send("a")
-    ws.send("b")
-    ws.close()
+    try:
+        ws.send("a")
+        ws.send("b")
+        ws.close()
+    finally:
+        release.set()
     assert ws.unsent == 2
     assert ws.status == "closed" and "2 queued messages were not sent" in ws.error
+    assert ws.sent == 0
 
 
 def test_callbacks_stay_in_order_across_close_and_connect(
@@ -415,3 +426,44 @@ def test_callbacks_stay_in_order_across_close_and_connect(
     assert seen == first + second
     callback_threads = [t for t in threading.enumerate() if t.name.startswith("ipywebsockets-call")]
     assert len(callback_threads) <= 1
+
+
+def test_retry_delays_grow_between_failed_attempts(
+    connect: Callable[..., iws.WebSocket], loop_thread: LoopThread
+) -> None:
+    """After a lost connection each failed attempt waits longer: the backoff grows.
+
+    A constant delay would give ratios of about 1 between successive gaps.
+    """
+    server = LocalServer(loop_thread, echo).start()
+    port = server.port
+    ws = connect(server.url, reconnect=iws.Backoff(initial=0.1, factor=2, max_delay=10, jitter=0))
+    ws.send("x")
+    assert ws.recv(timeout=T).data == "x"
+    attempts: list[float] = []
+
+    async def refuse_handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        attempts.append(time.monotonic())
+        writer.close()  # EOF in the opening handshake: a failed, retriable attempt
+
+    server.stop()  # 1001 going away: the client retries
+
+    async def listen() -> asyncio.Server:
+        return await asyncio.start_server(refuse_handshake, "127.0.0.1", port)
+
+    raw = loop_thread.run(listen())
+    try:
+        # Delays 0.1, 0.2, 0.4, 0.8, 1.6 s (an attempt refused before the listener
+        # came up is not seen: only the gaps between seen attempts are compared).
+        eventually(lambda: len(attempts) >= 4, within=10, what="four failed attempts")
+        gaps = [b - a for a, b in itertools.pairwise(attempts)]
+        ratios = [b / a for a, b in itertools.pairwise(gaps)]
+        assert all(1.6 <= r <= 2.5 for r in ratios), f"gaps {gaps}, ratios {ratios}"
+        assert ws.status == "reconnecting"
+    finally:
+
+        async def close() -> None:
+            raw.close()
+            await raw.wait_closed()
+
+        loop_thread.run(close())

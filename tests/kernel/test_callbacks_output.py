@@ -13,11 +13,19 @@ import json, time
 import ipywebsockets as iws
 srv = iws.EchoServer().start()
 ws = iws.WebSocket(srv.url)
+handled = []
 @ws.on_message
 def h(m):
+    handled.append(m.data)
     if m.data == "bad":
         raise ValueError("boom")
     print("GOT", m.data)
+
+def until(cond, within=10):
+    deadline = time.monotonic() + within
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
 """
 
 
@@ -31,7 +39,8 @@ def _stream_under(kernel: Kernel, msg_id: str, name: str) -> str:
 
 def test_callback_output_under_registering_cell(kernel: Kernel) -> None:
     a = kernel.run(REGISTER)
-    b = kernel.run('ws.send("ping-1"); time.sleep(1)')
+    # The handler prints while cell B is the one running (B waits until it has run).
+    b = kernel.run('ws.send("ping-1"); until(lambda: "ping-1" in handled)')
     c = kernel.run("x = 1 + 1")
 
     kernel.wait_entry(
@@ -53,13 +62,8 @@ def test_callback_exception_under_registering_cell(kernel: Kernel) -> None:
     a = kernel.run(REGISTER)
     d = kernel.run(
         'ws.send("bad"); ws.send("ping-2")\n'
-        "deadline = time.monotonic() + 5\n"
-        "while time.monotonic() < deadline:\n"
-        "    ws.messages  # refreshes the traits\n"
-        "    if ws.callback_errors >= 1:\n"
-        "        break\n"
-        "    time.sleep(0.05)\n"
-        "time.sleep(0.3)\n"
+        # Handlers run in order: once "ping-2" is handled, "bad" has raised and been counted.
+        'until(lambda: "ping-2" in handled)\n'
         "ws.messages\n" + result_line("ws.callback_errors")
     )
     kernel.wait_entry(

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from conftest import Entry, Kernel, result_line
+from timing import eventually
 
 pytestmark = pytest.mark.kernel
 
@@ -45,7 +46,10 @@ def test_bound_slider_is_coalesced_and_ends_on_the_last_price(kernel: Kernel) ->
         "deadline = time.monotonic() + 60\n"
         "while ws.status != 'closed' and time.monotonic() < deadline:\n"
         "    time.sleep(0.05); ws.messages\n"
-        "time.sleep(0.5)\n"  # one more binding interval at least
+        # Until the binding has read every message (the last one in its last update).
+        "while (b.applied + b.coalesced + b.skipped + b.unmatched < 30_000 "
+        "and time.monotonic() < deadline):\n"
+        "    time.sleep(0.01)\n"
         "last = [m for m in ws.messages if m.direction == 'in'][-1].json()['price']\n"
         + result_line(
             "{'received': ws.received, 'status': ws.status, 'last': last, "
@@ -67,8 +71,14 @@ def test_bound_slider_is_coalesced_and_ends_on_the_last_price(kernel: Kernel) ->
 
     assert end["status"] == "closed" and end["received"] == 30_000
     assert end["value"] == end["last"], end
-    values = [_state(e)["value"] for e in _comm_msgs(kernel, slider_id) if "value" in _state(e)]
-    assert values[-1] == end["last"], "the front end's last slider value is not the last price"
+    values: list[Any] = []
+
+    def front_end_has_the_last() -> bool:
+        nonlocal values
+        values = [_state(e)["value"] for e in _comm_msgs(kernel, slider_id) if "value" in _state(e)]
+        return bool(values) and values[-1] == end["last"]
+
+    eventually(front_end_has_the_last, 5, "the front end's last slider value is the last price")
     assert end["applied"] == len(values)
     accounted = end["applied"] + end["coalesced"] + end["skipped"] + end["unmatched"]
     assert accounted == 30_000, end
@@ -95,9 +105,14 @@ def test_bind_output_fills_the_output_widget_at_max_fps(kernel: Kernel) -> None:
         "deadline = time.monotonic() + 30\n"
         "while ws.status != 'closed' and time.monotonic() < deadline:\n"
         "    time.sleep(0.05); ws.messages\n"
-        "time.sleep(0.5)\n"
-        "elapsed = time.time() - t0\n"
         "last = [m for m in ws.messages if m.direction == 'in'][-1].json()\n"
+        # Until fn has had the last message and its print is in the Output widget.
+        "def shown():\n"
+        "    return out.outputs and out.outputs[-1]['text'] == f\"price {last['price']}\\n\"\n"
+        "while not (calls and calls[-1] == last['seq'] and shown()) "
+        "and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "elapsed = time.time() - t0\n"
         + result_line(
             "{'calls': calls, 'elapsed': elapsed, 'last': last, 'outputs': list(out.outputs), "
             "'b_calls': b.calls, 'coalesced': b.coalesced, 'skipped': b.skipped}"
@@ -116,8 +131,15 @@ def test_bind_output_fills_the_output_widget_at_max_fps(kernel: Kernel) -> None:
         "text": f"price {r['last']['price']}\n",
     }
     # The Output widget's state reached the front end (what a notebook saves and shows).
-    synced = [_state(e)["outputs"] for e in _comm_msgs(kernel, out_id) if "outputs" in _state(e)]
-    assert synced and synced[-1] == outputs
+    synced: list[Any] = []
+
+    def front_end_has_the_outputs() -> bool:
+        nonlocal synced
+        states = [_state(e) for e in _comm_msgs(kernel, out_id)]
+        synced = [state["outputs"] for state in states if "outputs" in state]
+        return bool(synced) and synced[-1] == outputs
+
+    eventually(front_end_has_the_outputs, 5, "the Output widget's last state reached IOPub")
     assert len(synced) <= 10 * r["elapsed"] + 2
     # The prints went into the widget, not into any cell's output.
     texts = [
@@ -134,8 +156,9 @@ def test_bind_output_fills_the_output_widget_at_max_fps(kernel: Kernel) -> None:
         "print('later cell'); print('later err', file=sys.stderr)\n"
         "srv2 = iws.EchoServer().start()\n"
         "ws2 = iws.WebSocket(srv2.url)\n"
-        "ws2.on_message(lambda m: print('handler got', m.data))\n"
-        "ws2.send('ping'); ws2.recv(timeout=10); time.sleep(0.5)\n"
+        "handled = threading.Event()\n"
+        "ws2.on_message(lambda m: (print('handler got', m.data), handled.set()))\n"
+        "ws2.send('ping'); ws2.recv(timeout=10); assert handled.wait(10)\n"
         "ws2.close(); srv2.stop()\n"
     )
     assert "later cell" in later.stream("stdout")

@@ -73,7 +73,7 @@ def test_no_thread_left_after_close(kernel: Kernel) -> None:
         "srv = iws.EchoServer().start()\n"
         # The runtime threads (and their loops' fds) exist once per process: start them first.
         "io = runtime.get_runtime()\n"
-        "time.sleep(0.1)\n"
+        "io.run(asyncio.sleep(0), 5)\n"  # its loop runs: its fds exist
         "fds0 = _fds()\n"
         "ws = iws.WebSocket(srv.url)\n"
         "got = []\n"
@@ -120,8 +120,10 @@ def test_no_thread_left_after_close(kernel: Kernel) -> None:
     # Stopping the demo server leaves no task on its loop either.
     tasks = kernel.run(
         "srv.stop()\n"
-        "time.sleep(0.1)\n"
         "from ipywebsockets.runtime import get_runtime\n"
-        + result_line("get_runtime('ipywebsockets-servers').run(_tasks(), 5)")
+        "servers = get_runtime('ipywebsockets-servers')\n"
+        "deadline = time.monotonic() + 3\n"
+        "while (left := servers.run(_tasks(), 5)) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.02)\n" + result_line("left")
     ).result()
     assert tasks == [], f"tasks left on the servers' loop: {tasks}"

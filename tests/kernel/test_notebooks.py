@@ -45,8 +45,8 @@ def _secret_notebook() -> Any:
         'headers={"Authorization": "Bearer " + header})\n'
         "ws",
         'ws.send("hello")\nprint(ws.recv(timeout=10).data)',
-        # Let the coalescing publisher send its last update before the kernel goes away.
-        "time.sleep(0.5)\nws.messages\nprint('RECEIVED', ws.received, 'SENT', ws.sent)",
+        # No waiting: the end of every cell publishes each widget's current state.
+        "ws.messages\nprint('RECEIVED', ws.received, 'SENT', ws.sent)",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = KERNELSPEC
