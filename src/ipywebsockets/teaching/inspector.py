@@ -115,7 +115,7 @@ class Inspector(TeachingWidget):
                 with self._lock:
                     self._pending.append({"reset": capture.index})
                 self._fragments = {"out": [], "in": []}  # only this (I/O) thread uses it
-                self._mark_dirty()
+            self._mark_dirty()  # the response head too: it clears the note
             return
         info = self._info(tapped, self._fragments)
         with self._lock:
