@@ -89,6 +89,7 @@ export class Bridge {
   private events: WireEvent[] = [];
   private buffers: ArrayBuffer[] = [];
   private pendingBytes = 0; // estimated size of the pending batch
+  private lastSend = 0; // id of the last kernel send this page got
   private readonly key = crypto.getRandomValues(new Uint8Array(KEY_BYTES));
   private flushTimer = 0;
   private lastFlush = 0;
@@ -159,6 +160,9 @@ export class Bridge {
         break;
       case "ws_send": {
         const ref = toNumber(msg.id, -1);
+        // Ids come in order: a gap means Jupyter's connection to this page dropped some.
+        if (ref > this.lastSend + 1) this.push({ e: "missed", from: this.lastSend + 1, to: ref - 1 });
+        this.lastSend = Math.max(this.lastSend, ref);
         const data: Payload = typeof msg.text === "string" ? msg.text : toArrayBuffer(buffers[0]);
         if (this.socket) this.socket.send(data, ref);
         else this.push({ e: "refused", ref, error: "the connection is not open in the browser" });
@@ -182,6 +186,7 @@ export class Bridge {
     this.events = [];
     this.buffers = [];
     this.pendingBytes = 0;
+    this.lastSend = toNumber(msg.next_id, 1) - 1;
     const sealed = buffers[0];
     const url =
       msg.sealed === true && sealed

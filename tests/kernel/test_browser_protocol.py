@@ -399,3 +399,31 @@ def test_browser_mode_max_size_and_url_limits(kernel: Kernel) -> None:
     hello(kernel, comm_id, "fe-1")
     owner = kernel.wait_entry(sent_to_front_end("owner", "fe-1"), 10, "owner", start)
     assert owner.content["data"]["content"]["max_size"] == 1000
+
+
+def test_sends_the_page_never_got_are_counted_unsent(kernel: Kernel) -> None:
+    """Jupyter's connection to a frozen tab may drop kernel messages: the page says so."""
+    comm_id = start_browser_widget(kernel)
+    start = len(kernel.entries())
+    hello(kernel, comm_id, "fe-1")
+    owner = kernel.wait_entry(sent_to_front_end("owner", "fe-1"), 10, "owner", start)
+    told = owner.content["data"]["content"]
+    gen = told["gen"]
+    custom(kernel, comm_id, opened(1, gen, []))
+    first, second, third = (kernel_send(kernel, f"s{i}")["id"] for i in range(3))
+    assert [first, second, third] == [told["next_id"] + i for i in range(3)]
+    # The page got only the third: it reports the gap, and the third as sent.
+    now = time.time() * 1000
+    events = [{"e": "missed", "from": first, "to": second}, {"e": "out", "t": now, "ref": third}]
+    custom(kernel, comm_id, batch(1, events, gen=gen))
+    state = kernel.run(
+        "t0 = time.monotonic()\n"
+        "while ws.sent < 1 and time.monotonic() - t0 < 10:\n"
+        "    time.sleep(0.05)\n"
+        + result_line(
+            "dict(sent=ws.sent, unsent=ws.unsent, error=ws.error, "
+            "out=[m.data for m in ws.messages if m.direction == 'out'])"
+        )
+    ).result()
+    assert state["sent"] == 1 and state["unsent"] == 2 and state["out"] == ["s2"], state
+    assert "2 sends never reached the browser" in state["error"], state

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["BrowserLink"]
 
 _DONE = {"in": "received", "out": "sent"}
+_MISSED = "sends never reached the browser (its connection to Jupyter dropped); counted unsent"
 
 _SEND_WAIT_SECONDS = 5.0
 _CLIENT_MESSAGES = frozenset({"hello", "beat", "batch", "bye"})
@@ -341,6 +342,9 @@ class BrowserLink(BaseTransport):
             elif kind == "refused":
                 if self._outbox.refused(event.get("ref")):
                     stream.on_status(self.status, str(event.get("error", "")))
+            elif kind == "missed":  # Jupyter's own connection to the page dropped them
+                if missed := self._outbox.missed(event.get("from"), event.get("to")):
+                    stream.on_status(self.status, f"{missed} {_MISSED}")
             elif not current:
                 continue
             elif kind == "status":
@@ -396,7 +400,7 @@ class BrowserLink(BaseTransport):
         content = owner_message(self._reconnect, sealed is not None)
         content.update(client=owner, gen=self._gen, connect=self._active, url=self._shown_url)
         content.update(protocols=self._protocols, send_queue=self._send_queue, seq=self._seq)
-        content.update(max_size=self._max_size)
+        content.update(max_size=self._max_size, next_id=self._outbox.next_id)
         self._post(content, sealed)
 
     def tick(self, now: float) -> None:

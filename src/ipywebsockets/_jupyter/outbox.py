@@ -29,6 +29,17 @@ class Outbox:
     def __len__(self) -> int:
         return len(self._waiting)
 
+    @property
+    def next_id(self) -> int:
+        """The id the next send gets (the owner numbers on from it to notice gaps)."""
+        return self._next_id
+
+    def missed(self, first: object, last: object) -> int:
+        """The page never got sends ``first`` to ``last``: count them unsent; how many."""
+        if not isinstance(first, int) or not isinstance(last, int):
+            return 0
+        return sum(self.refused(ref) for ref in range(first, min(last, self._next_id - 1) + 1))
+
     def add(self, payload: Payload) -> int:
         """Keep ``payload`` until reported; return its id (the ``ref`` of the reports)."""
         ident = self._next_id
