@@ -1,7 +1,10 @@
 // Browser mode: one front end per model (the owner, chosen by the kernel) runs
 // the socket, feeds its own views at full rate and reports to the kernel in
-// batches (at most max_fps a second, binary frames as buffers). The wire
-// protocol is described in docs/browser-mode.md.
+// batches (at most max_fps a second, binary frames as buffers, each well under
+// jupyter_server's websocket message limit). Nothing here depends on timers
+// running on time: a hidden tab's timers may run once a minute, so batches also
+// go out from socket and kernel message events. The wire protocol is described
+// in docs/browser-mode.md.
 import { previewPayload, RateMeter, toNumber, toText, utf8Length } from "./format";
 import { type Content, get, onMessage, post } from "./model";
 import { type Backoff, BrowserSocket, type Payload } from "./socket";
@@ -10,6 +13,13 @@ import type { LocalTraits } from "./traits";
 import type { Row, Status } from "./types";
 
 const BEAT_MS = 1000;
+// A batch is split before it grows past this (jupyter_server closes the notebook's kernel
+// connection on a websocket message over 10 MiB; JSON escapes may multiply text by 6).
+export const BATCH_BYTES = 2 ** 20;
+const EVENT_BYTES = 64; // an event's JSON beside its data, generously
+const TEXT_INLINE = 16 * 1024; // longer texts travel as UTF-8 buffers
+// The random key the kernel seals the URL with (the longest URL, in UTF-8 bytes).
+const KEY_BYTES = 8192;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is every ASCII character
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -47,6 +57,17 @@ class LocalRow implements Row {
   }
 }
 
+/** `sealed` XOR `key`: the URL the kernel sealed for this front end only (see peers.py). */
+export function unseal(sealed: Uint8Array, key: Uint8Array): string {
+  const out = new Uint8Array(sealed.length);
+  for (let i = 0; i < sealed.length; i++) out[i] = sealed[i] ^ key[i];
+  return new TextDecoder().decode(out);
+}
+
+function pageVisible(): boolean {
+  return typeof document === "undefined" || document.visibilityState !== "hidden";
+}
+
 function toArrayBuffer(view: unknown): ArrayBuffer {
   if (view instanceof ArrayBuffer) return view;
   if (ArrayBuffer.isView(view)) {
@@ -67,6 +88,9 @@ export class Bridge {
   private first = 1; // seq of the first message event in the pending batch
   private events: WireEvent[] = [];
   private buffers: ArrayBuffer[] = [];
+  private pendingBytes = 0; // estimated size of the pending batch
+  private lastSend = 0; // id of the last kernel send this page got
+  private readonly key = crypto.getRandomValues(new Uint8Array(KEY_BYTES));
   private flushTimer = 0;
   private lastFlush = 0;
   private readonly beatTimer: number;
@@ -79,9 +103,15 @@ export class Bridge {
     private readonly model: SocketModel,
     private readonly store: FrameStore,
   ) {
-    onMessage(model, (content, buffers) => this.command(content, buffers), this.controller.signal);
-    this.post({ type: "hello", client: this.client });
+    const signal = this.controller.signal;
+    onMessage(model, (content, buffers) => this.command(content, buffers), signal);
+    this.post({ type: "hello", client: this.client, visible: pageVisible(), key: 0 }, [this.key.slice().buffer]);
     this.beatTimer = window.setInterval(() => this.beat(), BEAT_MS);
+    if (typeof document !== "undefined") {
+      // Hidden, the kernel waits longer for us; visible again, it hears so at once.
+      document.addEventListener("visibilitychange", () => this.answer(), { signal });
+      window.addEventListener("pagehide", () => this.post({ type: "bye", client: this.client }), { signal });
+    }
   }
 
   dispose(): void {
@@ -123,10 +153,16 @@ export class Bridge {
     }
     switch (msg.type) {
       case "owner":
-        this.own(msg);
+        this.own(msg, buffers);
+        break;
+      case "probe":
+        this.answer();
         break;
       case "ws_send": {
         const ref = toNumber(msg.id, -1);
+        // Ids come in order: a gap means Jupyter's connection to this page dropped some.
+        if (ref > this.lastSend + 1) this.push({ e: "missed", from: this.lastSend + 1, to: ref - 1 });
+        this.lastSend = Math.max(this.lastSend, ref);
         const data: Payload = typeof msg.text === "string" ? msg.text : toArrayBuffer(buffers[0]);
         if (this.socket) this.socket.send(data, ref);
         else this.push({ e: "refused", ref, error: "the connection is not open in the browser" });
@@ -140,7 +176,7 @@ export class Bridge {
     }
   }
 
-  private own(msg: Record<string, unknown>): void {
+  private own(msg: Record<string, unknown>, buffers: DataView[]): void {
     this.owner = true;
     const gen = toNumber(msg.gen, 0);
     if (msg.connect !== true || (gen === this.gen && this.socket?.running)) return;
@@ -149,15 +185,29 @@ export class Bridge {
     this.seq = this.first = toNumber(msg.seq, 1);
     this.events = [];
     this.buffers = [];
+    this.pendingBytes = 0;
+    this.lastSend = toNumber(msg.next_id, 1) - 1;
+    const sealed = buffers[0];
+    const url =
+      msg.sealed === true && sealed
+        ? unseal(new Uint8Array(sealed.buffer, sealed.byteOffset, sealed.byteLength), this.key)
+        : "";
+    if (!url) {
+      // Only the owner's key unseals the URL; an owner message without it cannot connect.
+      this.push({ e: "closed", code: null, reason: "", error: "the kernel sent this page no URL to open" });
+      this.flush();
+      return;
+    }
     this.local = { ...Bridge.freshTraits(), reconnects: this.local.reconnects };
     this.store.setLocal(this.local, (data) => this.sendFromView(data));
     const reconnect = msg.reconnect as Backoff | null;
     const socket = new BrowserSocket(
       {
-        url: toText(msg.url),
+        url,
         protocols: Array.isArray(msg.protocols) ? msg.protocols.map(toText) : [],
         reconnect: reconnect && typeof reconnect === "object" ? reconnect : null,
         sendQueue: Math.max(1, toNumber(msg.send_queue, 1000)),
+        maxSize: Math.max(1, toNumber(msg.max_size, 2 ** 20)),
       },
       {
         status: (status, error) => this.onStatus(socket, status, error),
@@ -208,11 +258,19 @@ export class Bridge {
     // Most text is ASCII: one native regex test instead of a loop over every character.
     const size = typeof data === "string" ? (NON_ASCII.test(data) ? utf8Length(data) : data.length) : data.byteLength;
     const event: WireEvent = { e: dir, t: time };
+    let buffer: ArrayBuffer | null = null;
     if (ref !== null) event.ref = ref;
-    else if (typeof data === "string") event.text = data;
+    else if (typeof data !== "string") buffer = data;
+    else if (size <= TEXT_INLINE) event.text = data;
     else {
+      buffer = new TextEncoder().encode(data).buffer as ArrayBuffer;
+      event.utf8 = 1;
+    }
+    // Before the numbering moves on: a batch split here starts with this event.
+    this.makeRoom(ref !== null ? 0 : size);
+    if (buffer !== null) {
       event.buf = this.buffers.length;
-      this.buffers.push(data);
+      this.buffers.push(buffer);
     }
     const local = this.local;
     if (dir === "in") {
@@ -233,12 +291,31 @@ export class Bridge {
 
   // -- batches to the kernel ----------------------------------------------------------------
 
+  /** Sends the pending batch first if `size` more bytes would take it past BATCH_BYTES. */
+  private makeRoom(size: number): void {
+    const cost = EVENT_BYTES + size;
+    if (this.events.length > 0 && this.pendingBytes + cost > BATCH_BYTES) this.flush();
+    this.pendingBytes += cost;
+  }
+
   private push(event: WireEvent): void {
+    if (event.e !== "in" && event.e !== "out") this.makeRoom(0);
     this.events.push(event);
-    if (this.flushTimer !== 0) return;
     const interval = 1000 / Math.max(1, toNumber(get(this.model, "max_fps"), 30));
-    const wait = Math.max(0, this.lastFlush + interval - performance.now());
-    this.flushTimer = window.setTimeout(() => this.flush(), wait);
+    const wait = this.lastFlush + interval - performance.now();
+    if (wait <= 0) {
+      // Due: send from this event (socket or kernel message), not from a timer that a
+      // hidden tab may run a minute late.
+      this.flush();
+      return;
+    }
+    if (this.flushTimer === 0) this.flushTimer = window.setTimeout(() => this.flush(), wait);
+  }
+
+  /** Tells the kernel we are here, now: the kernel probed us, or the page's visibility changed. */
+  private answer(): void {
+    if (this.socket) this.flush();
+    else this.post({ type: "beat", client: this.client, visible: pageVisible() });
   }
 
   private meterNow(): void {
@@ -254,7 +331,7 @@ export class Bridge {
       this.store.touch();
       if (performance.now() - this.lastFlush >= BEAT_MS) this.flush();
     } else {
-      this.post({ type: "beat", client: this.client });
+      this.post({ type: "beat", client: this.client, visible: pageVisible() });
     }
   }
 
@@ -268,6 +345,7 @@ export class Bridge {
     const first = this.first;
     this.events = [];
     this.buffers = [];
+    this.pendingBytes = 0;
     this.first = this.seq;
     const socket = this.socket;
     this.post(
@@ -276,6 +354,7 @@ export class Bridge {
         client: this.client,
         gen: this.gen,
         first,
+        visible: pageVisible(),
         running: socket?.running ?? false,
         status: this.local.status,
         error: this.local.error,

@@ -15,6 +15,8 @@ export interface SocketConfig {
   protocols: string[];
   reconnect: Backoff | null;
   sendQueue: number;
+  /** Largest incoming message in bytes; a larger one ends the connection (1009). */
+  maxSize: number;
 }
 
 export type Payload = string | ArrayBuffer;
@@ -32,6 +34,15 @@ export interface SocketEvents {
 
 // Close codes after which a connection that was open is retried (as in kernel mode).
 const RECONNECT_CODES = new Set([1001, 1006, 1011, 1012, 1013, 1014]);
+
+/**
+ * The backoff starts again from its first delay only after a connection stayed open this
+ * long: max(5 s, twice the last delay). A server that accepts then closes at once is
+ * retried with growing delays, and max_attempts ends it (the kernel's client does the same).
+ */
+export function stableAfterMs(lastDelaySeconds: number): number {
+  return Math.max(5000, 2000 * lastDelaySeconds);
+}
 
 const LOCAL_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1|.*\.localhost)$/i;
 const PRIVATE_HOSTS =
@@ -77,13 +88,32 @@ function payloadSize(data: Payload): number {
   return typeof data === "string" ? new TextEncoder().encode(data).length : data.byteLength;
 }
 
+/** Whether `data` is over `max` bytes, without encoding a string that clearly fits. */
+export function overSize(data: Payload, max: number): boolean {
+  if (typeof data !== "string") return data.byteLength > max;
+  if (data.length > max) return true; // at least one byte per UTF-16 unit
+  if (data.length * 3 <= max) return false; // at most three bytes per UTF-16 unit
+  return payloadSize(data) > max;
+}
+
+/** Why a too-big message ended the connection (as kernel mode says it). */
+export function tooBigText(size: number, max: number): string {
+  return (
+    `a message of ${size} bytes arrived, larger than max_size=${max} bytes; the connection was ` +
+    "closed with 1009 (message too big). Pass a larger max_size= (at most 8 MiB in " +
+    "mode='browser'; mode='kernel' takes any size)"
+  );
+}
+
 export class BrowserSocket {
   status: Status = "closed";
   private ws: WebSocket | null = null;
   private readonly queue: { data: Payload; ref: number | null }[] = [];
   private everOpen = false;
   private attempt = 0;
+  private lastDelay = 0; // seconds waited before the current attempt
   private retryTimer = 0;
+  private tooBig = ""; // why we closed: a message over max_size
   private closing = false;
   private ended = false;
 
@@ -176,11 +206,12 @@ export class BrowserSocket {
     ws.binaryType = "arraybuffer";
     this.ws = ws;
     let opened = false;
+    let openedAt = 0;
     ws.onopen = () => {
       if (this.ws !== ws) return;
       opened = true;
+      openedAt = performance.now();
       this.everOpen = true;
-      this.attempt = 0;
       this.events.open(ws.protocol);
       this.setStatus("open", "");
       if (this.closing) {
@@ -193,17 +224,41 @@ export class BrowserSocket {
       }
     };
     ws.onmessage = (event: MessageEvent) => {
-      if (this.ws === ws) this.events.message(event.data as Payload, Date.now());
+      if (this.ws !== ws || this.tooBig) return;
+      const data = event.data as Payload;
+      if (overSize(data, this.config.maxSize)) this.refuseTooBig(ws, payloadSize(data));
+      else this.events.message(data, Date.now());
     };
     ws.onclose = (event: CloseEvent) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      if (opened && performance.now() - openedAt >= stableAfterMs(this.lastDelay)) {
+        this.attempt = 0; // it stayed up: a new failure starts the backoff again
+        this.lastDelay = 0;
+      }
       this.onClosed(ws, opened, event);
     };
   }
 
+  /**
+   * A message over max_size: not delivered; the connection ends for good, reported as
+   * 1009 like kernel mode. Pages may close only with 1000 or 3000-4999, so the server
+   * sees 1000 with the reason "message too big".
+   */
+  private refuseTooBig(ws: WebSocket, size: number): void {
+    this.tooBig = tooBigText(size, this.config.maxSize);
+    this.closing = true;
+    window.clearTimeout(this.retryTimer);
+    this.setStatus("closing", "");
+    ws.close(1000, "message too big");
+  }
+
   private onClosed(ws: WebSocket, opened: boolean, event: CloseEvent): void {
     const code = event.code === 1005 ? null : event.code;
+    if (this.tooBig) {
+      this.end(1009, "message too big", this.tooBig);
+      return;
+    }
     if (this.closing) {
       this.end(code, event.reason, "");
       return;
@@ -234,6 +289,7 @@ export class BrowserSocket {
     this.attempt = next;
     const base = Math.min(backoff.max_delay, backoff.initial * backoff.factor ** (next - 1));
     const delay = base * (1 + backoff.jitter * (Math.random() * 2 - 1));
+    this.lastDelay = delay;
     this.setStatus("reconnecting", `${why}; retry ${next} in ${delay.toFixed(1)} s`);
     this.retryTimer = window.setTimeout(() => {
       if (!this.closing && !this.ended) this.dial();

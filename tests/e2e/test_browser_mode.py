@@ -55,16 +55,34 @@ def test_browser_ticker_same_stream_in_view_and_kernel(page, notebook_runner):
     time.sleep(1.0)
     assert int_text(page, ".iws-received") > before, "the stream stopped with the second view"
 
-    # A blocking recv() in a cell gets the browser's frames while the cell runs.
+    # A blocking recv() in a cell gets the browser's frames while the cell runs: drain
+    # what is buffered, then it must get a message newer than the call.
     idx = run_cell(
         page,
         name,
+        "import time\n"
+        "drained = 0\n"
+        "while True:\n"
+        "    try:\n"
+        "        ws.recv(timeout=0)\n"
+        "        drained += 1\n"
+        "    except TimeoutError:\n"
+        "        break\n"
+        "before = max(m.seq for m in ws.messages)\n"
         "first = ws.recv(timeout=10)\n"
-        "import time; time.sleep(1.5)\n"
-        'print("CLIENTS", srv.clients, "RECV", first.json()["symbol"])',
+        "r0 = ws.received\n"
+        "time.sleep(1.5)\n"
+        'print("CLIENTS", srv.clients, "RECV", first.json()["symbol"], "NEWER", '
+        'first.seq > before, "DURING", ws.received - r0, "DRAINED", drained)',
     )
-    m = wait_for_cell_output(page, name, idx, r"CLIENTS (\d+) RECV (\w+)")
+    m = wait_for_cell_output(
+        page, name, idx, r"CLIENTS (\d+) RECV (\w+) NEWER (\w+) DURING (\d+) DRAINED (\d+)"
+    )
     assert m.group(1) == "1", f"the ticker sees {m.group(1)} connections for one model"
+    assert int(m.group(5)) > 0, "nothing was buffered: the drain proved nothing"
+    assert m.group(3) == "True", f"recv() returned a message older than the call: {m.group(0)}"
+    # 50 messages/s for 1.5 s while the main thread sleeps: they arrive during the cell.
+    assert int(m.group(4)) >= 20, f"only {m.group(4)} messages reached the kernel in 1.5 s"
 
     # Frames reach the kernel in batches: at most max_fps messages a second, however
     # fast they come (the heartbeat rides on them).

@@ -23,6 +23,8 @@ from ..client import Backoff
 from ..exceptions import ConnectionClosed, FrontendUnavailable, SendQueueFull
 from ..redact import redact_url
 from ..transport import BaseTransport
+from .outbox import Outbox, event_payload
+from .peers import PROBE_SECONDS, Peers, check_carried, owner_message
 from .routing import cell_running, incoming_subshell, on_busy_main_shell
 from .stream import Stream
 
@@ -31,9 +33,11 @@ if TYPE_CHECKING:
 
 __all__ = ["BrowserLink"]
 
-STALE_SECONDS = 3.0  # a front end silent this long (while it could talk) is gone
+_DONE = {"in": "received", "out": "sent"}
+_MISSED = "sends never reached the browser (its connection to Jupyter dropped); counted unsent"
+
 _SEND_WAIT_SECONDS = 5.0
-_CLIENT_MESSAGES = frozenset({"hello", "beat", "batch"})
+_CLIENT_MESSAGES = frozenset({"hello", "beat", "batch", "bye"})
 
 Post = Callable[[dict[str, Any], "list[bytes] | None"], None]
 
@@ -59,6 +63,11 @@ class BrowserLink(BaseTransport):
         reconnect: backoff for the browser's reconnects, or None.
         send_queue: kernel sends that may wait for the browser to deliver them.
         browser_timeout: seconds to wait for a front end before saying there is none.
+        max_size: largest incoming message in bytes, at most 8 MiB; the page closes the
+            connection on a larger one (reported as 1009, as in kernel mode).
+
+    Raises:
+        ValueError: a URL or ``max_size`` browser mode cannot carry.
     """
 
     def __init__(
@@ -71,9 +80,11 @@ class BrowserLink(BaseTransport):
         reconnect: Backoff | None = None,
         send_queue: int = 1000,
         browser_timeout: float = 2.0,
+        max_size: int | None = 2**20,
     ) -> None:
         self.url = check_url(url)
         self._shown_url = redact_url(url)
+        self._max_size = check_carried(url, max_size)
         self._stream = stream
         self._post = post
         self._protocols = list(protocols)
@@ -81,23 +92,27 @@ class BrowserLink(BaseTransport):
         self._send_queue = send_queue
         self._browser_timeout = browser_timeout
         self._cond = threading.Condition()
-        self._clients: dict[str, float] = {}  # front end id -> when last heard (monotonic)
+        self._peers = Peers()
         self._owner: str | None = None
+        self._probed = 0.0  # when the silent owner was last asked to answer
         self._gen = 0  # bumped by each connect; events of older sockets change no status
         self._active = False  # from start() until closed for good
         self._closed_gen = -1  # the gen whose socket reported its end
         self._started = 0.0
         self._audible_since = time.monotonic()  # front ends could reach us since then
         self._seq: int | None = None  # next browser seq expected
-        self._outstanding: dict[int, str | bytes] = {}  # posted sends not reported yet
-        self._next_id = 1
-        self.unsent = 0
+        self._outbox = Outbox(send_queue)  # kernel sends the page has not reported yet
         self.batches = 0  # batch messages taken from the owner (their rate is bounded by max_fps)
         # None until a front end spoke; then whether it talks over a subshell,
         # which is served while a cell runs.
         self.concurrent: bool | None = None
 
     # -- the Connection surface (any thread) -----------------------------------------
+
+    @property
+    def unsent(self) -> int:
+        """Kernel sends that did not go out."""
+        return self._outbox.unsent
 
     @property
     def running(self) -> bool:
@@ -113,9 +128,7 @@ class BrowserLink(BaseTransport):
         """Whether a live front end other than the owner shows this widget."""
         now = time.monotonic()
         with self._cond:
-            return any(
-                c != self._owner and now - t < STALE_SECONDS for c, t in self._clients.items()
-            )
+            return self._peers.others(self._owner, now)
 
     @property
     def status(self) -> str:
@@ -152,21 +165,19 @@ class BrowserLink(BaseTransport):
                 self._cond.wait(remaining)
             if not self._active:
                 raise self._closed_error()
-            if len(self._outstanding) >= self._send_queue and self._can_wait():
+            if len(self._outbox) >= self._send_queue and self._can_wait():
                 # A burst: the browser reports what it sent at max_fps; wait for room.
                 self._cond.wait_for(
-                    lambda: len(self._outstanding) < self._send_queue or not self._active,
+                    lambda: len(self._outbox) < self._send_queue or not self._active,
                     _SEND_WAIT_SECONDS,
                 )
-            if len(self._outstanding) >= self._send_queue:
+            if len(self._outbox) >= self._send_queue:
                 raise SendQueueFull(
-                    f"cannot send: {len(self._outstanding)} messages already wait for the "
+                    f"cannot send: {len(self._outbox)} messages already wait for the "
                     f"browser to send them (status {self.status}); wait, or raise send_queue= "
                     f"(now {self._send_queue})"
                 )
-            ident = self._next_id
-            self._next_id += 1
-            self._outstanding[ident] = payload
+            ident = self._outbox.add(payload)
             content: dict[str, Any] = {"type": "ws_send", "client": self._owner, "id": ident}
             if isinstance(payload, str):
                 content["text"] = payload
@@ -263,11 +274,17 @@ class BrowserLink(BaseTransport):
         with self._cond:
             if known:
                 self.concurrent = subshell is not None
-            self._clients[client] = now
-            if kind == "batch":
-                self._take_batch(client, content, buffers, now)
-            else:
+            if kind == "bye":
+                self._peers.forget(client)
+                if client == self._owner:
+                    self._lose_owner()
                 self._assign(now)
+            else:
+                self._peers.hear(client, now, content, buffers)
+                if kind == "batch":
+                    self._take_batch(client, content, buffers, now)
+                else:
+                    self._assign(now)
             self._cond.notify_all()
         return True
 
@@ -312,16 +329,23 @@ class BrowserLink(BaseTransport):
                     continue
                 seq += 1
                 self._seq = seq
-                data = self._payload(event, buffers)
+                data = event_payload(event, buffers, self._outbox)
+                if data is None:  # never made up: counted, and said
+                    stream.on_lost(
+                        1, f"a message the browser {_DONE[kind]} is not known to the kernel"
+                    )
+                    continue
                 at = float(event.get("t", time.time() * 1000)) / 1000.0
                 if kind == "in":
                     stream.on_message(data, at)
                 else:
                     stream.on_sent(data, at)
             elif kind == "refused":
-                self._outstanding.pop(int(event.get("ref", -1)), None)
-                self.unsent += 1
-                stream.on_status(self.status, str(event.get("error", "")))
+                if self._outbox.refused(event.get("ref")):
+                    stream.on_status(self.status, str(event.get("error", "")))
+            elif kind == "missed":  # Jupyter's own connection to the page dropped them
+                if missed := self._outbox.missed(event.get("from"), event.get("to")):
+                    stream.on_status(self.status, f"{missed} {_MISSED}")
             elif not current:
                 continue
             elif kind == "status":
@@ -337,21 +361,11 @@ class BrowserLink(BaseTransport):
                     str(event.get("error", "")),
                 )
 
-    def _payload(self, event: dict[str, Any], buffers: Sequence[Any]) -> str | bytes:
-        if "text" in event:
-            return str(event["text"])
-        if "buf" in event:
-            return bytes(buffers[int(event["buf"])])
-        data = self._outstanding.pop(int(event.get("ref", -1)), None)
-        return b"" if data is None else data
-
     def _end_here(self, code: int | None, reason: str, error: str) -> None:
         """The connection ended for good (call with the lock held)."""
         self._closed_gen = self._gen
-        if self._outstanding:
-            lost = len(self._outstanding)
-            self.unsent += lost
-            self._outstanding.clear()
+        lost = self._outbox.end()
+        if lost:
             error = error or f"{lost} messages were not sent: the connection closed first"
         self._stream.on_close(code, reason, error)
         self._cond.notify_all()
@@ -362,39 +376,33 @@ class BrowserLink(BaseTransport):
         """Give the socket to the most recently heard front end if it has no live owner."""
         if not self._active:
             return
-        if self._owner is not None and now - self._clients.get(self._owner, 0.0) < STALE_SECONDS:
+        if self._owner is not None and self._peers.live(self._owner, now):
             return
-        live = [c for c, t in self._clients.items() if now - t < STALE_SECONDS]
-        if not live:
+        chosen = self._peers.choose(now)
+        if chosen is None:
             return
-        self._owner = max(live, key=self._clients.__getitem__)
+        if self._owner is not None:
+            self._lose_owner()
+        self._owner = chosen
         self._seq = self._stream.next_seq
         self._post_owner()
 
+    def _lose_owner(self) -> None:
+        """The owner is gone: its pending sends are counted unsent (kept, should it report)."""
+        self._owner = None
+        self._outbox.orphan()
+
     def _post_owner(self) -> None:
-        backoff = self._reconnect
-        self._post(
-            {
-                "type": "owner",
-                "client": self._owner,
-                "gen": self._gen,
-                "connect": self._active,
-                "url": self.url,
-                "protocols": self._protocols,
-                "reconnect": None
-                if backoff is None
-                else {
-                    "initial": backoff.initial,
-                    "factor": backoff.factor,
-                    "max_delay": backoff.max_delay,
-                    "max_attempts": backoff.max_attempts,
-                    "jitter": backoff.jitter,
-                },
-                "send_queue": self._send_queue,
-                "seq": self._seq,
-            },
-            None,
-        )
+        """Say who owns the socket; only the owner can unseal the URL (see peers.py)."""
+        owner = self._owner
+        sealed = None
+        if owner is not None and self._active:
+            sealed = [self._peers.seal(owner, self.url.encode("utf-8"))]
+        content = owner_message(self._reconnect, sealed is not None)
+        content.update(client=owner, gen=self._gen, connect=self._active, url=self._shown_url)
+        content.update(protocols=self._protocols, send_queue=self._send_queue, seq=self._seq)
+        content.update(max_size=self._max_size, next_id=self._outbox.next_id)
+        self._post(content, sealed)
 
     def tick(self, now: float) -> None:
         """Called about once a second: notice front ends that went away."""
@@ -404,17 +412,19 @@ class BrowserLink(BaseTransport):
                 return
             if not self._active:
                 return
-            heard = self._clients.get(self._owner, 0.0) if self._owner is not None else 0.0
+            owner = self._owner
+            heard = self._peers.heard.get(owner, 0.0) if owner is not None else 0.0
             since = max(heard, self._audible_since, self._started)
-            if now - since < STALE_SECONDS:
+            if owner is not None and now - since >= PROBE_SECONDS and now - self._probed >= 1.0:
+                # Its timers may be throttled (a hidden tab): ask; it answers from the event.
+                self._probed = now
+                self._post({"type": "probe", "client": owner}, None)
+            if now - since < self._peers.stale_after(owner):
                 return
-            gone = self._owner
+            gone = owner
             if gone is not None:
-                self._clients.pop(gone, None)
-                self._owner = None
-                if self._outstanding:
-                    self.unsent += len(self._outstanding)
-                    self._outstanding.clear()
+                self._peers.drop(gone)
+                self._lose_owner()
             self._assign(now)
             if self._owner is None and self.status != "no-browser":
                 text = (

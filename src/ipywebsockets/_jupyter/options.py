@@ -77,6 +77,7 @@ def make_transport(
             protocols=list(protocols),
             reconnect=backoff,
             send_queue=send_queue,
+            max_size=kernel_options.get("max_size", 2**20),
         )
     return Connection(
         url,
