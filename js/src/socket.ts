@@ -8,6 +8,7 @@ export interface Backoff {
   max_delay: number;
   max_attempts: number | null;
   jitter: number;
+  stable?: number; // seconds (Backoff.stable); 5 when an older kernel does not say
 }
 
 export interface SocketConfig {
@@ -37,11 +38,12 @@ const RECONNECT_CODES = new Set([1001, 1006, 1011, 1012, 1013, 1014]);
 
 /**
  * The backoff starts again from its first delay only after a connection stayed open this
- * long: max(5 s, twice the last delay). A server that accepts then closes at once is
- * retried with growing delays, and max_attempts ends it (the kernel's client does the same).
+ * long: max(Backoff.stable (5 s), twice the last delay). A server that accepts then closes
+ * at once is retried with growing delays, and max_attempts ends it (the kernel's client
+ * does the same).
  */
-export function stableAfterMs(lastDelaySeconds: number): number {
-  return Math.max(5000, 2000 * lastDelaySeconds);
+export function stableAfterMs(lastDelaySeconds: number, stableSeconds = 5): number {
+  return Math.max(1000 * stableSeconds, 2000 * lastDelaySeconds);
 }
 
 const LOCAL_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1|.*\.localhost)$/i;
@@ -232,7 +234,8 @@ export class BrowserSocket {
     ws.onclose = (event: CloseEvent) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      if (opened && performance.now() - openedAt >= stableAfterMs(this.lastDelay)) {
+      const stable = this.config.reconnect?.stable;
+      if (opened && performance.now() - openedAt >= stableAfterMs(this.lastDelay, stable)) {
         this.attempt = 0; // it stayed up: a new failure starts the backoff again
         this.lastDelay = 0;
       }

@@ -10,6 +10,8 @@ describe("reconnect backoff", () => {
   it("restarts only after max(5 s, twice the last delay) open", () => {
     assert.equal(stableAfterMs(0), 5000);
     assert.equal(stableAfterMs(0.3), 5000);
+    assert.equal(stableAfterMs(0.3, 0.2), 600);
+    assert.equal(stableAfterMs(0, 0.2), 200);
     assert.equal(stableAfterMs(2.5), 5000);
     assert.equal(stableAfterMs(30), 60_000);
   });

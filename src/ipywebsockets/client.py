@@ -54,8 +54,9 @@ class Backoff:
     clients do not return at once. ``max_attempts=None`` retries forever.
 
     Retries are counted from the last connection that stayed open for
-    ``stable`` seconds: a server that accepts and then closes at once (1011,
-    1013, 1006) meets growing delays and, with ``max_attempts``, an end.
+    ``max(stable, 2 * the delay before it)`` seconds (the browser's socket
+    does the same): a server that accepts and then closes at once (1011, 1013,
+    1006) meets growing delays and, with ``max_attempts``, an end.
     """
 
     initial: float = 0.5
@@ -136,6 +137,7 @@ class Connection(BaseTransport):
         self._closing: tuple[int, str] | None = None
         self.status = "closed"
         self.unsent = 0  # messages dropped from the queue because the connection ended first
+        self._last_delay = 0.0  # the wait before the latest attempt (see Backoff)
         self.tap: Wiretap | None = None  # records the bytes of each new connection when set
 
     # -- any thread ----------------------------------------------------------
@@ -349,10 +351,10 @@ class Connection(BaseTransport):
                     self._opened.clear()
                 code, reason = close_of(ws)
                 error = "" if self._closing is not None else describe_lost(ws, self._options)
-                if self._reconnect is not None and (
-                    time.monotonic() - opened_at >= self._reconnect.stable
+                if self._reconnect is not None and time.monotonic() - opened_at >= max(
+                    self._reconnect.stable, 2 * self._last_delay
                 ):
-                    attempt = 0  # it stayed up: the next loss starts from the first delay
+                    attempt, self._last_delay = 0, 0.0  # it stayed up: start from the first delay
                 if self._closing is not None or code not in _RECONNECT_CODES:
                     return
                 if not self._may_retry(attempt + 1):
@@ -382,7 +384,7 @@ class Connection(BaseTransport):
     async def _wait_to_retry(self, attempt: int, why: str) -> None:
         """Say why and when the next attempt comes, then wait for it."""
         assert self._reconnect is not None  # _may_retry() said yes
-        delay = self._reconnect.delay(attempt)
+        delay = self._last_delay = self._reconnect.delay(attempt)
         self._set_status("reconnecting", f"{why}; retry {attempt} in {delay:.1f} s")
         await asyncio.sleep(delay)
 

@@ -70,8 +70,8 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         send_queue: messages that may wait while the connection is not open.
         callback_queue: messages that may wait for slow ``on_message``
             handlers before reception pauses (nothing is dropped).
-        max_size: largest incoming message in bytes; a larger one closes
-            the connection with 1009. ``None``: no limit.
+        max_size: largest incoming message in bytes; a larger one closes the
+            connection with 1009. ``None``: no limit (browser mode: at most 8 MiB).
         ping_interval, ping_timeout, open_timeout, close_timeout: seconds.
         ssl: an :class:`ssl.SSLContext` for ``wss://`` servers with private CAs.
         connect: open at once (default) or wait for :meth:`connect`.

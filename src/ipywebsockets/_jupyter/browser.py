@@ -201,14 +201,13 @@ class BrowserLink(BaseTransport):
                 self._cond.wait_for(lambda: self._closed_gen >= gen, timeout)
 
     def check_close(self, code: int, reason: str) -> None:
-        """Browsers close only with 1000 or 3000-4999, and reasons of at most 123 bytes."""
+        """Browsers close only with 1000 or 3000-4999 (and the protocol's rules hold)."""
+        super().check_close(code, reason)  # types, reserved codes, 123 bytes of UTF-8
         if code != 1000 and not 3000 <= code <= 4999:
             raise ValueError(
                 f"close code {code} cannot be sent by a browser (mode='browser'): browsers "
                 "close with 1000 or an application code from 3000 to 4999"
             )
-        if len(reason.encode("utf-8")) > 123:
-            raise ValueError("the close reason must be at most 123 bytes of UTF-8")
 
     def ping(self, payload: bytes, timeout: float) -> float:
         raise ValueError(

@@ -85,6 +85,7 @@ def owner_message(backoff: Backoff | None, sealed: bool) -> dict[str, Any]:
             "max_delay": backoff.max_delay,
             "max_attempts": backoff.max_attempts,
             "jitter": backoff.jitter,
+            "stable": backoff.stable,
         }
     # sealed: buffer 0 holds the real URL, XOR the owner's key; "url" is the redacted one.
     return {"type": "owner", "reconnect": reconnect, "sealed": sealed}
