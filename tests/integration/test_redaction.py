@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -90,7 +91,8 @@ def test_an_error_the_browser_reports_is_redacted_on_receipt() -> None:
     ws = iws.WebSocket("wss://feed.example/x?token=BR6x2k", mode="browser")
     try:
         link = ws._transport
-        link.handle({"type": "hello", "client": "fe-1"}, [])
+        # A front end owns the socket once it brought its key (the URL travels sealed).
+        link.handle({"type": "hello", "client": "fe-1", "key": 0}, [os.urandom(8192)])
         eventually(lambda: link.has_owner, what="the front end owns the socket")
         page_error = (
             "Failed to construct 'WebSocket': The URL 'wss://feed.example/x?token=BR6x2k' "
