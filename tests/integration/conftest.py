@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -13,6 +14,13 @@ from websockets.exceptions import ConnectionClosed
 
 import ipywebsockets as iws
 from timing import timeout_s
+
+
+def free_port() -> int:
+    """A port nothing listens on now (closed again: connecting to it is refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class LoopThread:

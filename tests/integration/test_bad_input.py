@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from tests.integration.conftest import LocalServer, LoopThread, echo
+from tests.integration.conftest import LocalServer, LoopThread, echo, free_port
 from websockets.asyncio.server import ServerConnection
 
 import ipywebsockets as iws
@@ -25,12 +24,6 @@ from ipywebsockets._jupyter.rows import wire_rows
 from timing import eventually, timeout_s
 
 T = timeout_s(5)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Within:
@@ -122,7 +115,7 @@ def test_failed_handshakes_end_in_a_readable_error(
     says: str,
 ) -> None:
     if case == "refused":
-        url = f"ws://127.0.0.1:{_free_port()}"
+        url = f"ws://127.0.0.1:{free_port()}"
     elif case == "silent":
         url = f"ws://127.0.0.1:{silent_port}"
     else:

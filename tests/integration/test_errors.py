@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
 import subprocess
 from collections.abc import Callable
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 import traitlets
-from tests.integration.conftest import LocalServer, LoopThread, echo
+from tests.integration.conftest import LocalServer, LoopThread, echo, free_port
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Response
 
@@ -29,12 +28,6 @@ def _failed(ws: iws.WebSocket, match: str) -> None:
     assert ws.error and ws.error in str(ws._stream._end_exception())
     with pytest.raises(iws.ConnectionFailed, match=match):
         ws.wait_for(lambda m: True, timeout=T)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_invalid_url_raises_at_construction() -> None:
@@ -71,7 +64,7 @@ def test_other_bad_arguments() -> None:
 
 
 def test_refused_port(connect: Callable[..., iws.WebSocket]) -> None:
-    ws = connect(f"ws://127.0.0.1:{_free_port()}")
+    ws = connect(f"ws://127.0.0.1:{free_port()}")
     _failed(ws, r"connection refused by 127\.0\.0\.1:\d+: no server listens there")
 
 

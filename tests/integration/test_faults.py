@@ -10,7 +10,6 @@ import gc
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.conftest import LocalServer, echo
+from tests.integration.conftest import LocalServer, echo, free_port
 
 import ipywebsockets as iws
 from ipywebsockets.client import Connection
@@ -30,12 +29,6 @@ from ipywebsockets.servers import EchoServer
 from timing import eventually, timeout_s
 
 T = timeout_s(5)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class ServerProcess:
@@ -79,7 +72,7 @@ class ServerProcess:
 
 @pytest.fixture
 def ticker_process() -> Iterator[ServerProcess]:
-    server = ServerProcess(_free_port())
+    server = ServerProcess(free_port())
     yield server
     if server.proc is not None:
         os.kill(server.proc.pid, signal.SIGCONT)

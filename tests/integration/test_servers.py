@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from tests.integration.conftest import free_port
 
 import ipywebsockets as iws
 from timing import eventually, timeout_s
@@ -111,15 +112,9 @@ def test_stopping_a_server_closes_clients_with_going_away() -> None:
         ws.close(widget=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize("kind", ["ticker", "echo", "broadcast"])
 def test_cli_serve(kind: str) -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
