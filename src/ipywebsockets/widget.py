@@ -21,26 +21,20 @@ import traitlets
 from websockets.asyncio.client import ClientConnection
 
 from ._jupyter import assets
-from ._jupyter.bindings import Binding, Bindings
+from ._jupyter.bindings import Binding
 from ._jupyter.callbacks import Handler, current_parent
-from ._jupyter.frontend import FrontendSync
 from ._jupyter.lifecycle import adopt, close_own_layout
-from ._jupyter.options import check_persist, make_transport
 from ._jupyter.output import OutputBinding
-from ._jupyter.reading import Reader
-from ._jupyter.stream import Stream
+from ._jupyter.parts import CONNECTION_OPTIONS, assemble
 from .client import Backoff
 from .message import Message, encode_outgoing
 from .record import Recorder
-from .redact import redact_url
 from .replay import ReplayConnection
 from .wiretap import Wiretap
 
 __all__ = ["WebSocket"]
 
 _RANGES = {"max_fps": (1, 120), "view_rows": (1, 1_000_000)}
-# Rows one front-end flush carries (the rest are counted as omitted): under about 1 MB.
-_FLUSH_ROWS = 1000
 
 
 class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
@@ -143,40 +137,9 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     ) -> None:
         replaying: ReplayConnection | None = kwargs.pop("_replay", None)
         self._mode = "replay" if replaying is not None else mode
-        check_persist(persist, persist_sent)
-        self._stream = Stream(
-            redact_url(url), history=history, view_rows=_FLUSH_ROWS, callback_queue=callback_queue
-        )
-        self._sync = FrontendSync(self, self._stream, persist, persist_sent)
-        self._stream.on_change = self._sync.mark_dirty
-        self._transport = make_transport(
-            url,
-            mode,
-            self._stream,
-            self._sync.send,
-            replaying=replaying,
-            protocols=protocols,
-            headers=headers,
-            reconnect=reconnect,
-            send_queue=send_queue,
-            callback_queue=callback_queue,
-            ssl=ssl,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-            open_timeout=open_timeout,
-            close_timeout=close_timeout,
-            max_size=max_size,
-        )
-        self._sync.attach(self._transport, self.connect, self.send)
-        self._bindings = Bindings(
-            self._stream,
-            lambda: self.max_fps,
-            self._sync.lock,
-            lambda texts: self.set_trait("binding_errors", texts),
-        )
-        self._reader = Reader(
-            self._stream, self._transport, self._sync.refresh, lambda: self.max_fps
-        )
+        options = {k: v for k, v in locals().items() if k in CONNECTION_OPTIONS}  # as passed
+        parts = assemble(self, url, replaying, options)
+        self._stream, self._sync, self._transport, self._bindings, self._reader = parts
         super().__init__(max_fps=max_fps, view_rows=view_rows, **kwargs)
         self._sync.start()
         adopt(self, kwargs)  # and close what an earlier run of this cell opened

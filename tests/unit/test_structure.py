@@ -144,3 +144,14 @@ def test_the_stream_hears_every_event() -> None:
     events = {n for n, m in vars(Events).items() if inspect.isfunction(m) and n.startswith("on_")}
     assert events == {"on_status", "on_open", "on_message", "on_sent", "on_lost", "on_close"}
     assert all(callable(getattr(Stream, n, None)) for n in events)
+
+
+def test_every_connection_argument_reaches_the_parts() -> None:
+    """WebSocket.__init__ passes its connection arguments by name (parts.CONNECTION_OPTIONS)."""
+    import inspect
+
+    from ipywebsockets._jupyter.parts import CONNECTION_OPTIONS
+
+    params = set(inspect.signature(iws.WebSocket.__init__).parameters)
+    widget_level = {"self", "url", "max_fps", "view_rows", "connect", "inspect", "kwargs"}
+    assert params - widget_level == CONNECTION_OPTIONS
