@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { unseal } from "../src/bridge";
 import { overSize, stableAfterMs, tooBigText } from "../src/socket";
-import { reasonProblem } from "../src/teaching/inspector";
+import { reasonProblem } from "../src/teaching/dom";
 
 describe("reconnect backoff", () => {
   it("restarts only after max(5 s, twice the last delay) open", () => {

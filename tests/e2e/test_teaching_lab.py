@@ -104,7 +104,12 @@ def test_handshake_and_inspector_render(page, notebook_runner):
     )
     codes = page.locator(".iws-t-closecodes").first
     codes.locator(".iws-t-close-code").select_option("1001")
+    # The reason is counted in UTF-8 bytes: 62 "é" are 124 bytes, one too many.
+    codes.locator(".iws-t-close-reason").fill("é" * 62)
+    assert codes.locator(".iws-t-close-button").is_disabled()
+    assert "124 bytes of UTF-8" in codes.locator(".iws-t-closectl-out").inner_text()
     codes.locator(".iws-t-close-reason").fill("bye from the view")
+    assert codes.locator(".iws-t-close-button").is_enabled()
     codes.locator(".iws-t-close-button").click()
     codes.locator('.iws-t-code[data-code="1001"][data-current="true"]').wait_for(
         timeout=timeout_ms(15)

@@ -1,5 +1,6 @@
 // DOM helpers for the teaching views, and their requests to the kernel (through
 // model.ts). Data from the kernel only ever goes through textContent.
+import { utf8Length } from "../format";
 import { type Content, type Messenger, Requests } from "../model";
 
 export type { Content };
@@ -36,7 +37,22 @@ export function num(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
 
-/** A close control: code select + reason + button; sends {type: "close", code, reason}. */
+const MAX_REASON_BYTES = 123; // RFC 6455: a close frame's payload is at most 125 bytes
+
+/** What is wrong with a close reason, or "" (the limit is in UTF-8 bytes, not characters). */
+export function reasonProblem(reason: string): string {
+  const bytes = utf8Length(reason);
+  return bytes > MAX_REASON_BYTES
+    ? `the reason is ${bytes} bytes of UTF-8; a close reason may have at most ${MAX_REASON_BYTES}`
+    : "";
+}
+
+/**
+ * A close control: code select + reason + button; sends {type: "close", code, reason}.
+ * The reason is counted in UTF-8 bytes (an input's maxLength counts UTF-16 units, so 123
+ * characters of "é", 246 bytes, would pass it): too long, the button is disabled, the
+ * problem is shown, and nothing reaches the kernel.
+ */
 export function closeControl(ask: Ask, codes: number[], signal: AbortSignal): HTMLElement {
   const box = h("div", "iws-t-closectl");
   const select = h("select", "iws-t-close-code");
@@ -47,12 +63,21 @@ export function closeControl(ask: Ask, codes: number[], signal: AbortSignal): HT
   }
   const reason = h("input", "iws-t-close-reason");
   reason.placeholder = "reason (≤ 123 bytes)";
-  reason.maxLength = 123;
   const button = h("button", "iws-t-button iws-t-close-button", "Close with this code");
   const out = h("span", "iws-t-closectl-out");
+  const check = (): string => {
+    const problem = reasonProblem(reason.value);
+    button.disabled = problem !== "";
+    reason.setCustomValidity(problem);
+    if (problem || out.dataset.reasonProblem) out.textContent = problem;
+    out.dataset.reasonProblem = problem ? "1" : "";
+    return problem;
+  };
+  reason.addEventListener("input", check, { signal });
   button.addEventListener(
     "click",
     () => {
+      if (check()) return;
       out.textContent = "closing…";
       ask({ type: "close", code: Number(select.value), reason: reason.value })
         .then((r) => (out.textContent = `closed with ${str(r.closed)}`))

@@ -1,51 +1,10 @@
 // Every frame on the wire, both directions; frames arrive in batches (custom messages).
-import { utf8Length } from "../format";
 import { get, type Model, onMessage, watch } from "../model";
 import type { InspectorTraits } from "../traits";
 import { asker, closeControl, h, num, str } from "./dom";
 import { type FrameInfo, frameCard } from "./frame";
 
 const CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1011, 4000];
-const MAX_REASON_BYTES = 123; // RFC 6455: a close frame's payload is at most 125 bytes
-
-/** What is wrong with a close reason, or "" (the limit is in UTF-8 bytes, not characters). */
-export function reasonProblem(reason: string): string {
-  const bytes = utf8Length(reason);
-  return bytes > MAX_REASON_BYTES
-    ? `the reason is ${bytes} bytes of UTF-8; a close reason may have at most ${MAX_REASON_BYTES}`
-    : "";
-}
-
-/**
- * Makes a close control count its reason in UTF-8 bytes: an input's maxLength counts
- * UTF-16 units, so 123 characters of "é" (246 bytes) would pass it. Too long, the button
- * is disabled and a click never reaches the kernel.
- */
-function limitReasonBytes(control: HTMLElement, signal: AbortSignal): void {
-  const input = control.querySelector<HTMLInputElement>(".iws-t-close-reason");
-  const button = control.querySelector<HTMLButtonElement>(".iws-t-close-button");
-  const out = control.querySelector<HTMLElement>(".iws-t-closectl-out");
-  if (!input || !button || !out) return;
-  input.removeAttribute("maxlength");
-  const check = (): string => {
-    const problem = reasonProblem(input.value);
-    button.disabled = problem !== "";
-    input.setCustomValidity(problem);
-    if (problem || out.dataset.reasonProblem) out.textContent = problem;
-    out.dataset.reasonProblem = problem ? "1" : "";
-    return problem;
-  };
-  input.addEventListener("input", check, { signal });
-  // Capture on the box runs before the button's own click handler.
-  control.addEventListener(
-    "click",
-    (event) => {
-      if (event.target === button && check()) event.stopImmediatePropagation();
-    },
-    { signal, capture: true },
-  );
-}
-
 export function renderInspector(model: Model<InspectorTraits>, el: HTMLElement, signal: AbortSignal): void {
   const ask = asker(model, signal);
   const root = h("div", "iws-t iws-t-inspector");
@@ -67,7 +26,6 @@ export function renderInspector(model: Model<InspectorTraits>, el: HTMLElement, 
     { signal },
   );
   const close = closeControl(ask, CLOSE_CODES, signal);
-  limitReasonBytes(close, signal);
   controls.append(ping, rtt, close);
   const list = h("div", "iws-t-frames");
   root.append(stats, note, controls, list);
