@@ -24,16 +24,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--rate", type=float, default=10.0, help="ticker: ticks per second (0: as fast as read)"
     )
     serve.add_argument("--count", type=int, default=None, help="ticker: ticks per client")
+    serve.add_argument(
+        "--origin",
+        action="append",
+        default=None,
+        help="a browser origin to accept besides loopback ones (repeat it; '*': any)",
+    )
     args = parser.parse_args(argv)
+    where = {"host": args.host, "port": args.port, "origins": args.origin}
 
     server: TickerServer | EchoServer | BroadcastServer
     if args.kind == "ticker":
         rate = args.rate if args.rate > 0 else None
-        server = TickerServer(rate=rate, count=args.count, host=args.host, port=args.port)
+        server = TickerServer(rate=rate, count=args.count, **where)
     elif args.kind == "echo":
-        server = EchoServer(host=args.host, port=args.port)
+        server = EchoServer(**where)
     else:
-        server = BroadcastServer(host=args.host, port=args.port)
+        server = BroadcastServer(**where)
     try:
         server.start()
     except OSError as exc:

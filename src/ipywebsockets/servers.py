@@ -144,7 +144,8 @@ class _DemoServer:
         return connection.respond(
             403,
             f"origin {origin} may not connect to this demo server: pages from other sites are "
-            f"refused. To allow it, start the server with origins=[{origin!r}]\n",
+            f"refused. To allow it, start the server with origins=[{origin!r}] "
+            f"(python -m ipywebsockets serve: --origin {origin})\n",
         )
 
     async def _stop(self) -> None:

@@ -249,3 +249,23 @@ def test_demo_servers_refuse_messages_over_max_size() -> None:
         finally:
             ws.close(widget=True)
             big.close(widget=True)
+
+
+def test_cli_serve_accepts_named_origins_only() -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect as sync_connect
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "ipywebsockets", "serve", "echo", "--port", str(port)]
+    proc = subprocess.Popen([*cmd, "--origin", "https://app.example"], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and b"listening" in proc.stdout.readline()
+        url = f"ws://127.0.0.1:{port}"
+        with sync_connect(url, origin="https://app.example", open_timeout=T) as ws:  # type: ignore[arg-type]
+            ws.send("hi")
+            assert ws.recv(timeout=T) == "hi"
+        with pytest.raises(InvalidStatus, match="403"):
+            sync_connect(url, origin="https://evil.example", open_timeout=T)  # type: ignore[arg-type]
+    finally:
+        proc.terminate()
+        proc.wait(timeout_s(5))
