@@ -22,8 +22,18 @@ PACKAGE = Path(iws.__file__).parent
 MAX_LINES = 450
 
 # Lower layers never import higher ones: pure -> I/O -> Jupyter plumbing -> widgets.
-PURE = {"exceptions", "message", "history", "paths", "frames", "wire", "_reasons", "redact"}
-IO = {"transport", "runtime", "client", "replay", "record", "wiretap", "servers"}
+PURE = {
+    "exceptions",
+    "message",
+    "history",
+    "paths",
+    "frames",
+    "wire",
+    "_reasons",
+    "redact",
+    "tables",
+}
+IO = {"transport", "runtime", "client", "replay", "record", "wiretap", "servers", "dataframes"}
 LAYERS = {"pure": 0, "io": 1, "jupyter": 2, "widgets": 3}
 # What a layer must not import at all, whichever module it names.
 NOT_IN = {
