@@ -157,13 +157,13 @@ class Tabulator:
             self.cut_fields += len(leaves) - LEAVES  # at least: flatten stopped there
             del leaves[LEAVES:]
         fields = self.fields
-        for path, leaf in leaves:
-            name = column_name(path)
+        for dotted, leaf in leaves:
+            name = column_name(dotted)
             if name not in fields:
                 if len(fields) >= COLUMNS:
                     self.cut_fields += 1
                     continue
-                fields[name] = path
+                fields[name] = dotted
             yield name, leaf
 
     def _tail(self, name: str) -> str:
@@ -177,7 +177,7 @@ class Tabulator:
         if not (self.cut_messages or self.cut_fields):
             return ""
         return (
-            f"{self.cut_fields:,}+ fields were left out: {self.cut_messages:,} messages had "
+            f"{self.cut_fields:,}+ field values were left out: {self.cut_messages:,} messages had "
             f"more than {LEAVES:,} fields (their first {LEAVES:,} are columns), and at most "
             f"{COLUMNS:,} field columns are made; pass the paths you need, e.g. "
             "to_pandas('price', 'symbol')"
