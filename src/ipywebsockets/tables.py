@@ -84,6 +84,7 @@ class Tabulator:
         self.chunk = chunk
         self.paths = [Path(p) for p in paths]
         self.fields: dict[str, str] = {column_name(p.text): p.text for p in self.paths}
+        self._names: dict[str, str] = {}  # dot path -> its column, for every field column
         self.tail: list[str] = []  # "text", "bytes": as first seen
         self.cut_messages = 0
         self.cut_fields = 0
@@ -156,14 +157,15 @@ class Tabulator:
             self.cut_messages += 1
             self.cut_fields += len(leaves) - LEAVES  # at least: flatten stopped there
             del leaves[LEAVES:]
-        fields = self.fields
+        names = self._names
         for dotted, leaf in leaves:
-            name = column_name(dotted)
-            if name not in fields:
-                if len(fields) >= COLUMNS:
+            name = names.get(dotted)
+            if name is None:
+                if len(names) >= COLUMNS:
                     self.cut_fields += 1
                     continue
-                fields[name] = dotted
+                name = names[dotted] = column_name(dotted)
+                self.fields[name] = dotted
             yield name, leaf
 
     def _tail(self, name: str) -> str:
