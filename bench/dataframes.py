@@ -133,7 +133,7 @@ def main(count: int = 1_000_000, keep: str | None = None, as_json: bool = False)
                     f"{ours}: {figure} vs {base}",
                     mine[key],
                     theirs[key],
-                    mine[key] / theirs[key],
+                    mine[key] / theirs[key] if theirs[key] else None,
                     "",
                     None,
                     unit,
