@@ -159,14 +159,14 @@ class Tabulator:
             del leaves[LEAVES:]
         names = self._names
         for dotted, leaf in leaves:
-            name = names.get(dotted)
-            if name is None:
+            column = names.get(dotted)
+            if column is None:
                 if len(names) >= COLUMNS:
                     self.cut_fields += 1
                     continue
-                name = names[dotted] = column_name(dotted)
-                self.fields[name] = dotted
-            yield name, leaf
+                column = names[dotted] = column_name(dotted)
+                self.fields[column] = dotted
+            yield column, leaf
 
     def _tail(self, name: str) -> str:
         if name not in self.tail:
