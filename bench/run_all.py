@@ -35,6 +35,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "browser_mode": ([], ["--count", "20000", "--repeat", "1"]),
     "latency": ([], ["--seconds", "3"]),
+    "dataframes": (["--count", "1000000"], ["--count", "100000"]),
     "views_page": (["--seconds", "30", "--rate", "10000"], ["--seconds", "5", "--rate", "2000"]),
 }
 

@@ -143,6 +143,16 @@ def test_many_sockets_smoke() -> None:
     assert 0 < cpu["value"] <= 100 * (os.cpu_count() or 1), cpu
 
 
+def test_dataframes_smoke() -> None:
+    result = _run("dataframes.py", "--count", "3000")
+    for name, figures in result["results"].items():
+        assert figures["rows"] == 3000, (name, figures)
+        assert 0 < figures["seconds"] < 60 and 0 <= figures["growth_mb"] < 2000, figures
+    assert result["results"]["read_recording polars"]["columns"] == 10
+    # Time and memory against each baseline (measured at 1,000,000: see docs/dataframes.md).
+    assert len(_ratios(result, 0.001, 1000)) >= 2  # the times; tiny RSS growths may be 0
+
+
 def test_run_all_reports_a_missing_script() -> None:
     run_all = _load("run_all")
     rows, _ = run_all.run("no_such_bench", [], None)

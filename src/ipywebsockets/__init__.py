@@ -13,6 +13,7 @@ from ._jupyter.bindings import Binding
 from ._jupyter.lifecycle import close_all
 from ._jupyter.output import OutputBinding
 from .client import Backoff
+from .dataframes import read_recording
 from .exceptions import (
     ConnectionClosed,
     ConnectionFailed,
@@ -63,5 +64,6 @@ __all__ = [
     "__version__",
     "add_secret_names",
     "close_all",
+    "read_recording",
     "replay",
 ]

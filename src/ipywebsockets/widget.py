@@ -27,6 +27,7 @@ from ._jupyter.lifecycle import adopt, close_own_layout
 from ._jupyter.output import OutputBinding
 from ._jupyter.parts import CONNECTION_OPTIONS, assemble
 from .client import Backoff
+from .dataframes import dataframe
 from .message import Message, encode_outgoing
 from .record import Recorder
 from .replay import ReplayConnection
@@ -342,6 +343,23 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             snapshot = self._stream.history.snapshot()
         self._sync.refresh()
         return snapshot
+
+    def to_pandas(self, *paths: str, direction: str | None = None) -> Any:
+        """The history (:attr:`messages`) as a pandas DataFrame, a row per message.
+
+        Columns: ``seq``, ``time`` (UTC), ``direction``, ``kind``, ``size``, then
+        every JSON field by its dot path, or only ``paths`` (docs/dataframes.md).
+        ``direction``: ``"in"``, ``"out"`` or None (both).
+
+        Raises:
+            ImportError: pandas is not installed (``pip install "ipywebsockets[pandas]"``).
+            ValueError: a malformed path or direction.
+        """
+        return dataframe(self.messages, paths, direction, "pandas", what="to_pandas()")
+
+    def to_polars(self, *paths: str, direction: str | None = None) -> Any:
+        """:meth:`to_pandas` as a polars DataFrame (``pip install "ipywebsockets[polars]"``)."""
+        return dataframe(self.messages, paths, direction, "polars", what="to_polars()")
 
     @property
     def missed(self) -> int:

@@ -23,7 +23,9 @@ MAX_LINES = 450
 
 # Lower layers never import higher ones: pure -> I/O -> Jupyter plumbing -> widgets.
 PURE = {"exceptions", "message", "history", "paths", "frames", "wire", "_reasons", "redact"}
+PURE |= {"tables"}  # messages as table columns (DataFrames)
 IO = {"transport", "runtime", "client", "replay", "record", "wiretap", "servers"}
+IO |= {"dataframes"}  # to_pandas/to_polars frames, read_recording
 LAYERS = {"pure": 0, "io": 1, "jupyter": 2, "widgets": 3}
 # What a layer must not import at all, whichever module it names.
 NOT_IN = {
