@@ -10,7 +10,13 @@ from pathlib import Path
 import ipywebsockets.message as message
 
 HERE = Path(__file__).parent
-JSON_TESTS = ["test_message.py", "test_properties.py", "test_rows.py", "test_values_latest.py"]
+JSON_TESTS = [
+    "test_message.py",
+    "test_properties.py",
+    "test_rows.py",
+    "test_values_latest.py",
+    "test_tables.py",
+]
 
 
 def test_orjson_is_in_use_here() -> None:
