@@ -6,16 +6,16 @@ STAMP := $(VENV)/.installed
 JS_SOURCES := $(shell find js/src -type f) js/package.json js/package-lock.json
 PORT ?= 8888
 
-.PHONY: demo test bench lint typecheck pytest jstest browser js clean
+.PHONY: demo test bench lint typecheck pytest jstest browser js docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Installs the package with its test extras; pip runs the JS build (npm) through hatch-jupyter-builder.
+# Installs the package with its test and docs extras; pip runs the JS build (npm) through hatch-jupyter-builder.
 $(STAMP): $(BIN)/python pyproject.toml $(JS_SOURCES)
 	@command -v npm >/dev/null || { echo "npm is needed to build the front end: install Node.js 18+ (apt-get install -y nodejs npm)"; exit 1; }
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
 	touch $(STAMP)
 
 js: $(STAMP)
@@ -47,7 +47,11 @@ jstest: $(STAMP)
 pytest: $(STAMP) browser
 	$(BIN)/python -m pytest
 
-test: lint typecheck jstest pytest
+# The documentation site (mkdocs.yml) into site/; --strict: any warning fails the build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+test: lint typecheck jstest docs pytest
 
 demo: $(STAMP)
 	@echo "Starting JupyterLab on notebooks/quickstart.ipynb (Ctrl-C to stop)"
@@ -60,4 +64,4 @@ bench: $(STAMP) browser
 	$(BIN)/python bench/run_all.py --size $(SIZE) $(if $(BENCH_LOCK),--lock $(BENCH_LOCK))
 
 clean:
-	rm -rf $(VENV) js/node_modules bench/node/node_modules src/ipywebsockets/static
+	rm -rf $(VENV) js/node_modules bench/node/node_modules src/ipywebsockets/static site .cache/mkdocs-jupyter

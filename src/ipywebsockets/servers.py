@@ -247,7 +247,10 @@ class TickerServer(_DemoServer):
             deflating each ~90-byte tick cost the kernel about a third of the
             server's CPU at 10,000 ticks/s and saves nothing worth it on loopback.
             ``"deflate"`` offers permessage-deflate, as the other demo servers do.
-        host, port, origins, max_size: as every demo server (:class:`_DemoServer`).
+        host: where to listen (default: loopback).
+        port: the port (default ``0``: a free one).
+        origins: browser origins accepted besides the loopback ones, as every demo server.
+        max_size: largest message a client may send, as every demo server (default 1 MiB).
     """
 
     def __init__(

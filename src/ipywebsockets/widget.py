@@ -67,7 +67,10 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             handlers before reception pauses (nothing is dropped).
         max_size: largest incoming message in bytes; a larger one closes the
             connection with 1009. ``None``: no limit (browser mode: at most 8 MiB).
-        ping_interval, ping_timeout, open_timeout, close_timeout: seconds.
+        ping_interval: seconds between keepalive pings (``None``: none).
+        ping_timeout: seconds to wait for a pong before closing with 1011.
+        open_timeout: seconds the opening handshake may take.
+        close_timeout: seconds to wait for the closing handshake.
         ssl: an :class:`ssl.SSLContext` for ``wss://`` servers with private CAs.
         connect: open at once (default) or wait for :meth:`connect`.
         inspect: record the real bytes of every connection (handshake and
