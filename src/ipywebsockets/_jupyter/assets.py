@@ -31,7 +31,7 @@ def esm(name: str) -> str:
         return _text(path)
     return (
         "export default { render({ el }) { el.textContent = "
-        f'"ipywebsockets: the front end ({name}.js) is not built; run `make` or '
+        f'"ipywebsockets: the front end ({name}.js) is not built; run `make js` or '
         '`pip install .` (needs node and npm)"; } };'
     )
 
