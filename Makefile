@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 JS_SOURCES := $(shell find js/src -type f) js/package.json js/package-lock.json
 PORT ?= 8888
 
-.PHONY: demo test bench lint typecheck pytest jstest browser js docs clean
+.PHONY: demo test bench lint typecheck pytest jstest browser js docs dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,5 +63,12 @@ SIZE ?= full
 bench: $(STAMP) browser
 	$(BIN)/python bench/run_all.py --size $(SIZE) $(if $(BENCH_LOCK),--lock $(BENCH_LOCK))
 
+# The sdist and the wheel in dist/, as a release makes them: the sdist from the checkout, the
+# wheel from the sdist (npm builds the front end into it); then the metadata PyPI checks.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) js/node_modules bench/node/node_modules src/ipywebsockets/static site .cache/mkdocs-jupyter
+	rm -rf $(VENV) dist js/node_modules bench/node/node_modules src/ipywebsockets/static site .cache/mkdocs-jupyter
