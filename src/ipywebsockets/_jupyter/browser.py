@@ -24,7 +24,7 @@ from ..exceptions import ConnectionClosed, FrontendUnavailable, SendQueueFull
 from ..redact import redact_url
 from ..transport import BaseTransport
 from .outbox import Outbox, event_payload
-from .peers import PROBE_SECONDS, Peers, check_carried, owner_message
+from .peers import PROBE_SECONDS, Peers, cannot_block_text, check_carried, owner_message
 from .routing import cell_running, incoming_subshell, on_busy_main_shell
 from .stream import Stream
 
@@ -37,19 +37,10 @@ _DONE = {"in": "received", "out": "sent"}
 _MISSED = "sends never reached the browser (its connection to Jupyter dropped); counted unsent"
 
 _SEND_WAIT_SECONDS = 5.0
+_SUBSHELL_GRACE_SECONDS = 1.0  # for a probe's answer over a subshell, before saying none came
 _CLIENT_MESSAGES = frozenset({"hello", "beat", "batch", "bye"})
 
 Post = Callable[[dict[str, Any], "list[bytes] | None"], None]
-
-
-def _cannot_block_text(url: str) -> str:
-    return (
-        f"cannot wait here for {url}: in browser mode the browser's messages reach the "
-        "kernel through the front end, and this front end delivers them to the main shell, "
-        "which is busy running this cell (no kernel subshells), so a blocking wait would only "
-        "time out. Use `await ws.arecv()`, `await ws.wait_for_async(...)` or `async for msg "
-        "in ws` in this cell, an `ws.on_message(...)` callback, or read in a later cell"
-    )
 
 
 class BrowserLink(BaseTransport):
@@ -240,10 +231,19 @@ class BrowserLink(BaseTransport):
             await asyncio.to_thread(self.wait_contact)
 
     def check_blocking(self) -> None:
-        """Before a blocking wait for messages: raise if it could never be served."""
-        if self._can_wait():
-            return
-        raise FrontendUnavailable(_cannot_block_text(self._shown_url))
+        """Before a blocking wait for messages: raise if it could never be served.
+
+        A new widget's first messages can come over the main shell even where the front
+        end uses subshells: the owner is probed, and its answer over a subshell will do.
+        """
+        with self._cond:
+            if self._can_wait():
+                return
+            if self._owner is not None:
+                self._post({"type": "probe", "client": self._owner}, None)
+                if self._cond.wait_for(self._can_wait, _SUBSHELL_GRACE_SECONDS):
+                    return
+        raise FrontendUnavailable(cannot_block_text(self._shown_url))
 
     def wait_contact(self) -> None:
         """Wait (at most ``browser_timeout``) for a front end; raise if none came."""
