@@ -25,7 +25,13 @@ from ..redact import redact_url
 from ..transport import BaseTransport
 from .outbox import Outbox, event_payload
 from .peers import PROBE_SECONDS, Peers, check_carried, owner_message
-from .routing import cell_running, incoming_subshell, on_busy_main_shell
+from .routing import (
+    cannot_wait_text,
+    cell_running,
+    incoming_subshell,
+    on_busy_main_shell,
+    refuse_between_cells,
+)
 from .stream import Stream
 
 if TYPE_CHECKING:
@@ -40,16 +46,6 @@ _SEND_WAIT_SECONDS = 5.0
 _CLIENT_MESSAGES = frozenset({"hello", "beat", "batch", "bye"})
 
 Post = Callable[[dict[str, Any], "list[bytes] | None"], None]
-
-
-def _cannot_block_text(url: str) -> str:
-    return (
-        f"cannot wait here for {url}: in browser mode the browser's messages reach the "
-        "kernel through the front end, and this front end delivers them to the main shell, "
-        "which is busy running this cell (no kernel subshells), so a blocking wait would only "
-        "time out. Use `await ws.arecv()`, `await ws.wait_for_async(...)` or `async for msg "
-        "in ws` in this cell, an `ws.on_message(...)` callback, or read in a later cell"
-    )
 
 
 class BrowserLink(BaseTransport):
@@ -231,19 +227,22 @@ class BrowserLink(BaseTransport):
     def prepare_wait(self, has_unread: Callable[[], bool]) -> None:
         """Before a blocking read: wait for a front end, and raise if none can serve it."""
         if self._active and not has_unread():
+            refuse_between_cells(self._shown_url)
             self.wait_contact()
             self.check_blocking()
 
     async def aprepare_wait(self, has_unread: Callable[[], bool]) -> None:
         """Before an awaited read: wait (in a thread) for a front end to take the socket."""
-        if not self.has_owner and self._active and not has_unread():
-            await asyncio.to_thread(self.wait_contact)
+        if self._active and not has_unread():
+            refuse_between_cells(self._shown_url)
+            if not self.has_owner:
+                await asyncio.to_thread(self.wait_contact)
 
     def check_blocking(self) -> None:
         """Before a blocking wait for messages: raise if it could never be served."""
         if self._can_wait():
             return
-        raise FrontendUnavailable(_cannot_block_text(self._shown_url))
+        raise FrontendUnavailable(cannot_wait_text(self._shown_url))
 
     def wait_contact(self) -> None:
         """Wait (at most ``browser_timeout``) for a front end; raise if none came."""
