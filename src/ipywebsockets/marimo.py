@@ -123,7 +123,7 @@ def _follow(
 
     me = mo.current_thread()
     pace = threading.Event()  # never set: an interruptible pause between updates
-    last_set = 0.0
+    last_set = time.monotonic()  # the initial value, computed just before, counts as one
     try:
         while not me.should_exit:
             if not changed.wait(0.25):
