@@ -160,6 +160,27 @@ APP = textwrap.dedent(
             f"{latest()[0]}</span>"
         )
         return
+    @app.cell
+    def _(iws, mo):
+        again = mo.ui.button(value=0, on_click=lambda n: n + 1, label="again")
+        clients = mo.ui.run_button(label="clients")
+        rerun_echo = iws.EchoServer().start()
+        mo.hstack([again, clients])
+        return again, clients, rerun_echo
+
+
+    @app.cell
+    def _(again, iws, mo, rerun_echo):
+        rws = iws.WebSocket(rerun_echo.url)
+        mo.Html(f"<span id='rerun' data-n='{again.value}'>{mo.ui.anywidget(rws)}</span>")
+        return
+
+
+    @app.cell
+    def _(clients, mo, rerun_echo):
+        mo.stop(not clients.value)
+        mo.Html(f"<pre id='clients'>{rerun_echo.clients}</pre>")
+        return
     """
 )
 
@@ -387,3 +408,17 @@ def test_watch_reruns_the_cells_that_read_it(page):
     # busy kernel; the values they read do not).
     gap = float(latest.get_attribute("data-min-gap") or -1)
     assert gap >= 0.5 - 0.01, f"two values {gap:.3f} s apart"
+
+
+def test_rerunning_a_cell_closes_the_socket_it_opened(page):
+    """marimo has no cell ids: its cell lifecycle closes the old socket (1001)."""
+    for n in (1, 2, 3):
+        page.get_by_role("button", name="again").click()
+        page.locator(f"#rerun[data-n='{n}'] .iws-status[data-status='open']").wait_for(
+            timeout=timeout_ms(20)
+        )
+    page.get_by_role("button", name="clients").click()
+    shown = page.locator("#clients")
+    shown.wait_for(timeout=timeout_ms(20))
+    # Four runs of the cell, one connection left (before: 4).
+    assert shown.text_content() == "1"

@@ -54,7 +54,7 @@ def test_outside_a_running_notebook_watch_says_where_it_works(ws) -> None:
 
 
 def test_bad_arguments_are_refused(ws) -> None:
-    with pytest.raises(TypeError, match="ipywebsockets.WebSocket"):
+    with pytest.raises(TypeError, match=r"ipywebsockets\.WebSocket"):
         watch("ws://127.0.0.1:9")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="function of the WebSocket"):
         watch(ws, "received")  # type: ignore[arg-type]

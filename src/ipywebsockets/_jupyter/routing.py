@@ -23,9 +23,11 @@ imported from here.
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import FrontendUnavailable
@@ -40,6 +42,7 @@ __all__ = [
     "refuse_between_cells",
     "track_cells",
     "unpin_replies",
+    "when_marimo_cell_reruns",
 ]
 
 
@@ -108,6 +111,26 @@ def _marimo_cell() -> Any:
 def between_cells_only() -> bool:
     """Whether the caller is a marimo cell: front-end messages wait until it ends."""
     return _marimo_cell() is not None
+
+
+def when_marimo_cell_reruns(action: Callable[[], None]) -> bool:
+    """In a marimo cell: call ``action`` when the cell runs again or is deleted (marimo's
+    cell lifecycle, as ``mo.Thread`` uses). False, and nothing done, anywhere else."""
+    ctx = _marimo_cell()
+    if ctx is None:
+        return False
+    base = importlib.import_module("marimo._runtime.cell_lifecycle_item").CellLifecycleItem
+
+    class _Rerun(base):  # type: ignore[misc, valid-type]
+        def create(self, context: Any) -> None:
+            return None
+
+        def dispose(self, context: Any, deletion: bool) -> bool:
+            action()
+            return True
+
+    ctx.cell_lifecycle_registry.add(_Rerun())
+    return True
 
 
 def refuse_between_cells(url: str) -> None:
