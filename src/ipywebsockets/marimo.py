@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,6 +30,9 @@ T = TypeVar("T")
 
 # The traits whose change wakes the watcher: a message in or out, a status change.
 _WAKE_ON = ["received", "sent", "status", "error", "lost", "evicted"]
+
+
+_FAILED = "ipywebsockets.marimo.watch stopped: value(ws) raised\n"
 
 
 def _last(ws: WebSocket) -> Message | None:
@@ -69,7 +73,8 @@ def watch(
         value: computes what the getter returns, from ``ws``; called on a marimo
             thread at most ``max_fps`` times a second, only after ``ws`` changed.
             The default is ``ws.last``, the last :class:`~ipywebsockets.Message`
-            received (``None`` before the first).
+            received (``None`` before the first). If it raises, the watch stops
+            and its traceback is shown under the cell that called :func:`watch`.
         max_fps: most updates a second (0.1 to 60).
 
     Returns:
@@ -136,8 +141,13 @@ def _follow(
                 break
             changed.clear()
             last_set = time.monotonic()
+            try:
+                new = value(ws)
+            except Exception:
+                # Said under the cell that called watch(), as text; the watch ends.
+                mo.output.append(mo.plain_text(_FAILED + traceback.format_exc()))
+                return
             # Wrapped: marimo's setter calls a bare function with the old value.
-            new = value(ws)
             set_value(lambda _old, new=new: new)
     finally:
         ws.unobserve(wake, names=_WAKE_ON)

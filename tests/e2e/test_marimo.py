@@ -181,6 +181,18 @@ APP = textwrap.dedent(
         mo.stop(not clients.value)
         mo.Html(f"<pre id='clients'>{rerun_echo.clients}</pre>")
         return
+    @app.cell
+    def _(watch, ws):
+        _calls = []
+
+        def _fails_later(w):
+            _calls.append(w.received)
+            return 1 // (len(_calls) == 1)  # the second value raises ZeroDivisionError
+
+        broken = watch(ws, _fails_later)
+        return
+
+
     """
 )
 
@@ -422,3 +434,9 @@ def test_rerunning_a_cell_closes_the_socket_it_opened(page):
     shown.wait_for(timeout=timeout_ms(20))
     # Four runs of the cell, one connection left (before: 4).
     assert shown.text_content() == "1"
+
+
+def test_a_failing_watch_value_is_shown_not_dropped(page):
+    said = page.get_by_text("ipywebsockets.marimo.watch stopped: value(ws) raised")
+    said.first.wait_for(timeout=timeout_ms(30))
+    assert page.get_by_text("ZeroDivisionError").count() >= 1
