@@ -204,9 +204,10 @@ def _free_port() -> int:
 
 
 class MarimoServer:
-    """``marimo edit`` on one app file, in its own session (stopped by its pid)."""
+    """``marimo edit`` or ``marimo run`` on one app file, in its own session (stopped by
+    its pid)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, command: str) -> None:
         self.app = root / "iws_marimo_app.py"
         self.app.write_text(APP)
         config = root / "config" / "marimo"
@@ -228,13 +229,13 @@ class MarimoServer:
         )
         self.cmd = [
             str(Path(sys.executable).parent / "marimo"),
-            "edit",
+            command,
             "--headless",
             "--no-token",
-            "--skip-update-check",
             "--no-sandbox",
             "--host=127.0.0.1",
             f"--port={self.port}",
+            *(["--skip-update-check"] if command == "edit" else []),
             str(self.app),
         ]
         self._log = open(self.log_path, "wb")
@@ -277,9 +278,13 @@ class MarimoServer:
         self._log.close()
 
 
-@pytest.fixture(scope="module")
-def marimo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MarimoServer]:
-    server = MarimoServer(tmp_path_factory.mktemp("iws-marimo"))
+@pytest.fixture(scope="module", params=["edit", "run"])
+def marimo_server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[MarimoServer]:
+    """The notebook (``marimo edit``: its kernel in a process of its own) and the app
+    (``marimo run``: its kernel on a thread of the server's process)."""
+    server = MarimoServer(tmp_path_factory.mktemp("iws-marimo"), request.param)
     try:
         server.wait_ready(60)
         yield server
