@@ -255,7 +255,16 @@ export async function referenced<S extends object>(model: Model<object>, ref: un
   return (await model.widget_manager.get_model(ref.slice("IPY_MODEL_".length))) as unknown as Model<S>;
 }
 
-/** The widget manager a model belongs to (a notebook's widgets), if it says. */
+/**
+ * The widget manager a model belongs to (a notebook's widgets), if it says.
+ *
+ * Jupyter's managers are class instances, one per notebook. marimo hands every
+ * `initialize` and `render` a new proxy of the model with a new plain-object
+ * `widget_manager`, which names no notebook: undefined there (the page is one
+ * notebook), so `initialize` and `render` find the same store.
+ */
 export function managerOf(model: object): object | undefined {
-  return (model as { widget_manager?: object }).widget_manager;
+  const manager = (model as { widget_manager?: object }).widget_manager;
+  if (manager === null || typeof manager !== "object") return undefined;
+  return Object.getPrototypeOf(manager) === Object.prototype ? undefined : manager;
 }

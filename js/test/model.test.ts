@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { follow, onChange, onMessage, post, Requests, sendRequest } from "../src/model";
+import { follow, managerOf, onChange, onMessage, post, Requests, sendRequest } from "../src/model";
 import { FakeModel } from "./fake-model";
 
 // post() reports a failed send on the console; keep the test output clean.
@@ -190,5 +190,19 @@ describe("follow", () => {
     model.receive({ type: "window", id: hello.id, n: 3 });
     model.receive({ type: "points", n: 4 });
     assert.deepEqual(log, ["reset 3", "update 4"]);
+  });
+});
+
+describe("managerOf", () => {
+  it("names a Jupyter widget manager (a class instance)", () => {
+    class Manager {}
+    const manager = new Manager();
+    assert.equal(managerOf({ widget_manager: manager }), manager);
+  });
+
+  it("names none for marimo's per-proxy plain object, or when there is none", () => {
+    // marimo: each initialize/render proxy has a new { get_model } object.
+    assert.equal(managerOf({ widget_manager: { get_model: async () => null } }), undefined);
+    assert.equal(managerOf({}), undefined);
   });
 });

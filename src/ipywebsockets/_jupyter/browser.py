@@ -16,7 +16,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._reasons import check_url
 from ..client import Backoff
@@ -24,12 +24,15 @@ from ..exceptions import ConnectionClosed, FrontendUnavailable, SendQueueFull
 from ..redact import redact_url
 from ..transport import BaseTransport
 from .outbox import Outbox, event_payload
-from .peers import PROBE_SECONDS, Peers, cannot_block_text, check_carried, owner_message
-from .routing import cell_running, incoming_subshell, on_busy_main_shell
+from .peers import PROBE_SECONDS, Peers, check_carried, owner_message
+from .routing import (
+    cannot_wait_text,
+    cell_running,
+    incoming_subshell,
+    on_busy_main_shell,
+    refuse_between_cells,
+)
 from .stream import Stream
-
-if TYPE_CHECKING:
-    from ..wiretap import Wiretap
 
 __all__ = ["BrowserLink"]
 
@@ -60,6 +63,12 @@ class BrowserLink(BaseTransport):
     Raises:
         ValueError: a URL or ``max_size`` browser mode cannot carry.
     """
+
+    # ping() and inspect() (BaseTransport) say "...needs mode='kernel': " and this.
+    no_wire = (
+        "browsers answer pings themselves but give pages no way to send one, nor to see "
+        "the bytes of their frames (use the browser's DevTools, Network tab)"
+    )
 
     def __init__(
         self,
@@ -200,18 +209,6 @@ class BrowserLink(BaseTransport):
                 "close with 1000 or an application code from 3000 to 4999"
             )
 
-    def ping(self, payload: bytes, timeout: float) -> float:
-        raise ValueError(
-            "ping() needs mode='kernel': browsers answer pings themselves but give pages "
-            "no way to send one"
-        )
-
-    def inspect(self, keep: int) -> Wiretap:
-        raise ValueError(
-            "inspect() needs mode='kernel': a browser does not let pages see the bytes "
-            "of its WebSocket frames (use the browser's DevTools, Network tab)"
-        )
-
     def rows_wanted(self) -> bool:
         # The front end holding the socket shows its rows itself; only other front
         # ends (another tab) need them from the kernel.
@@ -222,13 +219,16 @@ class BrowserLink(BaseTransport):
     def prepare_wait(self, has_unread: Callable[[], bool]) -> None:
         """Before a blocking read: wait for a front end, and raise if none can serve it."""
         if self._active and not has_unread():
+            refuse_between_cells(self._shown_url)
             self.wait_contact()
             self.check_blocking()
 
     async def aprepare_wait(self, has_unread: Callable[[], bool]) -> None:
         """Before an awaited read: wait (in a thread) for a front end to take the socket."""
-        if not self.has_owner and self._active and not has_unread():
-            await asyncio.to_thread(self.wait_contact)
+        if self._active and not has_unread():
+            refuse_between_cells(self._shown_url)
+            if not self.has_owner:
+                await asyncio.to_thread(self.wait_contact)
 
     def check_blocking(self) -> None:
         """Before a blocking wait for messages: raise if it could never be served.
@@ -243,7 +243,7 @@ class BrowserLink(BaseTransport):
                 self._post({"type": "probe", "client": self._owner}, None)
                 if self._cond.wait_for(self._can_wait, _SUBSHELL_GRACE_SECONDS):
                     return
-        raise FrontendUnavailable(cannot_block_text(self._shown_url))
+        raise FrontendUnavailable(cannot_wait_text(self._shown_url))
 
     def wait_contact(self) -> None:
         """Wait (at most ``browser_timeout``) for a front end; raise if none came."""

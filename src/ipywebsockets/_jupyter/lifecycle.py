@@ -6,8 +6,10 @@ nothing left to name it. JupyterLab and Notebook 7 put the cell's id in each
 ``execute_request``'s metadata (``cellId``): a socket made while a cell runs
 belongs to that cell, and when the same cell runs again, the sockets of its
 previous run are closed (1001, "going away") as the first new one is made.
-Without a cell id (a plain script, a front end that sends none) nothing is
-closed for you: :func:`close_all` closes every socket of the kernel.
+In marimo (no cell ids) a socket is closed the same way when marimo disposes
+of the cell that made it (it runs again or is deleted). Without either (a
+plain script, a front end that sends no cell id) nothing is closed for you:
+:func:`close_all` closes every socket of the kernel.
 
 ipywidgets' ``close()`` leaves a DOM widget's ``Layout`` registered (a widget
 leaked per socket or view opened and closed): :func:`close_own_layout` closes
@@ -16,12 +18,13 @@ it too, when the widget made it (a layout passed in may be shared).
 
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Any, Protocol
 
 from .callbacks import shell
 from .frontend import hook_cell_ends
-from .routing import track_cells, unpin_replies
+from .routing import track_cells, unpin_replies, when_marimo_cell_reruns
 
 __all__ = ["adopt", "close_all", "close_own_layout", "open_sockets", "own_layout"]
 
@@ -65,6 +68,7 @@ def adopt(sock: _Closable, kwargs: dict[str, Any]) -> None:
     _every.add(sock)
     running = _running_cell()
     if running is None:
+        when_marimo_cell_reruns(functools.partial(_close_rerun, weakref.ref(sock)))
         return
     cell, request = running
     made_by, sockets = _by_cell.get(cell, ("", []))
@@ -78,6 +82,12 @@ def adopt(sock: _Closable, kwargs: dict[str, Any]) -> None:
     _by_cell[cell] = (request, sockets)
     for key in [k for k, (_, refs) in _by_cell.items() if all(r() is None for r in refs)]:
         del _by_cell[key]
+
+
+def _close_rerun(ref: weakref.ref[_Closable]) -> None:
+    sock = ref()
+    if sock is not None:
+        sock.close(1001, _RERUN_REASON, timeout=1.0)
 
 
 def own_layout(widget: Any, kwargs: dict[str, Any]) -> None:

@@ -24,7 +24,6 @@ __all__ = [
     "PROBE_SECONDS",
     "STALE_SECONDS",
     "Peers",
-    "cannot_block_text",
     "check_carried",
     "owner_message",
     "seal",
@@ -152,14 +151,3 @@ class Peers:
 
     def seal(self, client: str, data: bytes) -> bytes:
         return seal(data, self._keys[client])
-
-
-def cannot_block_text(url: str) -> str:
-    """Why a blocking read in a cell cannot be served by this front end, and what to use."""
-    return (
-        f"cannot wait here for {url}: in browser mode the browser's messages reach the "
-        "kernel through the front end, and this front end delivers them to the main shell, "
-        "which is busy running this cell (no kernel subshells), so a blocking wait would only "
-        "time out. Use `await ws.arecv()`, `await ws.wait_for_async(...)` or `async for msg "
-        "in ws` in this cell, an `ws.on_message(...)` callback, or read in a later cell"
-    )
