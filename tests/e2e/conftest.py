@@ -22,9 +22,6 @@ import contextlib
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -34,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from timing import eventually, timeout_ms, timeout_s
+from timing import timeout_ms, timeout_s
 
 # Plain asserts in the shared helpers get pytest's detailed messages too.
 pytest.register_assert_rewrite("iws_e2e_harness")
@@ -45,6 +42,9 @@ from iws_e2e_harness import (  # noqa: E402
     KERNELSPEC_META,
     REPO_ROOT,
     RESULTS_DIR,
+    ServerProcess,
+    free_port,
+    open_page,
     run_notebook,
 )
 
@@ -186,21 +186,14 @@ def jupyter_env(tmp_path_factory: pytest.TempPathFactory) -> JupyterEnv:
 # --------------------------------------------------------------------------- server
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class JupyterServer:
+class JupyterServer(ServerProcess):
     def __init__(self, kind: str, env: JupyterEnv) -> None:
         if kind not in ("lab", "notebook"):
             raise ValueError(f"unknown server kind {kind!r}")
         self.kind = kind
         self.env = env
-        self.port = _free_port()
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_path = env.root / f"{kind}-server.log"
         app = "JupyterNotebookApp" if kind == "notebook" else "LabApp"
         cmd = [
             sys.executable,
@@ -224,62 +217,12 @@ class JupyterServer:
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
-        self.cmd = cmd
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            cmd,
-            env=env.env,
-            cwd=str(env.notebooks),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError as exc:
-            return f"<no log: {exc}>"
-        return "\n".join(text.splitlines()[-lines:])
+        self.name = f"jupyter {kind}"
+        super().__init__(cmd, env.root / f"{kind}-server.log", env=env.env, cwd=env.notebooks)
 
     def wait_ready(self, within: float) -> None:
         """Wait (``within`` unscaled seconds) until ``/api/status`` answers 200."""
-        last: object = None
-
-        def answers() -> bool:
-            nonlocal last
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"jupyter {self.kind} exited with code {self.proc.returncode} during start\n"
-                    f"command: {self.cmd}\n--- log tail ---\n{self.log_tail()}"
-                )
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/api/status", timeout=2) as r:
-                    return r.status == 200
-            except (urllib.error.URLError, OSError) as exc:
-                last = exc
-                return False
-
-        eventually(
-            answers,
-            within,
-            lambda: (
-                f"jupyter {self.kind} answers {self.base_url}/api/status (last error: {last!r})"
-                f"\ncommand: {self.cmd}\n--- log tail ---\n{self.log_tail()}"
-            ),
-            interval=0.1,
-        )
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            # The server runs in its own session; signal only the pid we started.
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout_s(10))
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=timeout_s(5))
-        self._log.close()
+        self.wait_answers(f"{self.base_url}/api/status", within)
 
 
 class JupyterServers:
@@ -334,22 +277,10 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(timeout_ms(15))
-    pg = context.new_page()
-    console: list[str] = []
-    pg._iws_console = console
-    pg.on("console", lambda m: console.append(f"[{m.type}] {m.text}"))
-    pg.on("pageerror", lambda e: console.append(f"[pageerror] {e}"))
-    try:
+    # Closing the page drops the kernel websocket; the running kernels are shut
+    # down with the server (SIGTERM -> jupyter_server shuts down all kernels).
+    with open_page(browser) as pg:
         yield pg
-    finally:
-        # Closing the page drops the kernel websocket; the running kernels are shut
-        # down with the server (SIGTERM -> jupyter_server shuts down all kernels).
-        with contextlib.suppress(Exception):
-            pg.close()
-        with contextlib.suppress(Exception):
-            context.close()
 
 
 @pytest.fixture

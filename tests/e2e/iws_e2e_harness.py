@@ -6,9 +6,16 @@ Timeouts: the ``wait_*`` helpers here take unscaled seconds and scale them
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
+import socket
+import subprocess
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -428,3 +435,98 @@ def assert_ticker_live(page) -> None:
         return n > 10
 
     eventually(past_ten, 10, lambda: f".iws-received stuck at {n}", interval=0.2)
+
+
+def free_port() -> int:
+    """A free port on 127.0.0.1 (closed again: the caller's server binds it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    """A server (Jupyter, marimo) run in a session of its own, its output in a log file.
+
+    Stopped by its pid: SIGTERM, then SIGKILL if it does not end in time.
+    """
+
+    name = "server"
+
+    def __init__(self, cmd: list[str], log_path: Path, *, env: dict[str, str], cwd: Path) -> None:
+        self.cmd = cmd
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=str(cwd),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError as exc:
+            return f"<no log: {exc}>"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def wait_answers(self, url: str, within: float) -> None:
+        """Wait (``within`` unscaled seconds) until ``url`` answers 200; fail if it exited."""
+        last: object = None
+
+        def answers() -> bool:
+            nonlocal last
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with code {self.proc.returncode} during start\n"
+                    f"command: {self.cmd}\n--- log tail ---\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    return r.status == 200
+            except (urllib.error.URLError, OSError) as exc:
+                last = exc
+                return False
+
+        eventually(
+            answers,
+            within,
+            lambda: (
+                f"{self.name} answers {url} (last error: {last!r})"
+                f"\ncommand: {self.cmd}\n--- log tail ---\n{self.log_tail()}"
+            ),
+            interval=0.1,
+        )
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            # The server runs in its own session; signal only the pid we started.
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout_s(10))
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=timeout_s(5))
+        self._log.close()
+
+
+@contextlib.contextmanager
+def open_page(browser: Any) -> Iterator[Any]:
+    """A page in a context of its own (1400 x 1000, 15 s default timeout) whose console
+    messages and page errors are kept in ``page._iws_console`` (failure reports show them)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(timeout_ms(15))
+    pg = context.new_page()
+    console: list[str] = []
+    pg._iws_console = console
+    pg.on("console", lambda m: console.append(f"[{m.type}] {m.text}"))
+    pg.on("pageerror", lambda e: console.append(f"[pageerror] {e}"))
+    try:
+        yield pg
+    finally:
+        with contextlib.suppress(Exception):
+            pg.close()
+        with contextlib.suppress(Exception):
+            context.close()

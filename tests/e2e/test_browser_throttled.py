@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import time
 import urllib.request
 from itertools import count
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from iws_e2e_harness import CHROMIUM, CHROMIUM_ARGS, run_cell, run_notebook
+from iws_e2e_harness import CHROMIUM, CHROMIUM_ARGS, free_port, run_cell, run_notebook
 from websockets.sync.client import connect
 
 from timing import eventually, timeout_s
@@ -103,12 +102,6 @@ class CdpPage:
         self._stack.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 CELLS = [
     "import json, threading, time\n"
     "import ipywebsockets as iws\n"
@@ -175,7 +168,7 @@ GAPS = """() => {
 
 def test_hidden_throttled_tab_keeps_the_socket(browser, jupyter_server, jupyter_env):
     base = jupyter_server("lab")
-    port = _free_port()
+    port = free_port()
     chromium = browser.browser_type.launch(
         executable_path=CHROMIUM,
         headless=True,

@@ -14,24 +14,18 @@ per notebook file); the tests run in order on the same running app.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import textwrap
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from iws_e2e_harness import REPO_ROOT
+from iws_e2e_harness import REPO_ROOT, ServerProcess, free_port, open_page
 
-from timing import eventually, timeout_ms, timeout_s
+from timing import eventually, timeout_ms
 
 pytestmark = pytest.mark.e2e
 
@@ -197,13 +191,7 @@ APP = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class MarimoServer:
+class MarimoServer(ServerProcess):
     """``marimo edit`` or ``marimo run`` on one app file, in its own session (stopped by
     its pid)."""
 
@@ -214,9 +202,8 @@ class MarimoServer:
         config.mkdir(parents=True)
         # Run the notebook when the page opens; no update check, no user config.
         (config / "marimo.toml").write_text("[runtime]\nauto_instantiate = true\n")
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = root / "marimo-server.log"
         env = dict(os.environ)
         env.update(
             XDG_CONFIG_HOME=str(root / "config"),
@@ -227,7 +214,7 @@ class MarimoServer:
             no_proxy="127.0.0.1,localhost",
             PYTHONUNBUFFERED="1",
         )
-        self.cmd = [
+        cmd = [
             str(Path(sys.executable).parent / "marimo"),
             command,
             "--headless",
@@ -238,44 +225,12 @@ class MarimoServer:
             *(["--skip-update-check"] if command == "edit" else []),
             str(self.app),
         ]
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            self.cmd,
-            env=env,
-            cwd=str(root),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def log_tail(self, lines: int = 60) -> str:
-        text = self.log_path.read_text(errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
+        self.name = f"marimo {command}"
+        super().__init__(cmd, root / "marimo-server.log", env=env, cwd=root)
 
     def wait_ready(self, within: float) -> None:
-        def answers() -> bool:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"marimo exited with code {self.proc.returncode} during start\n"
-                    f"command: {self.cmd}\n--- log tail ---\n{self.log_tail()}"
-                )
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as r:
-                    return r.status == 200
-            except (urllib.error.URLError, OSError):
-                return False
-
-        eventually(answers, within, lambda: f"marimo answers {self.url}/health\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout_s(10))
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=timeout_s(5))
-        self._log.close()
+        """Wait (``within`` unscaled seconds) until ``/health`` answers 200."""
+        self.wait_answers(f"{self.url}/health", within)
 
 
 @pytest.fixture(scope="module", params=["edit", "run"])
@@ -296,21 +251,9 @@ def marimo_server(
 @pytest.fixture(scope="module")
 def page(browser: Any, marimo_server: MarimoServer) -> Iterator[Any]:
     """The app, opened once and running (named ``page``: failures attach a screenshot)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(timeout_ms(15))
-    pg = context.new_page()
-    console: list[str] = []
-    pg._iws_console = console
-    pg.on("console", lambda m: console.append(f"[{m.type}] {m.text}"))
-    pg.on("pageerror", lambda e: console.append(f"[pageerror] {e}"))
-    pg.goto(marimo_server.url)
-    try:
+    with open_page(browser) as pg:
+        pg.goto(marimo_server.url)
         yield pg
-    finally:
-        with contextlib.suppress(Exception):
-            pg.close()
-        with contextlib.suppress(Exception):
-            context.close()
 
 
 def number(page: Any, selector: str) -> int:

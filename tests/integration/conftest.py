@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -13,7 +14,31 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 import ipywebsockets as iws
+from ipywebsockets.frames import accept_steps
 from timing import timeout_s
+
+
+async def answer_handshake_by_hand(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    extra_headers: bytes = b"",
+    then: bytes = b"",
+) -> None:
+    """A server's side of the opening handshake written by hand (a raw asyncio server):
+    for what websockets' server will not do, such as ``Content-Length`` on a 101 or never
+    reading again. ``then`` follows the head at once (frames, say)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    key = re.search(rb"(?i)\r\nsec-websocket-key: *(\S+)", head)
+    assert key is not None, head
+    writer.write(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + extra_headers
+        + b"Sec-WebSocket-Accept: "
+        + accept_steps(key.group(1).decode()).accept.encode()
+        + b"\r\n\r\n"
+        + then
+    )
+    await writer.drain()
 
 
 def free_port() -> int:

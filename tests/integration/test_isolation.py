@@ -9,10 +9,10 @@ from typing import Any
 
 import ipywidgets
 import pytest
-from tests.integration.conftest import LocalServer, LoopThread, echo
+from tests.integration.conftest import LocalServer, LoopThread, answer_handshake_by_hand, echo
 
 import ipywebsockets as iws
-from ipywebsockets.frames import accept_steps, encode_frame
+from ipywebsockets.frames import encode_frame
 from ipywebsockets.views._window import Latest
 from ipywebsockets.wire import FrameReader
 from timing import eventually, timeout_s
@@ -144,20 +144,8 @@ def test_a_101_with_content_length_from_a_real_server_is_tapped(
     connect: Callable[..., iws.WebSocket], loop_thread: LoopThread
 ) -> None:
     async def odd_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        key = next(
-            line.split(b":", 1)[1].strip()
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"sec-websocket-key")
-        )
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Content-Length: 500\r\nSec-WebSocket-Accept: "
-            + accept_steps(key.decode()).accept.encode()
-            + b"\r\n\r\n"
-            + encode_frame(1, b"first")
-        )
-        await writer.drain()
+        extra = b"Content-Length: 500\r\n"
+        await answer_handshake_by_hand(reader, writer, extra, then=encode_frame(1, b"first"))
         await asyncio.sleep(5)
         writer.close()
 

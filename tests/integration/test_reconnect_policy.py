@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import re
 import time
 from collections.abc import Callable
 
 import pytest
-from tests.integration.conftest import LocalServer, LoopThread
+from tests.integration.conftest import LocalServer, LoopThread, answer_handshake_by_hand
 from websockets.asyncio.server import ServerConnection
 
 import ipywebsockets as iws
 from ipywebsockets import client as client_module
-from ipywebsockets.frames import accept_steps
 from timing import eventually, timeout_s
 
 T = timeout_s(5)
@@ -156,12 +154,7 @@ def test_send_queue_full_after_the_wait_for_room(
     async def accept_then_never_read(
         reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        key = re.search(rb"(?i)sec-websocket-key: *(\S+)", head).group(1)  # type: ignore[union-attr]
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept_steps(key.decode()).accept.encode() + b"\r\n\r\n"
-        )
+        await answer_handshake_by_hand(reader, writer)
         await asyncio.sleep(60)  # never reads: the client's writes fill the TCP buffers
 
     async def start() -> asyncio.Server:
