@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import IPyWebSocketsWarning
-from .message import Message
+from .message import Message, loads
 
 if TYPE_CHECKING:
     from ._jupyter.stream import Stream
@@ -62,7 +62,7 @@ def decode_line(line: str, where: str = "") -> Message:
         ValueError: the line is not a recorded message; the text names ``where``.
     """
     try:
-        item: Any = json.loads(line)
+        item: Any = loads(line)
     except ValueError as exc:
         raise ValueError(f"{where}not valid JSON ({exc}): {line[:60]!r}") from None
     if not isinstance(item, dict):

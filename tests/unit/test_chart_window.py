@@ -148,3 +148,14 @@ def test_to_bytes_is_little_endian_float64() -> None:
     assert len(data) == 24
     a, b, c = struct.unpack("<3d", data)
     assert (a, b) == (1.5, -2.0) and math.isnan(c)
+
+
+def test_json_too_deep_to_decode_is_ignored_and_counted() -> None:
+    from ipywebsockets.message import Message
+    from ipywebsockets.paths import Path
+    from ipywebsockets.views._window import numbers
+
+    deep = Message.make(1, 0.0, "in", "[" * 3000 + "]" * 3000)
+    price = Message.make(2, 1.0, "in", '{"price": 2.5}')
+    times, columns, ignored = numbers([deep, price], [Path("price")])
+    assert (times, columns, ignored) == ([1.0], [[2.5]], 1)

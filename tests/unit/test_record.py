@@ -106,3 +106,12 @@ def test_binary_is_base64_in_the_file(tmp_path: Path) -> None:
         stream.on_message(b"\xff\xfe")
     (line,) = path.read_text("utf-8").splitlines()
     assert json.loads(line)["data"] == base64.b64encode(b"\xff\xfe").decode()
+
+
+def test_a_line_nested_too_deep_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    path.write_text("[" * 3000 + "]" * 3000 + "\n", "utf-8")
+    with pytest.raises(
+        ValueError, match=r"deep\.jsonl, line 1: not valid JSON \(nested too deeply"
+    ):
+        load(path)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._jupyter.rows import parsed_value
-from ..message import Message
+from ..message import Message, loads
 from ..paths import MISSING, Path, flatten
 
 __all__ = ["Latest", "Window", "as_number", "numbers", "to_bytes"]
@@ -154,7 +154,7 @@ def numbers(
         value = parsed_value(msg)
         if isinstance(value, str):  # not strict JSON: NaN or Infinity somewhere, or not JSON
             try:
-                value = json.loads(data)
+                value = loads(data)  # NaN and Infinity; too deep is a ValueError
             except ValueError:
                 ignored += 1
                 continue
