@@ -50,8 +50,13 @@ SETUPS = {
         "import asyncio, json, threading\n"
         "import ipywidgets as W\n"
         "from websockets.asyncio.client import connect\n"
-        "w = W.IntText()\n"
-        "state = {'n': 0, 'stop': False}\n"
+        "w = W.IntText(value=-1)\n"  # every seq (from 0) a change: one message each
+        "state = {'n': 0, 'sent': 0, 'stop': False}\n"
+        "_send = w._send\n"
+        "def _counted(*args, **kwargs):  # the comm messages it publishes, counted at the source\n"
+        "    state['sent'] += 1\n"
+        "    return _send(*args, **kwargs)\n"
+        "w._send = _counted\n"
         "async def naive(url):\n"
         "    async with connect(url, proxy=None, compression=None) as ws:\n"
         "        async for data in ws:\n"
@@ -74,7 +79,7 @@ COLLECT = {
     "naive": (
         "import time\n"
         "n = state['n']\nstate['stop'] = True\ntime.sleep(0.2)\n"
-        "_bench_result = {'received': n, 'total': state['n']}\n"
+        "_bench_result = {'received': n, 'total': state['n'], 'sent': state['sent']}\n"
     ),
 }
 
@@ -225,6 +230,9 @@ async def _one(base: str, runtime: Path, how: str, url: str, seconds: float) -> 
         published_all = len(zmq.times.get(comm, []))
         return {
             "published_all": published_all,
+            # What the widget itself sent (the naive one counts it): the IOPub reader
+            # above may miss some of a flood (its socket's high-water mark).
+            "sent_by_widget": counts.get("sent"),
             "forwarded_all": len(msgs),
             "received": counts["received"],
             "in_per_s": counts["received"] / (window + 0.0),

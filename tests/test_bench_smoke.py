@@ -104,7 +104,10 @@ def test_coalesce_smoke() -> None:
     assert result["exact"], ours
     assert ours["accounted"] == ours["total"] and ours["anomalies"] == [], ours
     # The naive widget publishes one comm message per incoming message.
-    assert naive["published_all"] == naive["received"] > 0, naive
+    # (counted in the kernel: the IOPub reader can miss some of its flood, so what it saw
+    # is at most that.)
+    assert naive["sent_by_widget"] == naive["total"] > 0, naive
+    assert 0 < naive["published_all"] <= naive["sent_by_widget"], naive
     (ratio,) = _ratios(result, 1, 1000)  # input msg/s: ours / naive (measured 12)
     assert rows["input msgs/s into the kernel"]["value"] > 1000, ratio
 
