@@ -81,9 +81,11 @@ def test_view_request_is_handled_while_a_cell_that_published_blocks(kernel: Kern
         "t0 = time.monotonic()\n"
         "try:\n"
         "    m = ws.wait_for(lambda m: m.data == 'from-view', timeout=8)\n"
-        "    print('GOT', m.data, round(time.monotonic() - t0, 2), flush=True)\n"
+        # One write per verdict: print's separate writes of its arguments can be flushed
+        # to IOPub apart ('GOT' alone, then ' from-view ...').
+        "    print(f'GOT {m.data} {round(time.monotonic() - t0, 2)}', flush=True)\n"
         "except TimeoutError:\n"
-        "    print('STALLED', round(time.monotonic() - t0, 2), flush=True)\n"
+        "    print(f'STALLED {round(time.monotonic() - t0, 2)}', flush=True)\n"
     )
     msg_id = kc.execute(code, store_history=True, allow_stdin=False)
     kernel.wait_entry(printed("BLOCKING", msg_id), 15, "the cell published and blocks")
