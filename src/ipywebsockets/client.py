@@ -330,13 +330,13 @@ class Connection(BaseTransport):
                 hooks: asyncio.Future[None] | None = None
                 try:
                     self._events.on_open(ws.subprotocol or "", ws)
-                    self._set_status("open", "")
                     if self._queue.first:  # a previous connection's hook never got to send these
                         self.unsent += len(self._queue.first)
                         self._queue.first.clear()
-                    if self.hooks is not None and self.hooks.wanted():
+                    if self.hooks is not None and self.hooks.opened():
                         self._queue.holding = True
                         hooks = asyncio.ensure_future(self._run_hooks(self.hooks))
+                    self._set_status("open", "")
                     sender = asyncio.ensure_future(
                         self._queue.run(ws, self._events.on_sent, self._refused)
                     )

@@ -214,6 +214,25 @@ def test_a_hook_that_hangs_releases_the_queue_after_open_timeout(
     release.set()
 
 
+def test_a_hook_registered_after_the_open_runs_at_once_and_once_per_open(
+    connect: Callable[..., iws.WebSocket], market: iws.MarketServer
+) -> None:
+    ws = connect(market.url, reconnect=FAST)  # connects at once: the usual way to write it
+    eventually(lambda: ws.status == "open", what="open before the hook exists")
+    runs = []
+
+    @ws.on_open
+    def sub(sock: iws.WebSocket) -> None:
+        runs.append(sock.reconnects)
+        subscribe(sock)
+
+    eventually(lambda: len(ticks(ws)) >= 3, what="ticks: the hook ran for this connection")
+    drop(market)
+    eventually(lambda: ws.reconnects == 1 and len(runs) == 2, what="ran again after reconnect")
+    time.sleep(0.2)
+    assert runs == [0, 1] and market.subscribes == 2
+
+
 def test_on_open_remove_and_bad_arguments(
     connect: Callable[..., iws.WebSocket], market: iws.MarketServer
 ) -> None:
