@@ -189,3 +189,18 @@ def test_a_slow_derived_consumer_does_not_stall_reception(
     eventually(lambda: ws.received > 100, what="the parent keeps receiving")
     gate.set()
     eventually(lambda: slow.received > 100, what="the derived source catches up")
+
+
+def test_a_source_derived_from_a_closed_socket_is_closed(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
+    ws = connect(echo_server.url)
+    eventually(lambda: ws.status == "open", what="open")
+    ws.close(4002, "done here")
+    late = ws.filter(lambda m: True)
+    with pytest.raises(iws.ConnectionClosed, match="4002"):
+        late.recv(timeout=T)
+    ws.connect()  # the socket opens again: so does what was derived from it
+    eventually(lambda: late.status == "open", what="the derived source follows")
+    ws.send("back")
+    assert late.recv(T).text() == "back"

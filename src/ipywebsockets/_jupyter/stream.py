@@ -339,6 +339,11 @@ class Stream:
                     return True
             return False
 
+    @property
+    def ended(self) -> bool:
+        """Whether the connection ended for good (no reconnect follows)."""
+        return self._ended
+
     def ended_cleanly(self) -> bool:
         """Whether the connection ended for good without an error."""
         return self._ended and not self.state["error"]
