@@ -32,6 +32,7 @@ def subscribe(sock: iws.WebSocket) -> None:
 
 def drop(server: iws.MarketServer) -> None:
     """Cut the TCP connection of the server's one client (the client sees 1006 and reconnects)."""
+    eventually(lambda: len(server.connections) == 1, what="the server's handler runs")
     (connection,) = server.connections
     connection.transport.close()
 
