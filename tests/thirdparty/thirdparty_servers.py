@@ -221,6 +221,11 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         """Start the server (again) and wait until it is ready."""
         assert self.proc is None or self.proc.poll() is not None, "already running"
+        if accepts_tcp(self.port):  # else another process's answer would pass for ours
+            raise RuntimeError(
+                f"{self.name} cannot start: something else already listens on 127.0.0.1:"
+                f"{self.port} (a server left over from an earlier run?)"
+            )
         with open(self.log_path, "ab") as log:
             log.write(f"--- start {self.starts + 1}: {' '.join(self.argv)}\n".encode())
             log.flush()
