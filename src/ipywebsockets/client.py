@@ -305,7 +305,8 @@ class Connection(BaseTransport):
                     if isinstance(exc, CredentialError):
                         error, retriable = redact_text(str(exc)), True
                     else:
-                        error, retriable = describe_connect_error(exc, self.url, self._options)
+                        options = {**self._options, "proxy": credentials.proxy_for(self.url)}
+                        error, retriable = describe_connect_error(exc, self.url, options)
                     if ever_open and retriable and self._may_retry(attempt + 1):
                         attempt += 1
                         await self._wait_to_retry(attempt, error)

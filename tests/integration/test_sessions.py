@@ -163,6 +163,7 @@ def test_a_hook_may_wait_for_a_reply(
 
     @ws.on_open
     def snapshot_first(sock: iws.WebSocket) -> None:
+        answers.append(sock.status)  # the traits are current when a hook starts
         reply = sock.request(
             {"op": "snapshot", "id": 1}, match=lambda m: m.json().get("id") == 1, timeout=T
         )
@@ -171,7 +172,7 @@ def test_a_hook_may_wait_for_a_reply(
 
     ws.connect()
     eventually(lambda: len(ticks(ws)) >= 2, what="ticks after the hook's snapshot")
-    assert set(answers[0]) == {"ABC", "XYZ", "QRS"}
+    assert answers[0] == "open" and set(answers[1]) == {"ABC", "XYZ", "QRS"}
     assert ws.recv(T).json()["type"] == "subscribed"  # the snapshot was the hook's, not recv's
 
 

@@ -45,10 +45,12 @@ class Session:
     Args:
         stream: where errors are counted and shown, and whose status says "open".
         owner: the socket the hooks are called with (held weakly).
+        refresh: brings the socket's traits up to date (a hook sees ``status == "open"``).
     """
 
-    def __init__(self, stream: Stream, owner: Any) -> None:
+    def __init__(self, stream: Stream, owner: Any, refresh: Callable[[], None]) -> None:
         self._stream = stream
+        self._refresh = refresh
         self._owner = weakref.ref(owner)
         self.hooks: tuple[_Hook, ...] = ()
         self._lock = threading.Lock()
@@ -87,6 +89,7 @@ class Session:
 
     def run(self) -> None:
         """Call each hook not yet run for the latest open, in order (on the calling thread)."""
+        self._refresh()
         while True:
             with self._lock:
                 hook = next((h for h in self.hooks if h.ran < self._opens), None)
