@@ -23,7 +23,7 @@ from ..message import Message
 from ..paths import Path
 from ..widget import WebSocket
 from ._base import SourceView
-from ._groups import GroupedWindow, Groups, grouped_numbers
+from ._groups import GroupedWindow, Groups, check_max_groups, grouped_numbers
 from ._window import Window, numbers, to_bytes
 
 __all__ = ["Chart"]
@@ -109,6 +109,7 @@ class Chart(SourceView):
         if len(set(parsed)) != len(parsed):
             raise ValueError(f"a field path is given twice in {list(paths)}")
         self._paths = parsed
+        check_max_groups(max_groups)
         self._groups = None if by is None else Groups(_by_path(by), max_groups)
         self._win = Window(len(parsed), points, window)  # checks points and window
         self._grouped = GroupedWindow(len(parsed), points, window)

@@ -20,7 +20,7 @@ from ..message import Message
 from ..paths import Path
 from ..widget import WebSocket
 from ._base import SourceView
-from ._groups import GroupedLatest, Groups
+from ._groups import GroupedLatest, Groups, check_max_groups
 from ._window import Latest
 from .chart import _by_path, _everything
 
@@ -76,6 +76,7 @@ class Values(SourceView):
         if len(set(parsed)) != len(parsed):
             raise ValueError(f"a field path is given twice in {list(paths)}")
         self._latest = Latest(parsed, limit)  # checks limit
+        check_max_groups(max_groups)
         self._groups = None if by is None else Groups(_by_path(by), max_groups)
         self._grouped = None if self._groups is None else GroupedLatest(self._groups, parsed, limit)
         self._sent_groups = 0  # group labels the page was told of
