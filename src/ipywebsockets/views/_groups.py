@@ -220,15 +220,17 @@ class GroupedLatest:
 
     def update(self, messages: Iterable[Message]) -> None:
         """Take the incoming messages (oldest first) into their groups' tables."""
+        batches: dict[int, list[Message]] = {}
         for msg in messages:
             if msg.direction != "in":
                 continue
             index = self.groups.place(json_of(msg))
-            if index is None:
-                continue
+            if index is not None:
+                batches.setdefault(index, []).append(msg)
+        for index in sorted(batches):  # each group's messages, oldest first
             while len(self.tables) <= index:
                 self.tables.append(Latest(self.paths, self.limit))
-            self.tables[index].update((msg,))
+            self.tables[index].update(batches[index])
 
     def take_changed(self) -> list[tuple[str, str, float, int]]:
         """``(path, text, changed, group)`` of the fields that changed since the last call."""
