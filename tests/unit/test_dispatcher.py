@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from timing import eventually
-
 from ipywebsockets._jupyter.callbacks import Dispatcher, Handler
 from ipywebsockets.message import Message
+from timing import eventually
 
 
 def _dispatcher(seen: list[int], maxsize: int = 1_000_000) -> Dispatcher:

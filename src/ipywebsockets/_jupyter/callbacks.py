@@ -105,9 +105,7 @@ class Dispatcher:
             with self._cond:
                 self._stopping = False
                 if self._thread is None:
-                    self._thread = threading.Thread(
-                        target=self._run, name=self._name, daemon=True
-                    )
+                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                     self._thread.start()
                 self._cond.notify()
         if len(queue) < self._maxsize:
