@@ -20,9 +20,11 @@ from .exceptions import (
     FrontendUnavailable,
     InvalidURL,
     IPyWebSocketsWarning,
+    RemoteError,
     SendQueueFull,
     WebSocketError,
 )
+from .market import MarketServer
 from .message import Message
 from .playback import replay
 from .record import Recorder
@@ -51,11 +53,13 @@ __all__ = [
     "Inspector",
     "InvalidURL",
     "Log",
+    "MarketServer",
     "Message",
     "Metrics",
     "OutputBinding",
     "PollingVsPush",
     "Recorder",
+    "RemoteError",
     "SendQueueFull",
     "TickerServer",
     "Values",

@@ -1,4 +1,4 @@
-"""``python -m ipywebsockets serve ticker|echo|broadcast``: run a demo server from a shell."""
+"""``python -m ipywebsockets serve ticker|echo|broadcast|market``: run a demo server."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from .market import MarketServer
 from .servers import BroadcastServer, EchoServer, TickerServer
 
 __all__ = ["main"]
@@ -17,11 +18,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ipywebsockets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run a demo WebSocket server until Ctrl-C")
-    serve.add_argument("kind", choices=["ticker", "echo", "broadcast"])
+    serve.add_argument("kind", choices=["ticker", "echo", "broadcast", "market"])
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     serve.add_argument("--port", type=int, default=8765, help="port (0: pick a free one)")
     serve.add_argument(
-        "--rate", type=float, default=10.0, help="ticker: ticks per second (0: as fast as read)"
+        "--rate",
+        type=float,
+        default=10.0,
+        help="ticker: ticks per second (0: as fast as read); market: per symbol",
     )
     serve.add_argument("--count", type=int, default=None, help="ticker: ticks per client")
     serve.add_argument(
@@ -33,8 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     where = {"host": args.host, "port": args.port, "origins": args.origin}
 
-    server: TickerServer | EchoServer | BroadcastServer
-    if args.kind == "ticker":
+    server: TickerServer | EchoServer | BroadcastServer | MarketServer
+    if args.kind == "market":
+        server = MarketServer(rate=args.rate if args.rate > 0 else 10.0, **where)
+    elif args.kind == "ticker":
         rate = args.rate if args.rate > 0 else None
         server = TickerServer(rate=rate, count=args.count, **where)
     elif args.kind == "echo":

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI, ProxyError
 
 from .exceptions import InvalidURL
 from .redact import redact_text, redact_url
@@ -169,6 +169,12 @@ def _connect_error(exc: Exception, url: str, options: Mapping[str, Any]) -> tupl
         return f"no answer from {where} within open_timeout={options['open_timeout']} s", True
     if isinstance(exc, InvalidURI):
         return f"invalid URL: {exc}", False
+    if isinstance(exc, ProxyError):
+        return (
+            f"the proxy failed to open a tunnel to {where}: {exc}; check proxy= (or the "
+            "environment's https_proxy/all_proxy) and that the proxy allows this host and port",
+            True,
+        )
     if isinstance(exc, InvalidHandshake):
         return f"the opening handshake with {where} failed: {exc}", True
     if isinstance(exc, OSError):

@@ -9,33 +9,33 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import random
 import ssl as ssl_module
+import threading
 import time
-from collections import deque
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
+from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
 from ._reasons import (
-    check_url,
     close_of,
     describe_close,
     describe_connect_error,
     describe_lost,
 )
+from .backoff import Backoff
+from .credentials import CredentialError, Credentials, HeadersLike, UrlLike
 from .exceptions import ConnectionClosed, SendQueueFull
-from .redact import redact_url, wire_logger
+from .redact import redact_text, redact_url, wire_logger
 from .runtime import Runtime, get_runtime
-from .transport import BaseTransport, Events
+from .sending import SendQueue
+from .transport import BaseTransport, Events, OpenHooks
 from .wiretap import Wiretap
 
-__all__ = ["Backoff", "Connection"]
+__all__ = ["Backoff", "Connection", "OpenHooks"]
 
 # Close codes after which reconnecting can help: the peer went away or hit a
 # transient condition. Protocol and policy errors (1002, 1003, 1007, 1008,
@@ -45,41 +45,16 @@ _RECONNECT_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014})
 _SEND_WAIT_SECONDS = 5.0
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """How to retry after the connection is lost.
-
-    The n-th retry waits ``initial * factor ** (n - 1)`` seconds, capped at
-    ``max_delay``, with ``jitter`` (a fraction) of randomness so that many
-    clients do not return at once. ``max_attempts=None`` retries forever.
-
-    Retries are counted from the last connection that stayed open for
-    ``max(stable, 2 * the delay before it)`` seconds (the browser's socket
-    does the same): a server that accepts and then closes at once (1011, 1013,
-    1006) meets growing delays and, with ``max_attempts``, an end.
-    """
-
-    initial: float = 0.5
-    factor: float = 2.0
-    max_delay: float = 30.0
-    max_attempts: int | None = None
-    jitter: float = 0.1
-    stable: float = 5.0
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait before retry number ``attempt`` (from 1)."""
-        base = min(self.max_delay, self.initial * self.factor ** max(0, attempt - 1))
-        return base * (1 + random.uniform(-self.jitter, self.jitter))
-
-
 class Connection(BaseTransport):
     """One client connection with reconnect, a bounded send queue and clean close.
 
     Args:
-        url: ``ws://`` or ``wss://`` URL.
+        url: ``ws://`` or ``wss://`` URL, or a callable returning one (each attempt).
         events: hears status changes, messages and the final close (the stream).
         protocols: subprotocols to offer; one must be accepted by the server.
-        headers: extra HTTP headers for the opening handshake (never logged).
+        headers: extra HTTP headers for the opening handshake (never logged), or a
+            callable returning them, evaluated before each attempt (credentials.py).
+        proxy: True (the environment's; never for loopback), None (direct) or a proxy URL.
         reconnect: a :class:`Backoff`, or None not to reconnect.
         send_queue: how many messages may wait while the connection is not open.
         ping_interval, ping_timeout, open_timeout, close_timeout: seconds (None disables).
@@ -90,11 +65,12 @@ class Connection(BaseTransport):
 
     def __init__(
         self,
-        url: str,
+        url: UrlLike,
         events: Events,
         *,
         protocols: Sequence[str] = (),
-        headers: Mapping[str, str] | None = None,
+        headers: HeadersLike = None,
+        proxy: str | bool | None = True,
         reconnect: Backoff | None = None,
         send_queue: int = 1000,
         ping_interval: float | None = 20.0,
@@ -106,10 +82,10 @@ class Connection(BaseTransport):
         ssl: ssl_module.SSLContext | None = None,
         runtime: Runtime | None = None,
     ) -> None:
-        self.url = check_url(url)
+        self._credentials = Credentials(url, headers, proxy)
+        self.url = self._credentials.shown_url
         self._events = events
         self._protocols = [Subprotocol(p) for p in protocols]
-        self._headers = dict(headers or {})
         self._reconnect = reconnect
         self._send_queue = send_queue
         self._options: dict[str, Any] = {
@@ -123,12 +99,9 @@ class Connection(BaseTransport):
         }
         if ssl is not None:
             self._options["ssl"] = ssl
-        host = urlsplit(url).hostname or ""
-        if host in ("127.0.0.1", "localhost", "::1") or host.startswith("127."):
-            self._options["proxy"] = None  # never send loopback traffic through a proxy
         self._runtime = runtime or get_runtime()
-        self._outbox: deque[str | bytes] = deque()
-        self._outbox_ready = asyncio.Event()
+        self._queue = SendQueue()
+        self.hooks: OpenHooks | None = None  # ws.on_open's, set by the widget
         self._opened = asyncio.Event()  # set while a connection is open
         self._connecting = False  # an opening handshake is in flight
         self._active = False  # from start() until the connection ended for good
@@ -160,8 +133,10 @@ class Connection(BaseTransport):
     def _spawn(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._main())
 
-    def send(self, payload: str | bytes) -> None:
+    def send(self, payload: str | bytes, first: bool = False) -> None:
         """Queue a payload; it goes out as soon as the connection is open.
+
+        ``first``: sent by an ``on_open`` hook, ahead of what waited while away.
 
         Raises:
             ConnectionClosed: the connection is closed (for good); call ``start()`` first.
@@ -172,17 +147,22 @@ class Connection(BaseTransport):
                 f"cannot send: the connection to {redact_url(self.url)} is closed; "
                 "call connect() to open it again"
             )
-        if len(self._outbox) >= self._send_queue and self.status == "open":
+        queue = self._queue
+        if first:
+            queue.put(payload, first=True)
+            self._runtime.call_soon(queue.wake)
+            return
+        if len(queue.outbox) >= self._send_queue and self.status == "open":
             # A burst while open: wait for the socket to take it rather than refuse.
             deadline = time.monotonic() + _SEND_WAIT_SECONDS
             while (
-                len(self._outbox) >= self._send_queue
+                len(queue.outbox) >= self._send_queue
                 and self.status == "open"
                 and time.monotonic() < deadline
                 and not self._runtime.in_loop()
             ):
                 time.sleep(0.001)
-        if len(self._outbox) >= self._send_queue:
+        if len(queue.outbox) >= self._send_queue:
             advice = (
                 f"the server has not taken them for {_SEND_WAIT_SECONDS:g} s (it reads slower "
                 "than you send); send less often"
@@ -190,11 +170,11 @@ class Connection(BaseTransport):
                 else "wait for it to open"
             )
             raise SendQueueFull(
-                f"cannot send: {len(self._outbox)} messages already wait while the connection "
+                f"cannot send: {len(queue.outbox)} messages already wait while the connection "
                 f"is {self.status}; {advice}, or raise send_queue= (now {self._send_queue})"
             )
-        self._outbox.append(payload)
-        self._runtime.call_soon(self._outbox_ready.set)
+        queue.put(payload)
+        self._runtime.call_soon(queue.wake)
 
     def close(self, code: int = 1000, reason: str = "", timeout: float | None = None) -> None:
         """Close with ``code`` and ``reason`` and wait until closed (at most ``timeout`` s).
@@ -242,7 +222,7 @@ class Connection(BaseTransport):
 
     def secret_headers(self) -> frozenset[str]:
         """Lowercase names of the extra handshake headers (credentials: never shown)."""
-        return frozenset(name.lower() for name in self._headers)
+        return self._credentials.header_names
 
     def dispose(self) -> None:
         """The owner is gone: close with 1001 (going away) if still running."""
@@ -260,7 +240,7 @@ class Connection(BaseTransport):
         task = self._task
         ws = self._ws
         close_timeout = self._options["close_timeout"] or 5.0
-        if ws is None and self._outbox and self._connecting:
+        if ws is None and self._queue and self._connecting:
             # send() then close() right away: let the handshake finish and deliver first.
             try:
                 await asyncio.wait_for(self._opened.wait(), close_timeout)
@@ -271,7 +251,7 @@ class Connection(BaseTransport):
             self._set_status("closing", "")
             # Deliver what the user sent before asking to close.
             deadline = asyncio.get_running_loop().time() + close_timeout
-            while self._outbox and ws.state.name == "OPEN":
+            while self._queue and ws.state.name == "OPEN":
                 if asyncio.get_running_loop().time() > deadline:
                     break
                 await asyncio.sleep(0.005)
@@ -291,24 +271,41 @@ class Connection(BaseTransport):
         code: int | None = None
         reason = ""
         error = ""
+        refreshed = False  # credentials evaluated again after a 401/403 on a reconnect
+        credentials = self._credentials
         try:
             while True:
                 self._set_status("reconnecting" if ever_open else "connecting", error)
                 self._connecting = True
                 tap = self.tap
                 try:
+                    url, headers = await credentials.evaluate(self._options["open_timeout"] or 10.0)
+                    self.url = url
                     ws = await connect(
-                        self.url,
+                        url,
                         subprotocols=self._protocols or None,
-                        additional_headers=self._headers or None,
+                        additional_headers=headers,
                         create_connection=tap.connection_class() if tap is not None else None,
+                        proxy=credentials.proxy_for(url),
                         **self._options,
                     )
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
                     self._connecting = False
-                    error, retriable = describe_connect_error(exc, self.url, self._options)
+                    if (
+                        ever_open
+                        and not refreshed
+                        and credentials.refreshable
+                        and isinstance(exc, InvalidStatus)
+                        and exc.response.status_code in (401, 403)
+                    ):
+                        refreshed = True  # a token expired while away: ask for a fresh one once
+                        continue
+                    if isinstance(exc, CredentialError):
+                        error, retriable = redact_text(str(exc)), True
+                    else:
+                        error, retriable = describe_connect_error(exc, self.url, self._options)
                     if ever_open and retriable and self._may_retry(attempt + 1):
                         attempt += 1
                         await self._wait_to_retry(attempt, error)
@@ -325,15 +322,24 @@ class Connection(BaseTransport):
                     code, reason = close_of(ws)
                     return
                 self._connecting = False
-                ever_open, error = True, ""
+                ever_open, error, refreshed = True, "", False
                 opened_at = time.monotonic()
                 self._ws = ws
                 self._opened.set()
                 sender: asyncio.Future[None] | None = None
+                hooks: asyncio.Future[None] | None = None
                 try:
                     self._events.on_open(ws.subprotocol or "", ws)
+                    if self._queue.first:  # a previous connection's hook never got to send these
+                        self.unsent += len(self._queue.first)
+                        self._queue.first.clear()
+                    if self.hooks is not None and self.hooks.opened():
+                        self._queue.holding = True
+                        hooks = asyncio.ensure_future(self._run_hooks(self.hooks))
                     self._set_status("open", "")
-                    sender = asyncio.ensure_future(self._send_loop(ws))
+                    sender = asyncio.ensure_future(
+                        self._queue.run(ws, self._events.on_sent, self._refused)
+                    )
                     await self._receive_loop(ws)
                 except Exception as exc:  # a bug here must not leave the socket open
                     error = (
@@ -345,8 +351,10 @@ class Connection(BaseTransport):
                     code, reason = close_of(ws)
                     return
                 finally:
-                    if sender is not None:
-                        sender.cancel()
+                    for task in (sender, hooks):
+                        if task is not None:
+                            task.cancel()
+                    self._queue.holding = False
                     self._ws = None
                     self._opened.clear()
                 code, reason = close_of(ws)
@@ -367,14 +375,12 @@ class Connection(BaseTransport):
             if self._closing is None:
                 raise
         finally:
-            if self._outbox:
-                self.unsent += len(self._outbox)
+            if self._queue:
+                dropped = self._queue.drop()
+                self.unsent += dropped
                 if not error:
-                    error = (
-                        f"{len(self._outbox)} queued messages were not sent: "
-                        "the connection closed first"
-                    )
-                self._outbox.clear()
+                    error = f"{dropped} queued messages were not sent: the connection closed first"
+
             self._runtime.remove_closer(self._close_at_exit)
             self.status = "closed"
             self._connecting = False
@@ -405,25 +411,40 @@ class Connection(BaseTransport):
         except WsConnectionClosed:
             pass
 
-    async def _send_loop(self, ws: ClientConnection) -> None:
-        outbox = self._outbox
-        ready = self._outbox_ready
-        while True:
-            while outbox:
-                data = outbox[0]
+    def _refused(self, exc: Exception) -> None:
+        self.unsent += 1
+        self._set_status(self.status, f"a queued message could not be sent and was dropped: {exc}")
+
+    async def _run_hooks(self, hooks: OpenHooks) -> None:
+        """Run the on_open hooks on a thread of their own; then release the queued sends.
+
+        The receive loop runs meanwhile, so a hook may wait for replies. A hook
+        still running after ``open_timeout`` releases the queue anyway (and says so).
+        """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+
+        def finish() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        def run() -> None:
+            try:
+                hooks.run()
+            finally:
                 try:
-                    await ws.send(data)
-                except WsConnectionClosed:
-                    return  # kept at the head of the queue for the next connection
-                except (TypeError, ValueError) as exc:  # send() checks; never retry it forever
-                    outbox.popleft()
-                    self.unsent += 1
-                    self._set_status(
-                        self.status, f"a queued message could not be sent and was dropped: {exc}"
-                    )
-                    continue
-                outbox.popleft()
-                self._events.on_sent(data)
-            ready.clear()
-            if not outbox:
-                await ready.wait()
+                    loop.call_soon_threadsafe(finish)
+                except RuntimeError:  # the I/O loop ended meanwhile (the process exits)
+                    pass
+
+        threading.Thread(target=run, name="ipywebsockets-on-open", daemon=True).start()
+        limit = self._options["open_timeout"] or 10.0
+        try:
+            await asyncio.wait_for(asyncio.shield(done), limit)
+        except (TimeoutError, asyncio.TimeoutError):
+            hooks.report(
+                f"an on_open hook is still running after {limit:g} s (open_timeout); "
+                "the messages queued while away go out now"
+            )
+        finally:
+            self._queue.release()

@@ -6,7 +6,8 @@ Every error the package raises derives from :class:`WebSocketError`::
      ├── InvalidURL (also ValueError)
      ├── ConnectionFailed (also ConnectionError)
      ├── ConnectionClosed (also ConnectionError)
-     └── SendQueueFull
+     ├── SendQueueFull
+     └── RemoteError (the server answered a request with an error)
 
 plus :class:`IPyWebSocketsWarning` for warnings. Timeouts raise the built-in
 :class:`TimeoutError`; values that cannot be sent raise :class:`TypeError`.
@@ -20,6 +21,7 @@ __all__ = [
     "FrontendUnavailable",
     "IPyWebSocketsWarning",
     "InvalidURL",
+    "RemoteError",
     "SendQueueFull",
     "WebSocketError",
 ]
@@ -62,6 +64,25 @@ class FrontendUnavailable(WebSocketError):
 
 class SendQueueFull(WebSocketError):
     """Too many messages are waiting to be sent while the connection is not open."""
+
+
+class RemoteError(WebSocketError):
+    """The server answered a call with an error (a JSON-RPC 2.0 error object).
+
+    Attributes:
+        code: the error's ``code`` (JSON-RPC: -32601 method not found, -32602 invalid
+            params, -32603 internal error, -32000 to -32099 server errors).
+        message: the error's ``message``, as the server wrote it.
+        data: the error's ``data`` (None when absent).
+        method: the method that was called.
+    """
+
+    def __init__(self, method: str, code: object, message: str, data: object = None) -> None:
+        super().__init__(f"the server answered {method!r} with error {code}: {message}")
+        self.method = method
+        self.code = code
+        self.message = message
+        self.data = data
 
 
 class IPyWebSocketsWarning(UserWarning):

@@ -29,4 +29,4 @@ def replay(
         ValueError: a line is not a recorded message (the error names its number).
     """
     transport = ReplayConnection(path, speed=speed, loop=loop)
-    return WebSocket(f"replay://{pathlib.Path(path).name}", _replay=transport, **kwargs)
+    return WebSocket(f"replay://{pathlib.Path(path).name}", _given=transport, **kwargs)

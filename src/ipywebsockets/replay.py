@@ -131,6 +131,7 @@ class ReplayConnection(BaseTransport):
         self._active = False
         self._closing: tuple[int, str] | None = None
 
+    mode = "replay"
     no_wire = "a replay plays recorded messages; it has no connection to ping or inspect"
 
     def __repr__(self) -> str:
@@ -155,7 +156,7 @@ class ReplayConnection(BaseTransport):
     def _spawn(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._main())
 
-    def send(self, payload: str | bytes) -> None:
+    def send(self, payload: str | bytes, first: bool = False) -> None:
         """Show ``payload`` as sent; a replay has no server, so it goes nowhere.
 
         Raises:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from .wiretap import Wiretap
 
-__all__ = ["BaseTransport", "Events", "Transport"]
+__all__ = ["BaseTransport", "Events", "OpenHooks", "Transport"]
 
 
 class Events(Protocol):
@@ -52,8 +52,24 @@ class Events(Protocol):
         """The connection ended for good (no reconnect follows)."""
 
 
+class OpenHooks(Protocol):
+    """What runs after every successful open, before the queued sends (``ws.on_open``)."""
+
+    def opened(self) -> bool:
+        """A connection opened (call before reporting status "open"): whether to :meth:`run`."""
+
+    def run(self) -> None:
+        """Run the hooks (on a thread of their own; they may send and wait for replies)."""
+
+    def report(self, text: str) -> None:
+        """Show a problem with the hooks (e.g. one still running after the time limit)."""
+
+
 class Transport(Protocol):
     """One socket's way of moving frames; every method is safe from any thread."""
+
+    # The socket's on_open hooks, run after every open (None, or nothing, where unsupported).
+    hooks: OpenHooks | None
 
     @property
     def running(self) -> bool:
@@ -69,7 +85,8 @@ class Transport(Protocol):
     def start(self) -> None:
         """Begin connecting (no-op while running)."""
 
-    def send(self, payload: str | bytes) -> None: ...
+    def send(self, payload: str | bytes, first: bool = False) -> None:
+        """Queue ``payload``; ``first``: an on_open hook sends it, ahead of what was queued."""
 
     def close(self, code: int = 1000, reason: str = "", timeout: float | None = None) -> None:
         """Close and wait for the end, at most ``timeout`` seconds."""
@@ -113,6 +130,8 @@ _NEEDS_KERNEL = "{what}() needs mode='kernel': {why}"
 
 class BaseTransport:
     """Defaults for what a transport may not offer (see :class:`Transport`)."""
+
+    hooks: OpenHooks | None = None
 
     # Why pings and the wire tap are out of reach (completes "...needs mode='kernel': ").
     no_wire = "only the kernel's own connection has frames it can ping and inspect"

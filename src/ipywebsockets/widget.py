@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import ssl as ssl_module
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,9 +24,12 @@ from websockets.asyncio.client import ClientConnection
 from ._jupyter import assets
 from ._jupyter.bindings import Binding
 from ._jupyter.callbacks import Handler, current_parent
+from ._jupyter.derived import DerivedLink
 from ._jupyter.lifecycle import adopt, close_own_layout
 from ._jupyter.output import OutputBinding
 from ._jupyter.parts import CONNECTION_OPTIONS, assemble
+from ._jupyter.requests import Requests
+from ._jupyter.session import Session
 from .client import Backoff
 from .dataframes import dataframe
 from .message import Message, encode_outgoing
@@ -51,10 +55,16 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
 
     Args:
         url: ``ws://`` or ``wss://`` URL; its secrets are redacted in the ``url`` trait
-            and in every text that leaves the kernel (docs/secrets.md).
+            and in every text that leaves the kernel (docs/secrets.md). Or a callable
+            (sync or async) returning one before every attempt (signed URLs; kernel mode).
         protocols: subprotocols to offer; the server must accept one.
-        headers: extra handshake headers, e.g. ``{"Authorization": ...}``. Kept in
-            the kernel only: never synced, never saved in the notebook.
+        headers: extra handshake headers, e.g. ``{"Authorization": ...}``, or a callable
+            (sync or async) returning them, called before every connection attempt (and
+            once more after a 401/403 on a reconnect). Kept in the kernel only: never
+            synced, never saved in the notebook.
+        proxy: ``"http://host:port"`` (HTTP CONNECT) or ``"socks5://host:port"``
+            (``ipywebsockets[socks]``); default: the environment's (``https_proxy``...),
+            never for loopback hosts; ``None``: connect directly. Kernel mode only.
         history: how many messages (both directions) ``messages`` keeps.
         mode: ``"kernel"``: the kernel opens the connection; ``"browser"``: the page
             does (no ``headers`` or ``ssl``; see docs/browser-mode.md).
@@ -116,10 +126,11 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
 
     def __init__(
         self,
-        url: str,
+        url: str | Callable[[], Any],
         *,
         protocols: Sequence[str] = (),
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | Callable[[], Any] | None = None,
+        proxy: str | bool | None = True,
         history: int = 1000,
         mode: str = "kernel",
         reconnect: bool | Backoff = True,
@@ -139,11 +150,17 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         persist_sent: bool = False,
         **kwargs: Any,
     ) -> None:
-        replaying: ReplayConnection | None = kwargs.pop("_replay", None)
-        self._mode = "replay" if replaying is not None else mode
+        given: ReplayConnection | DerivedLink | None = kwargs.pop("_given", None)
+        self._mode = mode if given is None else given.mode
         options = {k: v for k, v in locals().items() if k in CONNECTION_OPTIONS}  # as passed
-        parts = assemble(self, url, replaying, options)
+        parts = assemble(self, url, given, options)
         self._stream, self._sync, self._transport, self._bindings, self._reader = parts
+        self._session = Session(self._stream, self)
+        self._transport.hooks = self._session
+        self._requests = Requests(
+            self._stream, self._transport, self.send, self._sync.refresh, lambda: self.max_fps
+        )
+        self._derived: weakref.WeakSet[WebSocket] = weakref.WeakSet()
         super().__init__(max_fps=max_fps, view_rows=view_rows, **kwargs)
         self._sync.start()
         adopt(self, kwargs)  # and close what an earlier run of this cell opened
@@ -219,6 +236,8 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         transport.close(code, reason, timeout)
         self._sync.refresh()
         if widget:
+            for derived in list(self._derived):
+                derived.close(widget=True)
             self._stream.stop_callbacks(wait=timeout)
             self._bindings.unbind_all()
             self._sync.close()
@@ -272,7 +291,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
             ConnectionClosed: the connection is closed; call ``connect()``.
             SendQueueFull: too many messages wait for the connection.
         """
-        self._transport.send(encode_outgoing(data))
+        self._transport.send(encode_outgoing(data), self._session.in_hook())
 
     @property
     def unsent(self) -> int:
@@ -333,6 +352,90 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         else:
             self._stream.add_handler(Handler(callback, current_parent()))
         return callback
+
+    # -- sessions and requests (docs/sessions.md) -----------------------------------
+
+    def on_open(
+        self, hook: Callable[[WebSocket], object], remove: bool = False
+    ) -> Callable[[WebSocket], object]:
+        """Call ``hook(ws)`` after every successful open: the first and each reconnect.
+
+        For feeds that need a subscribe or login message. Usable as a decorator.
+        It runs on a thread of its own while messages already arrive, so it may
+        ``request()``; what it sends goes out before the messages queued while
+        away. Output and tracebacks appear under the cell that registered it; an
+        exception is counted in ``callback_errors`` and shown in ``error``.
+        ``remove=True`` unregisters it.
+        """
+        if remove:
+            self._session.remove(hook)
+        else:
+            self._session.add(hook)
+        return hook
+
+    def request(
+        self, data: Any, *, match: Callable[[Message], object], timeout: float | None = 30.0
+    ) -> Message:
+        """Send ``data`` and return the first incoming message after it that ``match``es.
+
+        That reply is not also handed to ``recv()``; every other message flows on
+        as usual, in order (views, handlers and the history see the reply too).
+        ``match`` runs as each message arrives: keep it quick; one that raises
+        means "not this one".
+
+        Raises:
+            TimeoutError: no match within ``timeout`` s (how many messages came, and why).
+            ConnectionClosed, ConnectionFailed: the connection ended for good first.
+            TypeError, ValueError, SendQueueFull: as :meth:`send`.
+        """
+        return self._requests.request(data, match, timeout)
+
+    async def arequest(
+        self, data: Any, *, match: Callable[[Message], object], timeout: float | None = 30.0
+    ) -> Message:
+        """Awaitable :meth:`request`."""
+        return await self._requests.arequest(data, match, timeout)
+
+    def call(self, method: str, params: Any = None, *, timeout: float | None = 30.0) -> Any:
+        """Call a JSON-RPC 2.0 ``method`` with ``params`` (list or dict); return its result.
+
+        Ids are numbered per socket; the reply is matched by id (in a batch reply
+        too) and not handed to ``recv()``. Notifications are ordinary messages.
+
+        Raises:
+            RemoteError: the server answered with an error (``.code``, ``.message``, ``.data``).
+            TimeoutError: no reply within ``timeout`` s (the text names the method).
+            ConnectionClosed, ConnectionFailed: the connection ended for good first.
+        """
+        return self._requests.call(method, params, timeout)
+
+    async def acall(self, method: str, params: Any = None, *, timeout: float | None = 30.0) -> Any:
+        """Awaitable :meth:`call`."""
+        return await self._requests.acall(method, params, timeout)
+
+    def filter(self, predicate: Callable[[Message], object]) -> WebSocket:
+        """A live source of the incoming messages for which ``predicate(msg)`` is true.
+
+        A :class:`WebSocket` of its own (mode ``"derived"``): views, bindings,
+        ``recv``, ``on_message`` work on it; it follows this socket's status and
+        ends with it, keeps as much history, and sends through it. A predicate
+        that raises skips the message (counted in its ``callback_errors``).
+        """
+        return self._derive("filter", predicate)
+
+    def map(self, fn: Callable[[Message], Any]) -> WebSocket:
+        """A live source of ``fn(msg)`` for each incoming message, as :meth:`filter`.
+
+        ``fn`` returns str (text), bytes (binary) or JSON values (JSON text).
+        """
+        return self._derive("map", fn)
+
+    def _derive(self, kind: str, fn: Callable[[Message], Any]) -> WebSocket:
+        link = DerivedLink(self, kind, fn)
+        derived = WebSocket(self.url, _given=link, history=self._stream.history.maxlen,
+                            max_fps=self.max_fps, view_rows=self.view_rows)  # fmt: skip
+        self._derived.add(derived)
+        return derived
 
     @property
     def last(self) -> Message | None:

@@ -20,12 +20,19 @@ from ipywebsockets.transport import Events, Transport
 
 PACKAGE = Path(iws.__file__).parent
 MAX_LINES = 450
+# widget.py is the facade: the public API, each method a delegation under its docstring
+# (the reference docs are built from them). Its code, docstrings not counted, keeps the
+# limit; its whole text may be longer.
+FACADE = "widget"
+FACADE_MAX_LINES = 650
 
 # Lower layers never import higher ones: pure -> I/O -> Jupyter plumbing -> widgets.
 PURE = {"exceptions", "message", "history", "paths", "frames", "wire", "_reasons", "redact"}
+PURE |= {"backoff"}  # retry delays
 PURE |= {"tables"}  # messages as table columns (DataFrames)
 IO = {"transport", "runtime", "client", "replay", "record", "wiretap", "servers"}
 IO |= {"dataframes"}  # to_pandas/to_polars frames, read_recording
+IO |= {"credentials", "sending", "market"}  # each attempt's URL, headers and proxy; the send queue
 LAYERS = {"pure": 0, "io": 1, "jupyter": 2, "widgets": 3}
 # What a layer must not import at all, whichever module it names.
 NOT_IN = {
@@ -109,8 +116,29 @@ def test_pure_modules_keep_no_caches(name: str) -> None:
 
 @pytest.mark.parametrize(("name", "path"), modules(), ids=[n for n, _ in modules()])
 def test_no_source_file_over_the_limit(name: str, path: Path) -> None:
-    lines = len(path.read_text().splitlines())
+    text = path.read_text()
+    lines = len(text.splitlines())
+    if name == FACADE:
+        code = lines - len(docstring_lines(text))
+        assert code <= MAX_LINES, f"{path.name} has {code} lines of code: move logic to a part"
+        assert lines <= FACADE_MAX_LINES, f"{path.name} has {lines} lines: split the facade"
+        return
     assert lines <= MAX_LINES, f"{path.name} has {lines} lines: it holds two ideas, split it"
+
+
+def docstring_lines(text: str) -> set[int]:
+    """The line numbers of the module's, classes' and functions' docstrings."""
+    found: set[int] = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                found.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    return found
 
 
 def test_websocket_is_a_facade_not_a_stack_of_mixins() -> None:

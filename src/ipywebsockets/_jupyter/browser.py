@@ -146,7 +146,7 @@ class BrowserLink(BaseTransport):
             self._owner = None
             self._assign(self._started)
 
-    def send(self, payload: str | bytes) -> None:
+    def send(self, payload: str | bytes, first: bool = False) -> None:
         """Hand ``payload`` to the owning front end, which sends it or queues it.
 
         Raises:

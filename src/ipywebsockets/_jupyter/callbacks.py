@@ -18,7 +18,7 @@ from typing import Any
 
 from ..message import Message
 
-__all__ = ["Dispatcher", "Handler", "current_parent", "resolve", "shell"]
+__all__ = ["Dispatcher", "Handler", "OutputParent", "current_parent", "resolve", "shell"]
 
 # Seconds without a message after which the handlers' output is flushed (ipykernel's
 # own timer flushes what they print within 0.2 s meanwhile).
@@ -78,7 +78,7 @@ class Dispatcher:
         self._handlers = handlers
         self._on_error = on_error
         self._maxsize = maxsize
-        self._queue: deque[Message] = deque()
+        self._queue: deque[Message | Callable[[], None]] = deque()
         self._cond = threading.Condition()
         self._paused: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
         # One queue, at most one thread at a time, so handlers see messages in
@@ -121,6 +121,16 @@ class Dispatcher:
             self._paused = (loop, fut)
             return fut
 
+    def call_after(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` on the handlers' thread after the messages queued before it."""
+        with self._cond:
+            self._queue.append(fn)
+            self._stopping = False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
     def stop(self, wait: float | None = None) -> None:
         """End the thread once the queued messages are handled (a later put() starts another)."""
         with self._cond:
@@ -140,7 +150,7 @@ class Dispatcher:
     def _run(self) -> None:
         queue = self._queue
         cond = self._cond
-        output = _OutputParent()
+        output = OutputParent()
         try:
             while True:
                 # Drain without the lock: only this thread pops, and popleft is atomic.
@@ -149,6 +159,9 @@ class Dispatcher:
                     if self._paused is not None:
                         with cond:
                             self._resume()
+                    if not isinstance(msg, Message):  # call_after()
+                        self._call_after(msg)
+                        continue
                     for handler in self._handlers():
                         self._call(handler, msg, output)
                 # Caught up: hand the handlers' output over once no message came
@@ -183,7 +196,18 @@ class Dispatcher:
         finally:
             self._sleeping = False
 
-    def _call(self, handler: Handler, msg: Message, output: _OutputParent) -> None:
+    def _call_after(self, fn: Callable[[], None]) -> None:
+        try:
+            fn()
+        except BaseException:  # our own code: say so, and go on
+            print(
+                "[ipywebsockets] internal error after the handlers ran (please report it):\n"
+                + traceback.format_exc(),
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def _call(self, handler: Handler, msg: Message, output: OutputParent) -> None:
         output.enter(handler.parent)
         try:
             handler.fn(msg)
@@ -198,7 +222,7 @@ class Dispatcher:
             self._on_error()
 
 
-class _OutputParent:
+class OutputParent:
     """The cell the dispatcher thread's output goes to, switched only when it changes.
 
     ipykernel (7.4+) buffers a thread's output by the parent it was written

@@ -9,13 +9,15 @@ here keeps state; secrets (``headers``, ``ssl``) go to the transport only.
 from __future__ import annotations
 
 import ssl as ssl_module
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..client import Backoff, Connection
+from ..credentials import check_proxy
 from ..replay import ReplayConnection
 from ..transport import Transport
 from .browser import BrowserLink, Post
+from .derived import DerivedLink
 from .stream import Stream
 
 __all__ = ["MODES", "check_persist", "make_transport"]
@@ -24,14 +26,15 @@ MODES = ("kernel", "browser")
 
 
 def make_transport(
-    url: str,
+    url: str | Callable[[], Any],
     mode: str,
     stream: Stream,
     post: Post,
     *,
-    replaying: ReplayConnection | None,
+    replaying: ReplayConnection | DerivedLink | None,
     protocols: Sequence[str],
-    headers: Mapping[str, str] | None,
+    headers: Mapping[str, str] | Callable[[], Any] | None,
+    proxy: str | bool | None,
     reconnect: bool | Backoff,
     send_queue: int,
     callback_queue: int,
@@ -45,7 +48,12 @@ def make_transport(
     """
     if replaying is None and mode not in MODES:
         raise ValueError(f"mode must be 'kernel' or 'browser', not {mode!r}")
-    if mode == "browser" and headers:
+    if mode == "browser" and callable(url):
+        raise ValueError(
+            "url= cannot be a callable with mode='browser': the page opens the socket and "
+            "needs the URL itself. Call your function and pass its result, or use mode='kernel'"
+        )
+    if mode == "browser" and (headers or callable(headers)):
         raise ValueError(
             "headers= cannot be used with mode='browser': browsers do not let pages set "
             "WebSocket handshake headers. Pass credentials in the URL or a cookie the "
@@ -56,10 +64,19 @@ def make_transport(
             "ssl= cannot be used with mode='browser': the browser checks certificates "
             "against its own trust store; use mode='kernel' for a private CA"
         )
+    if mode == "browser" and proxy is not True:
+        raise ValueError(
+            "proxy= cannot be used with mode='browser': the browser reaches servers through "
+            "its own proxy settings; leave proxy= out, or use mode='kernel'"
+        )
+    proxy = check_proxy(proxy)
     if isinstance(protocols, str):
         raise TypeError(f"protocols must be a list of str, not a str: use [{protocols!r}]")
-    if headers is not None and not isinstance(headers, Mapping):
-        raise TypeError(f"headers must be a mapping of str to str, not {type(headers).__name__}")
+    if headers is not None and not isinstance(headers, Mapping) and not callable(headers):
+        raise TypeError(
+            "headers must be a mapping of str to str, or a callable returning one (called "
+            f"before every connection attempt), not {type(headers).__name__}"
+        )
     for name, value in (("send_queue", send_queue), ("callback_queue", callback_queue)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -70,6 +87,7 @@ def make_transport(
         replaying.events = stream
         return replaying
     if mode == "browser":
+        assert isinstance(url, str)  # refused above
         return BrowserLink(
             url,
             stream,
@@ -84,6 +102,7 @@ def make_transport(
         stream,
         protocols=list(protocols),
         headers=headers,
+        proxy=proxy,
         reconnect=backoff,
         send_queue=send_queue,
         ssl=ssl,

@@ -8,12 +8,15 @@ the transport, the bindings registry and the reader.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..credentials import shown_url
 from ..redact import redact_url
 from ..replay import ReplayConnection
 from ..transport import Transport
 from .bindings import Bindings
+from .derived import DerivedLink
 from .frontend import FrontendSync
 from .options import check_persist, make_transport
 from .reading import Reader
@@ -29,7 +32,7 @@ CONNECTION_OPTIONS = frozenset(
     {
         "protocols", "headers", "history", "mode", "reconnect", "send_queue", "callback_queue",
         "max_size", "ping_interval", "ping_timeout", "open_timeout", "close_timeout", "ssl",
-        "persist", "persist_sent",
+        "persist", "persist_sent", "proxy",
     }
 )  # fmt: skip
 # Rows one front-end flush carries (the rest are counted as omitted): under about 1 MB.
@@ -45,7 +48,10 @@ class Parts(NamedTuple):
 
 
 def assemble(
-    ws: WebSocket, url: str, replaying: ReplayConnection | None, options: dict[str, Any]
+    ws: WebSocket,
+    url: str | Callable[[], Any],
+    replaying: ReplayConnection | DerivedLink | None,
+    options: dict[str, Any],
 ) -> Parts:
     """Check the arguments and build the parts of ``ws`` (nothing is opened or synced yet).
 
@@ -56,7 +62,7 @@ def assemble(
     persist, persist_sent = options.pop("persist"), options.pop("persist_sent")
     check_persist(persist, persist_sent)
     stream = Stream(
-        redact_url(url),
+        redact_url(shown_url(url)),
         history=options.pop("history"),
         view_rows=FLUSH_ROWS,
         callback_queue=options["callback_queue"],

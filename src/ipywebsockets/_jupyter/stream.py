@@ -25,6 +25,7 @@ from ..history import History, Stats
 from ..message import Message
 from ..redact import redact_text
 from .callbacks import Dispatcher, Handler, resolve
+from .claims import Claim
 
 __all__ = ["Stream"]
 
@@ -82,6 +83,13 @@ class Stream:
         self.sinks: tuple[Callable[[Message], None], ...] = ()
         self._dispatcher: Dispatcher | None = None
         self._callback_queue = callback_queue
+        # Requests waiting for a reply (claims.py), and the seqs of replies they took,
+        # which readers skip (dropped once read past or evicted).
+        self.claims: tuple[Claim, ...] = ()
+        self._claimed: set[int] = set()
+        # Told (outside the lock) after each status change, open, restart and end: the
+        # sources derived from this one (derived.py).
+        self.watchers: tuple[Callable[[str], None], ...] = ()
 
     # -- lifecycle (any thread) ------------------------------------------------
 
@@ -91,6 +99,7 @@ class Stream:
             self._ended = False
             self.state.update(status="connecting", error="", close_code=None, close_reason="")
             self.on_change()
+        self._tell("restart")
 
     def stop_callbacks(self, wait: float | None = None) -> None:
         if self._dispatcher is not None:
@@ -111,6 +120,14 @@ class Stream:
             self.state["status"] = status
             self.state["error"] = redact_text(error)
             self.on_change()
+        self._tell("status")
+
+    def report_error(self, text: str) -> None:
+        """Show ``text`` in the ``error`` trait without changing the status."""
+        with self.lock:
+            self.state["error"] = redact_text(text)
+            self.on_change()
+        self._tell("status")
 
     def on_open(self, subprotocol: str, handshake: ClientConnection | None) -> None:
         with self.lock:
@@ -121,6 +138,7 @@ class Stream:
                 subprotocol=redact_text(subprotocol), close_code=None, close_reason=""
             )
             self.on_change()
+        self._tell("open")
 
     def on_lost(self, count: int, error: str) -> None:
         """``count`` messages never reached the kernel (a gap in the browser's numbering)."""
@@ -149,6 +167,8 @@ class Stream:
                     sink(msg)
             self.on_change()
             self.last_in = msg
+            if self.claims:
+                self._offer(msg)
             if self._waiters or self._async_waiters:
                 self._wake_readers()
             if not self.handlers:
@@ -165,8 +185,14 @@ class Stream:
             self._ended = True
             error, reason = redact_text(error), redact_text(reason)  # synced, saved, raised
             self.state.update(status="closed", close_code=code, close_reason=reason, error=error)
+            if self.claims:
+                end = self._end_exception()
+                for claim in self.claims:
+                    claim.fail(end)
+                self.claims = ()
             self._wake_readers()
             self.on_change()
+        self._tell("close")
         self.stop_callbacks()
 
     def _append(self, msg: Message) -> Message:
@@ -182,6 +208,41 @@ class Stream:
                 sink(msg)
         self.on_change()
         return msg
+
+    def _tell(self, event: str) -> None:
+        for watcher in self.watchers:
+            watcher(event)
+
+    # -- requests -----------------------------------------------------------------
+
+    def add_claim(self, match: Callable[[Message], object]) -> Claim:
+        """Wait for the first incoming message from now on that ``match``es (see claims.py)."""
+        with self.lock:
+            claim = Claim(match, self._next_seq)
+            self.claims = (*self.claims, claim)
+            if len(self._claimed) > 2 * self.history.maxlen:  # nobody reads: forget the old
+                first = self.history.first_seq
+                self._claimed = {seq for seq in self._claimed if seq >= first}
+            return claim
+
+    def drop_claim(self, claim: Claim) -> None:
+        with self.lock:
+            self.claims = tuple(c for c in self.claims if c is not claim)
+
+    def _offer(self, msg: Message) -> None:
+        """Hand ``msg`` to the waiting requests (lock held); a taken one is hidden from readers."""
+        taken = [claim for claim in self.claims if claim.offer(msg)]
+        if taken:
+            self._claimed.add(msg.seq)
+            self.claims = tuple(c for c in self.claims if not c.done)
+
+    def after_callbacks(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` on the handlers' thread once the messages queued for them are handled."""
+        dispatcher = self._dispatcher
+        if dispatcher is None:
+            fn()
+        else:
+            dispatcher.call_after(fn)
 
     # -- callbacks ----------------------------------------------------------------
 
@@ -285,11 +346,17 @@ class Stream:
         """Whether ``recv()`` would return at once (an unread incoming message is kept)."""
         with self.lock:
             history = self.history
+            claimed = self._claimed
             for seq in range(max(self._cursor, history.first_seq), history.next_seq):
                 msg = history.get(seq)
-                if msg is not None and msg.direction == "in":
+                if msg is not None and msg.direction == "in" and seq not in claimed:
                     return True
             return False
+
+    @property
+    def ended(self) -> bool:
+        """Whether the connection ended for good (no reconnect follows)."""
+        return self._ended
 
     def ended_cleanly(self) -> bool:
         """Whether the connection ended for good without an error."""
@@ -309,10 +376,14 @@ class Stream:
                 stacklevel=5,
             )
         end = history.next_seq
+        claimed = self._claimed
         while self._cursor < end:
             msg = history.get(self._cursor)
             self._cursor += 1
             if msg is not None and msg.direction == "in":
+                if claimed and msg.seq in claimed:  # a request's reply: not for readers
+                    claimed.discard(msg.seq)
+                    continue
                 return msg
         return None
 
