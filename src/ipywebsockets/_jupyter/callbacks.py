@@ -192,7 +192,8 @@ class Dispatcher:
         """
         self._sleeping = True
         try:
-            self._cond.wait(timeout)
+            if not self._queue:  # a put() between the caller's look and the flag: no wait
+                self._cond.wait(timeout)
         finally:
             self._sleeping = False
 
