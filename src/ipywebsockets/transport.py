@@ -58,8 +58,11 @@ class OpenHooks(Protocol):
     def wanted(self) -> bool:
         """Whether there is anything to run."""
 
-    def run(self) -> None:
-        """Run the hooks (on a thread of their own; they may send and wait for replies)."""
+    def run(self) -> str | None:
+        """Run the hooks (on a thread of their own; they may send and wait for replies).
+
+        May return what went wrong (shown by the page in browser mode); "" or None: nothing.
+        """
 
     def report(self, text: str) -> None:
         """Show a problem with the hooks (e.g. one still running after the time limit)."""

@@ -38,14 +38,27 @@ class Session:
         self._owner = weakref.ref(owner)
         self.hooks: tuple[Handler, ...] = ()
         self._local = threading.local()
+        self._watchers: tuple[Callable[[], None], ...] = ()
+
+    def watch(self, fn: Callable[[], None]) -> None:
+        """Call ``fn()`` whenever a hook is added or removed (browser mode tells the page)."""
+        self._watchers = (*self._watchers, fn)
+
+    def _changed(self) -> None:
+        for fn in self._watchers:
+            fn()
 
     def add(self, fn: Callable[[Any], object]) -> None:
         if not callable(fn):
             raise TypeError(f"on_open takes a function of the socket, not {type(fn).__name__}")
         self.hooks = (*self.hooks, Handler(fn, current_parent()))
+        self._changed()
 
     def remove(self, fn: Callable[[Any], object]) -> None:
+        before = len(self.hooks)
         self.hooks = tuple(h for h in self.hooks if h.fn != fn)
+        if len(self.hooks) != before:
+            self._changed()
 
     def wanted(self) -> bool:
         return bool(self.hooks)
@@ -54,11 +67,15 @@ class Session:
         """Whether the calling thread is running a hook (its sends go first)."""
         return getattr(self._local, "running", False)
 
-    def run(self) -> None:
-        """Call every hook in order with the socket (on the calling thread)."""
+    def run(self) -> str:
+        """Call every hook in order with the socket (on the calling thread).
+
+        Returns what the last hook that raised said ("" when none raised).
+        """
         sock = self._owner()
         if sock is None:
-            return
+            return ""
+        said = ""
         output = OutputParent()
         self._local.running = True
         try:
@@ -75,13 +92,15 @@ class Session:
                         flush=True,
                     )
                     self._stream.count_callback_error()
-                    self.report(
+                    said = (
                         f"on_open hook {name} raised {type(exc).__name__}: {exc} "
                         "(the traceback is under the cell that registered it)"
                     )
+                    self.report(said)
         finally:
             self._local.running = False
             output.leave()
+        return said
 
     def report(self, text: str) -> None:
         self._stream.report_error(text)
