@@ -55,8 +55,11 @@ class Events(Protocol):
 class OpenHooks(Protocol):
     """What runs after every successful open, before the queued sends (``ws.on_open``)."""
 
+    def opened(self) -> bool:
+        """A connection opened (call before reporting status "open"): whether to :meth:`run`."""
+
     def wanted(self) -> bool:
-        """Whether there is anything to run."""
+        """Whether there are hooks at all (browser mode: the page holds its queue after opens)."""
 
     def run(self) -> str | None:
         """Run the hooks (on a thread of their own; they may send and wait for replies).

@@ -213,6 +213,10 @@ def test_the_page_is_told_when_hooks_come_and_go(kernel: Kernel) -> None:
     kernel.run("def sub(sock):\n    sock.send('sub')\nws.on_open(sub)")
     added = told(kernel.wait_entry(sent_to_front_end("hooks"), 10, "hooks added", mark))
     assert added == {"type": "hooks", "client": "fe-1", "gen": gen, "wanted": True, "timeout": 10}
+    # The socket is open already: the new hook runs at once, for this open (as in kernel
+    # mode); the page holds nothing, so its send is an ordinary one.
+    now = told(kernel.wait_entry(sent_to_front_end("ws_send"), 10, "the hook's send", mark))
+    assert now["text"] == "sub" and "first" not in now, now
     assert not [e for e in kernel.entries()[mark:] if sent_to_front_end("hooks_done")(e)]
 
     # Removed again before the next open, which the page held: released at once.

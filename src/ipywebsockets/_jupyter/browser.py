@@ -312,16 +312,20 @@ class BrowserLink(BaseTransport):
             return
         self.batches += 1
         current = content.get("gen") == self._gen
-        opens: list[dict[str, Any]] = []
-        self._reports.apply(content, buffers, current, opens.append, self._closed)
+        starts: list[Callable[[], None]] = []  # on_open hooks, once the batch is applied
+
+        def opened(event: dict[str, Any]) -> None:
+            starts.append(self._relay.opened(self._owner, self._gen, event))
+
+        self._reports.apply(content, buffers, current, opened, self._closed)
         if current and self._active and self._closed_gen < self._gen:
             status, error = str(content.get("status", "")), str(content.get("error", ""))
             with self._stream.lock:
                 stale = self._stream.state["status"] != status
             if stale and status in ("connecting", "open", "reconnecting"):
                 self._stream.on_status(status, error)
-        for event in opens:  # after the batch's status changes, which would clear their errors
-            self._relay.opened(self._owner, self._gen, event.get("n"), event.get("held") is True)
+        for start in starts:  # after the batch's status changes, which would clear their errors
+            start()
 
     def _closed(self, code: int | None, reason: str, error: str) -> None:
         self._active = False

@@ -69,21 +69,27 @@ class HookRelay:
         n: int | None = getattr(self._local, "n", None)
         return n
 
-    def opened(self, client: str | None, gen: int, n: object, held: bool) -> None:
-        """The page reported its ``n``-th open (``held``: it holds its queue for the hooks)."""
+    def opened(self, client: str | None, gen: int, event: dict[str, Any]) -> Callable[[], None]:
+        """The page reported an open (``{"e": "open", "n": n, "held": bool}``).
+
+        Call it as the event is applied, before the status says "open" (the hooks count
+        opens); call what it returns once the whole batch is applied (a status change
+        later in the batch would otherwise clear what the hooks report).
+        """
+        n, held = event.get("n"), event.get("held") is True
         number = n if isinstance(n, int) and not isinstance(n, bool) else 0
         hooks = self._hooks
-        if hooks is None or not hooks.wanted():
+        if hooks is None or not hooks.opened():
             if held and client is not None:  # hooks removed meanwhile: nothing to wait for
-                self._done(client, gen, number, "")
-            return
+                return lambda: self._done(client, gen, number, "")
+            return lambda: None
         self.runs += 1
-        threading.Thread(
+        return threading.Thread(
             target=self._run,
             args=(hooks, client, gen, number, held),
             name="ipywebsockets-on-open-wait",
             daemon=True,
-        ).start()
+        ).start
 
     def _run(self, hooks: OpenHooks, client: str | None, gen: int, n: int, held: bool) -> None:
         """Run the hooks on a thread of their own; release the page when done or too late."""
