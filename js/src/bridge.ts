@@ -164,12 +164,26 @@ export class Bridge {
         if (ref > this.lastSend + 1) this.push({ e: "missed", from: this.lastSend + 1, to: ref - 1 });
         this.lastSend = Math.max(this.lastSend, ref);
         const data: Payload = typeof msg.text === "string" ? msg.text : toArrayBuffer(buffers[0]);
-        if (this.socket) this.socket.send(data, ref);
+        // first: an on_open hook's send, for the socket's open number `first`.
+        const first = typeof msg.first === "number" ? msg.first : null;
+        if (this.socket) this.socket.send(data, ref, first);
         else this.push({ e: "refused", ref, error: "the connection is not open in the browser" });
         break;
       }
       case "ws_close":
         this.socket?.close(toNumber(msg.code, 1000), toText(msg.reason));
+        break;
+      case "hooks": // ws.on_open hooks were added or removed in the kernel
+        if (toNumber(msg.gen, -1) === this.gen) this.socket?.setHooks(msg.wanted === true, toNumber(msg.timeout, 10));
+        break;
+      case "hooks_done":
+        if (toNumber(msg.gen, -1) === this.gen && this.socket?.release(toNumber(msg.n, 0))) {
+          const error = toText(msg.error);
+          if (error) {
+            this.local.error = error; // a hook raised (the kernel counted it), or ran too long
+            this.store.touch();
+          }
+        }
         break;
       default:
         break;
@@ -179,7 +193,13 @@ export class Bridge {
   private own(msg: Record<string, unknown>, buffers: DataView[]): void {
     this.owner = true;
     const gen = toNumber(msg.gen, 0);
-    if (msg.connect !== true || (gen === this.gen && this.socket?.running)) return;
+    const hooks = msg.hooks === true;
+    const hooksTimeout = toNumber(msg.hooks_timeout, 10);
+    if (msg.connect !== true) return;
+    if (gen === this.gen && this.socket?.running) {
+      this.socket.setHooks(hooks, hooksTimeout);
+      return;
+    }
     this.socket?.dispose();
     this.gen = gen;
     this.seq = this.first = toNumber(msg.seq, 1);
@@ -208,15 +228,17 @@ export class Bridge {
         reconnect: reconnect && typeof reconnect === "object" ? reconnect : null,
         sendQueue: Math.max(1, toNumber(msg.send_queue, 1000)),
         maxSize: Math.max(1, toNumber(msg.max_size, 2 ** 20)),
+        hooks,
+        hooksTimeout,
       },
       {
         status: (status, error) => this.onStatus(socket, status, error),
-        open: (subprotocol) => {
+        open: (subprotocol, n, held) => {
           if (this.socket !== socket) return;
           this.local.subprotocol = subprotocol;
           this.local.close_code = null;
           this.local.close_reason = "";
-          this.push({ e: "open", subprotocol });
+          this.push({ e: "open", subprotocol, n, held });
         },
         message: (data, time) => this.onData(socket, "in", data, time, null),
         sent: (data, time, ref) => this.onData(socket, "out", data, time, ref),

@@ -18,13 +18,18 @@ export interface SocketConfig {
   sendQueue: number;
   /** Largest incoming message in bytes; a larger one ends the connection (1009). */
   maxSize: number;
+  /** The kernel has on_open hooks: hold the queue after each open until it says they are done. */
+  hooks?: boolean;
+  /** Seconds the hooks may hold the queue (the kernel's open_timeout). */
+  hooksTimeout?: number;
 }
 
 export type Payload = string | ArrayBuffer;
 
 export interface SocketEvents {
   status(status: Status, error: string): void;
-  open(subprotocol: string): void;
+  /** The `n`-th open of this socket; `held`: the queue waits for the kernel's on_open hooks. */
+  open(subprotocol: string, n: number, held: boolean): void;
   message(data: Payload, time: number): void;
   sent(data: Payload, time: number, ref: number | null): void;
   /** A send that did not go out (queue full, or the connection ended first). */
@@ -107,6 +112,19 @@ export function tooBigText(size: number, max: number): string {
   );
 }
 
+// The page waits this much longer than the kernel's own limit for the hooks: the kernel
+// starts counting when it hears of the open, and its word says more than ours.
+const HOLD_MARGIN_MS = 2000;
+
+/** Why the page stopped holding its queue for on_open hooks that never reported done. */
+export function holdExpiredText(seconds: number): string {
+  return (
+    `the on_open hooks did not report done within ${seconds.toFixed(0)} s of the open (the ` +
+    "kernel may be busy running a cell and not hear the browser until it ends); the messages " +
+    "queued while away go out now"
+  );
+}
+
 export class BrowserSocket {
   status: Status = "closed";
   private ws: WebSocket | null = null;
@@ -118,6 +136,11 @@ export class BrowserSocket {
   private tooBig = ""; // why we closed: a message over max_size
   private closing = false;
   private ended = false;
+  /** Opens so far; the kernel's hook sends name the open they belong to. */
+  private opens = 0;
+  private holding = 0; // the open whose queue waits for the kernel's on_open hooks (0: none)
+  private holdUntil = 0; // performance.now() when the page stops waiting for them
+  private holdTimer = 0;
 
   constructor(
     private readonly config: SocketConfig,
@@ -134,14 +157,30 @@ export class BrowserSocket {
     this.dial();
   }
 
-  /** Sends now when open, else queues (bounded); returns an error text or null. */
-  send(data: Payload, ref: number | null = null): string | null {
+  /**
+   * Sends now when open, else queues (bounded); returns an error text or null.
+   * `first`: sent by the kernel's on_open hooks for open number `first`: it goes out at
+   * once, ahead of the held queue, or is refused if that connection is gone.
+   */
+  send(data: Payload, ref: number | null = null, first: number | null = null): string | null {
+    this.releaseIfDue();
     if (!this.running || this.closing) {
       const error = "the connection is closed";
       this.events.refused(ref, error);
       return error;
     }
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+    const open = this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+    if (first !== null) {
+      if (open && first === this.opens && this.ws) {
+        this.ws.send(data);
+        this.events.sent(data, Date.now(), ref);
+        return null;
+      }
+      const error = "an on_open hook sent this for a connection that closed before it went out";
+      this.events.refused(ref, error);
+      return error;
+    }
+    if (open && this.ws && this.holding === 0) {
       this.ws.send(data);
       this.events.sent(data, Date.now(), ref);
       return null;
@@ -153,6 +192,34 @@ export class BrowserSocket {
     }
     this.queue.push({ data, ref });
     return null;
+  }
+
+  /** Whether to hold the queue after the next opens for the kernel's on_open hooks. */
+  setHooks(wanted: boolean, timeoutSeconds: number): void {
+    this.config.hooks = wanted;
+    this.config.hooksTimeout = timeoutSeconds;
+  }
+
+  /** The kernel's on_open hooks for open `n` are done: the held queue goes out. */
+  release(n: number): boolean {
+    if (this.holding === 0 || this.holding !== n) return false;
+    this.holding = 0;
+    window.clearTimeout(this.holdTimer);
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      for (const item of this.queue.splice(0)) {
+        ws.send(item.data);
+        this.events.sent(item.data, Date.now(), item.ref);
+      }
+    }
+    return true;
+  }
+
+  /** The hooks had their time (the page's timers may run late: checked on events too). */
+  private releaseIfDue(): void {
+    if (this.holding === 0 || performance.now() < this.holdUntil) return;
+    const seconds = (this.config.hooksTimeout ?? 10) + HOLD_MARGIN_MS / 1000;
+    if (this.release(this.holding)) this.setStatus(this.status, holdExpiredText(seconds));
   }
 
   close(code = 1000, reason = ""): void {
@@ -177,6 +244,7 @@ export class BrowserSocket {
   dispose(): void {
     this.ended = true;
     window.clearTimeout(this.retryTimer);
+    window.clearTimeout(this.holdTimer);
     const ws = this.ws;
     this.ws = null;
     if (ws) {
@@ -214,12 +282,21 @@ export class BrowserSocket {
       opened = true;
       openedAt = performance.now();
       this.everOpen = true;
-      this.events.open(ws.protocol);
+      this.opens += 1;
+      window.clearTimeout(this.holdTimer);
+      this.holding = this.config.hooks === true && !this.closing ? this.opens : 0;
+      if (this.holding !== 0) {
+        const wait = 1000 * (this.config.hooksTimeout ?? 10) + HOLD_MARGIN_MS;
+        this.holdUntil = openedAt + wait;
+        this.holdTimer = window.setTimeout(() => this.releaseIfDue(), wait);
+      }
+      this.events.open(ws.protocol, this.opens, this.holding !== 0);
       this.setStatus("open", "");
       if (this.closing) {
         ws.close(1000, "");
         return;
       }
+      if (this.holding !== 0) return; // the kernel's on_open hooks go first
       for (const item of this.queue.splice(0)) {
         ws.send(item.data);
         this.events.sent(item.data, Date.now(), item.ref);
@@ -227,6 +304,7 @@ export class BrowserSocket {
     };
     ws.onmessage = (event: MessageEvent) => {
       if (this.ws !== ws || this.tooBig) return;
+      this.releaseIfDue();
       const data = event.data as Payload;
       if (overSize(data, this.config.maxSize)) this.refuseTooBig(ws, payloadSize(data));
       else this.events.message(data, Date.now());
@@ -234,6 +312,8 @@ export class BrowserSocket {
     ws.onclose = (event: CloseEvent) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      this.holding = 0; // the queue waits for the next open (and its hooks)
+      window.clearTimeout(this.holdTimer);
       const stable = this.config.reconnect?.stable;
       if (opened && performance.now() - openedAt >= stableAfterMs(this.lastDelay, stable)) {
         this.attempt = 0; // it stayed up: a new failure starts the backoff again
@@ -303,6 +383,8 @@ export class BrowserSocket {
     if (this.ended) return;
     this.ended = true;
     this.ws = null;
+    this.holding = 0;
+    window.clearTimeout(this.holdTimer);
     let why = error;
     if (this.queue.length > 0) {
       const refused = this.queue.splice(0);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { unseal } from "../src/bridge";
-import { overSize, stableAfterMs, tooBigText } from "../src/socket";
+import { holdExpiredText, overSize, stableAfterMs, tooBigText } from "../src/socket";
 import { reasonProblem } from "../src/teaching/dom";
 
 describe("reconnect backoff", () => {
@@ -31,6 +31,15 @@ describe("max_size", () => {
   it("says what happened and what to pass, as kernel mode does", () => {
     const text = tooBigText(2_000_000, 1_048_576);
     for (const words of ["2000000 bytes", "max_size=1048576", "1009 (message too big)", "mode='kernel'"]) {
+      assert.ok(text.includes(words), `${words} not in ${text}`);
+    }
+  });
+});
+
+describe("on_open hooks", () => {
+  it("says why the page stopped holding its queue, and what went out", () => {
+    const text = holdExpiredText(12);
+    for (const words of ["on_open hooks", "within 12 s", "busy running a cell", "go out now"]) {
       assert.ok(text.includes(words), `${words} not in ${text}`);
     }
   });

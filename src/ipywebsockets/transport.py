@@ -58,8 +58,14 @@ class OpenHooks(Protocol):
     def opened(self) -> bool:
         """A connection opened (call before reporting status "open"): whether to :meth:`run`."""
 
-    def run(self) -> None:
-        """Run the hooks (on a thread of their own; they may send and wait for replies)."""
+    def wanted(self) -> bool:
+        """Whether there are hooks at all (browser mode: the page holds its queue after opens)."""
+
+    def run(self) -> str | None:
+        """Run the hooks (on a thread of their own; they may send and wait for replies).
+
+        May return what went wrong (shown by the page in browser mode); "" or None: nothing.
+        """
 
     def report(self, text: str) -> None:
         """Show a problem with the hooks (e.g. one still running after the time limit)."""

@@ -22,9 +22,11 @@ from .._reasons import check_url
 from ..client import Backoff
 from ..exceptions import ConnectionClosed, FrontendUnavailable, SendQueueFull
 from ..redact import redact_url
-from ..transport import BaseTransport
-from .outbox import Outbox, event_payload
+from ..transport import BaseTransport, OpenHooks
+from .opening import HookRelay
+from .outbox import Outbox
 from .peers import PROBE_SECONDS, Peers, check_carried, owner_message
+from .reports import Reports
 from .routing import (
     cannot_wait_text,
     cell_running,
@@ -36,8 +38,6 @@ from .stream import Stream
 
 __all__ = ["BrowserLink"]
 
-_DONE = {"in": "received", "out": "sent"}
-_MISSED = "sends never reached the browser (its connection to Jupyter dropped); counted unsent"
 
 _SEND_WAIT_SECONDS = 5.0
 _SUBSHELL_GRACE_SECONDS = 1.0  # for a probe's answer over a subshell, before saying none came
@@ -59,6 +59,7 @@ class BrowserLink(BaseTransport):
         browser_timeout: seconds to wait for a front end before saying there is none.
         max_size: largest incoming message in bytes, at most 8 MiB; the page closes the
             connection on a larger one (reported as 1009, as in kernel mode).
+        open_timeout: seconds the ``on_open`` hooks may hold the page's queued sends.
 
     Raises:
         ValueError: a URL or ``max_size`` browser mode cannot carry.
@@ -81,6 +82,7 @@ class BrowserLink(BaseTransport):
         send_queue: int = 1000,
         browser_timeout: float = 2.0,
         max_size: int | None = 2**20,
+        open_timeout: float | None = 10.0,
     ) -> None:
         self.url = check_url(url)
         self._shown_url = redact_url(url)
@@ -100,14 +102,23 @@ class BrowserLink(BaseTransport):
         self._closed_gen = -1  # the gen whose socket reported its end
         self._started = 0.0
         self._audible_since = time.monotonic()  # front ends could reach us since then
-        self._seq: int | None = None  # next browser seq expected
         self._outbox = Outbox(send_queue)  # kernel sends the page has not reported yet
+        self._reports = Reports(stream, self._outbox)  # what the owner's batches say
+        self._relay = HookRelay(post, open_timeout, self._tell_hooks)  # ws.on_open's (opening.py)
         self.batches = 0  # batch messages taken from the owner (their rate is bounded by max_fps)
         # None until a front end spoke; then whether it talks over a subshell,
         # which is served while a cell runs.
         self.concurrent: bool | None = None
 
     # -- the Connection surface (any thread) -----------------------------------------
+
+    @property  # type: ignore[override]
+    def hooks(self) -> OpenHooks | None:
+        return self._relay.hooks
+
+    @hooks.setter
+    def hooks(self, hooks: OpenHooks | None) -> None:
+        self._relay.hooks = hooks
 
     @property
     def unsent(self) -> int:
@@ -179,6 +190,8 @@ class BrowserLink(BaseTransport):
                 )
             ident = self._outbox.add(payload)
             content: dict[str, Any] = {"type": "ws_send", "client": self._owner, "id": ident}
+            if first and (n := self._relay.open_number()) is not None:
+                content["first"] = n  # an on_open hook's: ahead of the page's held queue
             if isinstance(payload, str):
                 content["text"] = payload
                 self._post(content, None)
@@ -299,66 +312,24 @@ class BrowserLink(BaseTransport):
             return
         self.batches += 1
         current = content.get("gen") == self._gen
-        self._apply_events(content, buffers, current)
+        starts: list[Callable[[], None]] = []  # on_open hooks, once the batch is applied
+
+        def opened(event: dict[str, Any]) -> None:
+            starts.append(self._relay.opened(self._owner, self._gen, event))
+
+        self._reports.apply(content, buffers, current, opened, self._closed)
         if current and self._active and self._closed_gen < self._gen:
             status, error = str(content.get("status", "")), str(content.get("error", ""))
             with self._stream.lock:
                 stale = self._stream.state["status"] != status
             if stale and status in ("connecting", "open", "reconnecting"):
                 self._stream.on_status(status, error)
+        for start in starts:  # after the batch's status changes, which would clear their errors
+            start()
 
-    def _apply_events(self, content: dict[str, Any], buffers: Sequence[Any], current: bool) -> None:
-        stream = self._stream
-        first = int(content.get("first", 0))
-        if self._seq is None:
-            self._seq = first
-        elif first > self._seq:
-            gap = first - self._seq
-            stream.on_lost(
-                gap,
-                f"{gap} messages the browser handled never reached the kernel (counted in ws.lost)",
-            )
-            self._seq = first
-        seq = first
-        for event in content.get("events") or ():
-            kind = event.get("e")
-            if kind in ("in", "out"):
-                if seq < self._seq:  # already seen
-                    seq += 1
-                    continue
-                seq += 1
-                self._seq = seq
-                data = event_payload(event, buffers, self._outbox)
-                if data is None:  # never made up: counted, and said
-                    stream.on_lost(
-                        1, f"a message the browser {_DONE[kind]} is not known to the kernel"
-                    )
-                    continue
-                at = float(event.get("t", time.time() * 1000)) / 1000.0
-                if kind == "in":
-                    stream.on_message(data, at)
-                else:
-                    stream.on_sent(data, at)
-            elif kind == "refused":
-                if self._outbox.refused(event.get("ref")):
-                    stream.on_status(self.status, str(event.get("error", "")))
-            elif kind == "missed":  # Jupyter's own connection to the page dropped them
-                if missed := self._outbox.missed(event.get("from"), event.get("to")):
-                    stream.on_status(self.status, f"{missed} {_MISSED}")
-            elif not current:
-                continue
-            elif kind == "status":
-                stream.on_status(str(event.get("status")), str(event.get("error", "")))
-            elif kind == "open":
-                stream.on_open(str(event.get("subprotocol", "")), None)
-            elif kind == "closed":
-                code = event.get("code")
-                self._active = False
-                self._end_here(
-                    int(code) if code is not None else None,
-                    str(event.get("reason", "")),
-                    str(event.get("error", "")),
-                )
+    def _closed(self, code: int | None, reason: str, error: str) -> None:
+        self._active = False
+        self._end_here(code, reason, error)
 
     def _end_here(self, code: int | None, reason: str, error: str) -> None:
         """The connection ended for good (call with the lock held)."""
@@ -383,7 +354,7 @@ class BrowserLink(BaseTransport):
         if self._owner is not None:
             self._lose_owner()
         self._owner = chosen
-        self._seq = self._stream.next_seq
+        self._reports.seq = self._stream.next_seq
         self._post_owner()
 
     def _lose_owner(self) -> None:
@@ -399,9 +370,16 @@ class BrowserLink(BaseTransport):
             sealed = [self._peers.seal(owner, self.url.encode("utf-8"))]
         content = owner_message(self._reconnect, sealed is not None)
         content.update(client=owner, gen=self._gen, connect=self._active, url=self._shown_url)
-        content.update(protocols=self._protocols, send_queue=self._send_queue, seq=self._seq)
-        content.update(max_size=self._max_size, next_id=self._outbox.next_id)
+        content.update(protocols=self._protocols, send_queue=self._send_queue)
+        content.update(seq=self._reports.seq, max_size=self._max_size, next_id=self._outbox.next_id)
+        content.update(hooks=self._relay.wanted(), hooks_timeout=self._relay.limit)
         self._post(content, sealed)
+
+    def _tell_hooks(self) -> None:
+        """Hooks were added or removed: the owner holds its queue after opens, or not."""
+        with self._cond:
+            if self._active and self._owner is not None:
+                self._relay.tell(self._owner, self._gen)
 
     def tick(self, now: float) -> None:
         """Called about once a second: notice front ends that went away."""

@@ -96,6 +96,7 @@ def make_transport(
             reconnect=backoff,
             send_queue=send_queue,
             max_size=kernel_options.get("max_size", 2**20),
+            open_timeout=kernel_options.get("open_timeout", 10.0),
         )
     return Connection(
         url,

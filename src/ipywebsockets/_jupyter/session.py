@@ -57,6 +57,19 @@ class Session:
         self._opens = 0  # connections opened so far
         self._running = False  # run() is calling the hooks for the latest open
         self._local = threading.local()
+        self._watchers: tuple[Callable[[], None], ...] = ()
+
+    def watch(self, fn: Callable[[], None]) -> None:
+        """Call ``fn()`` whenever a hook is added or removed (browser mode tells the page)."""
+        self._watchers = (*self._watchers, fn)
+
+    def wanted(self) -> bool:
+        """Whether there are hooks (browser mode: the page holds its queue after opens)."""
+        return bool(self.hooks)
+
+    def _changed(self) -> None:
+        for fn in self._watchers:
+            fn()
 
     def add(self, fn: Callable[[Any], object]) -> None:
         if not callable(fn):
@@ -67,6 +80,7 @@ class Session:
             now = self._opens and not self._running and self._stream.state["status"] == "open"
             if now:
                 hook.ran = self._opens
+        self._changed()
         if now:  # the connection is open already: this hook's first run is for it
             threading.Thread(
                 target=self._run_one, args=(hook,), name="ipywebsockets-on-open", daemon=True
@@ -74,7 +88,10 @@ class Session:
 
     def remove(self, fn: Callable[[Any], object]) -> None:
         with self._lock:
+            before = len(self.hooks)
             self.hooks = tuple(h for h in self.hooks if h.fn != fn)
+        if len(self.hooks) != before:
+            self._changed()
 
     def opened(self) -> bool:
         """A connection opened (called before its status says so): whether :meth:`run` follows."""
@@ -87,22 +104,26 @@ class Session:
         """Whether the calling thread is running a hook (its sends go first)."""
         return getattr(self._local, "running", False)
 
-    def run(self) -> None:
-        """Call each hook not yet run for the latest open, in order (on the calling thread)."""
+    def run(self) -> str:
+        """Call each hook not yet run for the latest open, in order (on the calling thread).
+
+        Returns what the last hook that raised said ("" when none raised).
+        """
         self._refresh()
+        said = ""
         while True:
             with self._lock:
                 hook = next((h for h in self.hooks if h.ran < self._opens), None)
                 if hook is None:
                     self._running = False
-                    return
+                    return said
                 hook.ran = self._opens
-            self._run_one(hook)
+            said = self._run_one(hook) or said
 
-    def _run_one(self, hook: _Hook) -> None:
+    def _run_one(self, hook: _Hook) -> str:
         sock = self._owner()
         if sock is None:
-            return
+            return ""
         output = OutputParent()
         output.enter(hook.parent)
         self._local.running = True
@@ -117,13 +138,16 @@ class Session:
                 flush=True,
             )
             self._stream.count_callback_error()
-            self.report(
+            said = (
                 f"on_open hook {name} raised {type(exc).__name__}: {exc} "
                 "(the traceback is under the cell that registered it)"
             )
+            self.report(said)
+            return said
         finally:
             self._local.running = False
             output.leave()
+        return ""
 
     def report(self, text: str) -> None:
         self._stream.report_error(text)
