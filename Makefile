@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 JS_SOURCES := $(shell find js/src -type f) js/package.json js/package-lock.json
 PORT ?= 8888
 
-.PHONY: demo test bench lint typecheck pytest jstest browser js docs dist clean
+.PHONY: demo test bench lint typecheck pytest jstest browser thirdparty js docs dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,24 @@ browser:
 		echo "the browser tests need Chromium: run 'sudo apt-get install -y chromium' (or set IPYWEBSOCKETS_CHROMIUM to a Chromium binary)"; exit 1; \
 	fi
 
+# The third-party servers of tests/thirdparty (docs/third-party.md): Debian's libwebsockets test
+# server, tinyproxy and microsocks (apt-get, as root), then python-lsp-server's own venv under
+# .cache/thirdparty (pinned in tests/thirdparty/thirdparty_servers.py; made once, then reused).
+# The tests start their own tinyproxy: the system service Debian starts (port 8888) is disabled.
+THIRDPARTY_DEBS := libwebsockets-test-server tinyproxy microsocks
+thirdparty: $(STAMP)
+	@if command -v libwebsockets-test-server >/dev/null && command -v tinyproxy >/dev/null \
+		&& command -v microsocks >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing $(THIRDPARTY_DEBS) with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			-o DPkg::Lock::Timeout=300 $(THIRDPARTY_DEBS) >/dev/null; \
+		if command -v systemctl >/dev/null; then systemctl disable --now tinyproxy >/dev/null 2>&1 || :; fi; \
+	else \
+		echo "the third-party server tests need Debian packages: run 'sudo apt-get install -y $(THIRDPARTY_DEBS)'"; exit 1; \
+	fi
+	$(BIN)/python tests/thirdparty/thirdparty_servers.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -44,7 +62,7 @@ typecheck: $(STAMP)
 jstest: $(STAMP)
 	cd js && npm test
 
-pytest: $(STAMP) browser
+pytest: $(STAMP) browser thirdparty
 	$(BIN)/python -m pytest
 
 # The documentation site (mkdocs.yml) into site/; --strict: any warning fails the build.
@@ -71,4 +89,4 @@ dist: $(STAMP)
 	$(BIN)/twine check --strict dist/*
 
 clean:
-	rm -rf $(VENV) dist js/node_modules bench/node/node_modules src/ipywebsockets/static site .cache/mkdocs-jupyter
+	rm -rf $(VENV) dist js/node_modules bench/node/node_modules src/ipywebsockets/static site .cache/mkdocs-jupyter .cache/thirdparty

@@ -16,7 +16,7 @@ small JSON messages (~60 bytes) as fast as the client reads, then closes 1000:
   from the first to the COUNT-th message. Then the kernel must hold all of
   them: ``ws.received == COUNT`` and ``ws.lost == 0``.
 
-The figure is the best run of each, and their ratio (target: at least 0.9).
+The figure is the best run of each, and their ratio (target: at least 0.95).
 Long tasks, animation frames/s and the JS heap are measured over widget runs,
 and the CPU seconds each process used over every run (the page, the kernel,
 the Jupyter server, the source share two cores: what one spends, another lacks).
@@ -42,7 +42,7 @@ _harness = importlib.import_module("iws_e2e_harness")
 run_cell, wait_for_cell_output = _harness.run_cell, _harness.wait_for_cell_output
 
 NAME = "browser_mode"
-TARGET = 0.9
+TARGET = 0.95  # the issue "Faster where users feel it"
 
 BARE = """
 ([url, count]) => new Promise((resolve, reject) => {

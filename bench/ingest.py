@@ -23,7 +23,25 @@ from __future__ import annotations
 import _common
 from _common import Result, emit, load, say
 
-TARGET = 0.6
+# The issue "Faster where users feel it": decoding paths >= 0.8 of bare, in a kernel
+# and in a plain process; the counted path keeps the earlier 0.6.
+TARGETS = {"on_message": 0.8, "recv": 0.8, "counted": 0.6}
+
+# The same functions in a plain Python process (no kernel, no comm): what a script sees.
+PLAIN = """
+import json, sys
+rates = {"bare": [], "on_message": [], "recv": [], "counted": []}
+url, count, repeat = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for _ in range(repeat):
+    r = bare(url)
+    assert r["n"] == count, r
+    rates["bare"].append(count / r["dt"])
+    for how in ("on_message", "recv", "counted"):
+        r = widget(url, how, count)
+        assert r["n"] == count and r["missed"] == 0, (how, r)
+        rates[how].append(count / r["dt"])
+print(json.dumps(rates))
+"""
 
 SETUP = r"""
 import asyncio, json, threading, time
@@ -91,6 +109,23 @@ def widget(url, how, count):
 HOWS = ("on_message", "recv", "counted")
 
 
+def plain(url: str, count: int, repeat: int) -> dict[str, list[float]]:
+    """The same runs in a plain Python process."""
+    import json
+    import subprocess
+    import sys
+
+    code = SETUP + PLAIN
+    done = subprocess.run(
+        [sys.executable, "-c", code, url, str(count), str(repeat)],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    rates: dict[str, list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return rates
+
+
 def main(
     count: int = 200_000, repeat: int = 3, server: str = "auto", as_json: bool = False
 ) -> dict[str, object]:
@@ -107,22 +142,28 @@ def main(
                 r = k.run(f"_bench_result = widget({url!r}, {how!r}, {count})")
                 assert r["n"] == count and r["missed"] == 0, f"WebSocket ({how}) got {r}"
                 rates[how].append(count / r["dt"])
-    best = {name: max(values) for name, values in rates.items()}
-    base = best["bare"]
-    rows = [
-        Result(
-            "ingest",
-            f"msgs/s, WebSocket {how} vs bare+json.loads",
-            best[how],
-            base,
-            best[how] / base,
-            f">= {TARGET} x bare",
-            best[how] / base >= TARGET,
-            "msg/s",
-        )
-        for how in HOWS
-    ]
+        say(f"ingest in a plain process ({count:,} msgs, best of {repeat}, load {load()})")
+        in_plain = plain(url, count, repeat)
+    rows = []
+    for where, got in (("kernel", rates), ("plain process", in_plain)):
+        best = {name: max(values) for name, values in got.items()}
+        base = best["bare"]
+        for how in HOWS:
+            target = TARGETS[how]
+            rows.append(
+                Result(
+                    "ingest",
+                    f"msgs/s, WebSocket {how} vs bare+json.loads ({where})",
+                    best[how],
+                    base,
+                    best[how] / base,
+                    f">= {target} x bare",
+                    best[how] / base >= target,
+                    "msg/s",
+                )
+            )
     runs = {name: [round(v) for v in values] for name, values in rates.items()}
+    runs.update({f"plain {name}": [round(v) for v in values] for name, values in in_plain.items()})
     return emit(rows, as_json, count=count, repeat=repeat, server=kind, runs=runs)
 
 

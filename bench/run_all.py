@@ -33,6 +33,9 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
         ["--sockets", "100", "--rate", "100", "--seconds", "20"],
         ["--sockets", "20", "--rate", "50", "--seconds", "4"],
     ),
+    # NAME@LABEL: the script NAME again with other arguments (full size only: SIZE=small
+    # runs the 20 x 50 one above).
+    "many_sockets@20x50": (["--sockets", "20", "--rate", "50", "--seconds", "20"], []),
     "browser_mode": ([], ["--count", "20000", "--repeat", "1"]),
     "latency": ([], ["--seconds", "3"]),
     "dataframes": (["--count", "1000000"], ["--count", "100000"]),
@@ -55,7 +58,7 @@ def _failed(name: str, why: str) -> dict[str, Any]:
 
 def run(name: str, args: list[str], lock: str | None) -> tuple[list[dict[str, Any]], str]:
     """Run one script; return its rows and a note (server, load, time)."""
-    script = HERE / f"{name}.py"
+    script = HERE / f"{name.split('@')[0]}.py"
     if not script.exists():
         return [_failed(name, f"not run: bench/{name}.py is missing")], ""
     cmd = [sys.executable, str(script), *args, "--json"]
@@ -82,7 +85,9 @@ def run(name: str, args: list[str], lock: str | None) -> tuple[list[dict[str, An
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--size", choices=("full", "small"), default="full")
-    p.add_argument("--only", nargs="*", choices=sorted(BENCHES), default=None)
+    p.add_argument(
+        "--only", nargs="*", choices=sorted({n.split("@")[0] for n in BENCHES}), default=None
+    )
     p.add_argument("--lock", default=None, help="run each script under `flock LOCK`")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
@@ -91,7 +96,10 @@ def main() -> int:
     rows: list[dict[str, Any]] = []
     notes = []
     for name, (full, small) in BENCHES.items():
-        if a.only and name not in a.only:
+        if a.only and name.split("@")[0] not in a.only:
+            continue
+        args = full if a.size == "full" else small
+        if "@" in name and not args:
             continue
         print(f"[run_all] {name} {' '.join(full if a.size == 'full' else small)}", file=sys.stderr)
         got, note = run(name, full if a.size == "full" else small, a.lock)

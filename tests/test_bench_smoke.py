@@ -66,12 +66,17 @@ def _ratios(result: dict[str, Any], low: float, high: float) -> list[float]:
 
 def _ingest_rows(result: dict[str, Any]) -> None:
     """msg/s against bare websockets + json.loads: a sane rate, a sane ratio, ok per target."""
+    wheres = set()
     for row in result["rows"]:
-        assert row["unit"] == "msg/s" and row["target"] == ">= 0.6 x bare", row
+        # The issue's targets: decoding paths >= 0.8 of bare, the counted path 0.6.
+        target = 0.6 if "counted" in row["figure"] else 0.8
+        assert row["unit"] == "msg/s" and row["target"] == f">= {target} x bare", row
         # Measured here: 19,000..48,000 msg/s, ratios 0.50..1.68 (tiny, noisy sizes).
         assert 500 <= row["value"] <= 5_000_000 and 500 <= row["baseline"] <= 5_000_000, row
-        assert row["ok"] is (row["ratio"] >= 0.6), row
-    assert len(_ratios(result, 0.1, 10)) == 3
+        assert row["ok"] is (row["ratio"] >= target), row
+        wheres.add(row["figure"].rsplit("(", 1)[1])
+    assert wheres == {"kernel)", "plain process)"}
+    assert len(_ratios(result, 0.1, 10)) == 6
 
 
 # Each script asserts inside that every count is exact (and seqs in order); it exits
@@ -138,10 +143,10 @@ def test_many_sockets_smoke() -> None:
     assert ours["min_count"] == ours["max_count"] == 200, ours
     rows = _rows(result)
     assert rows["every count exact (200 per socket, in order)"]["value"] == 1.0
-    # Each widget publishes at most max_fps=30 times a second (measured: 133/s for 5 at
-    # 50 msg/s each).
+    # No page shows these widgets: each publishes its state about once a second (with
+    # views, at most max_fps=30 frames a second).
     comm = rows["comm msgs/s on IOPub, all widgets"]
-    assert comm["ok"] and 5 <= comm["value"] <= 5 * 35, comm
+    assert comm["ok"] and 0 < comm["value"] <= 5 * 5, comm
     cpu = next(r for f, r in rows.items() if f.startswith("kernel CPU"))
     assert 0 < cpu["value"] <= 100 * (os.cpu_count() or 1), cpu
 

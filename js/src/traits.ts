@@ -69,11 +69,16 @@ export interface ChartTraits extends ViewTraits {
   height: number;
   fps: number;
   paused: boolean;
+  /** The field naming each message's group (null: no groups), and most groups. */
+  by: string | null;
+  max_groups: number;
 }
 
 export interface ValuesTraits extends ViewTraits {
   paths: string[];
   limit: number;
+  by: string | null;
+  max_groups: number;
 }
 
 export interface ComposerTraits extends ViewTraits {

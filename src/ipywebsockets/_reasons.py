@@ -159,6 +159,14 @@ def _connect_error(exc: Exception, url: str, options: Mapping[str, Any]) -> tupl
         )
     if isinstance(exc, socket.gaierror):
         return f"unknown host {parts.hostname!r}: {exc.strerror or exc}; check the URL", True
+    proxy = options.get("proxy")
+    if isinstance(proxy, str) and isinstance(exc, ConnectionRefusedError):
+        at = urlsplit(proxy)
+        return (
+            f"connection refused by the proxy {at.hostname}:{at.port}: no proxy listens there; "
+            "check proxy= and that the proxy runs",
+            True,
+        )
     if isinstance(exc, ConnectionRefusedError):
         return (
             f"connection refused by {where}: no server listens there; "
@@ -170,8 +178,9 @@ def _connect_error(exc: Exception, url: str, options: Mapping[str, Any]) -> tupl
     if isinstance(exc, InvalidURI):
         return f"invalid URL: {exc}", False
     if isinstance(exc, ProxyError):
+        said = exc.__cause__ or exc  # python-socks' own answer, wrapped by websockets
         return (
-            f"the proxy failed to open a tunnel to {where}: {exc}; check proxy= (or the "
+            f"the proxy failed to open a tunnel to {where}: {said}; check proxy= (or the "
             "environment's https_proxy/all_proxy) and that the proxy allows this host and port",
             True,
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import ssl as ssl_module
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -31,7 +30,7 @@ from .credentials import CredentialError, Credentials, HeadersLike, UrlLike
 from .exceptions import ConnectionClosed, SendQueueFull
 from .redact import redact_text, redact_url, wire_logger
 from .runtime import Runtime, get_runtime
-from .sending import SendQueue
+from .sending import SendQueue, run_hooks
 from .transport import BaseTransport, Events, OpenHooks
 from .wiretap import Wiretap
 
@@ -305,7 +304,8 @@ class Connection(BaseTransport):
                     if isinstance(exc, CredentialError):
                         error, retriable = redact_text(str(exc)), True
                     else:
-                        error, retriable = describe_connect_error(exc, self.url, self._options)
+                        options = {**self._options, "proxy": credentials.proxy_for(self.url)}
+                        error, retriable = describe_connect_error(exc, self.url, options)
                     if ever_open and retriable and self._may_retry(attempt + 1):
                         attempt += 1
                         await self._wait_to_retry(attempt, error)
@@ -330,13 +330,15 @@ class Connection(BaseTransport):
                 hooks: asyncio.Future[None] | None = None
                 try:
                     self._events.on_open(ws.subprotocol or "", ws)
-                    self._set_status("open", "")
                     if self._queue.first:  # a previous connection's hook never got to send these
                         self.unsent += len(self._queue.first)
                         self._queue.first.clear()
-                    if self.hooks is not None and self.hooks.wanted():
+                    if self.hooks is not None and self.hooks.opened():
                         self._queue.holding = True
-                        hooks = asyncio.ensure_future(self._run_hooks(self.hooks))
+                        hooks = asyncio.ensure_future(
+                            run_hooks(self.hooks, self._queue, self._options["open_timeout"])
+                        )
+                    self._set_status("open", "")
                     sender = asyncio.ensure_future(
                         self._queue.run(ws, self._events.on_sent, self._refused)
                     )
@@ -414,37 +416,3 @@ class Connection(BaseTransport):
     def _refused(self, exc: Exception) -> None:
         self.unsent += 1
         self._set_status(self.status, f"a queued message could not be sent and was dropped: {exc}")
-
-    async def _run_hooks(self, hooks: OpenHooks) -> None:
-        """Run the on_open hooks on a thread of their own; then release the queued sends.
-
-        The receive loop runs meanwhile, so a hook may wait for replies. A hook
-        still running after ``open_timeout`` releases the queue anyway (and says so).
-        """
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-
-        def finish() -> None:
-            if not done.done():
-                done.set_result(None)
-
-        def run() -> None:
-            try:
-                hooks.run()
-            finally:
-                try:
-                    loop.call_soon_threadsafe(finish)
-                except RuntimeError:  # the I/O loop ended meanwhile (the process exits)
-                    pass
-
-        threading.Thread(target=run, name="ipywebsockets-on-open", daemon=True).start()
-        limit = self._options["open_timeout"] or 10.0
-        try:
-            await asyncio.wait_for(asyncio.shield(done), limit)
-        except (TimeoutError, asyncio.TimeoutError):
-            hooks.report(
-                f"an on_open hook is still running after {limit:g} s (open_timeout); "
-                "the messages queued while away go out now"
-            )
-        finally:
-            self._queue.release()

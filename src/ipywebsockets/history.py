@@ -82,11 +82,15 @@ class RateMeter:
         self._first: float | None = None
 
     def add(self, now: float, n: int = 1) -> None:
+        second = int(now)
+        buckets = self._buckets
+        if second in buckets:  # the common case: another event in the same second
+            buckets[second] += n
+            return
         if self._first is None:
             self._first = now
-        second = int(now)
-        self._buckets[second] = self._buckets.get(second, 0) + n
-        if len(self._buckets) > self._window + 2:
+        buckets[second] = n
+        if len(buckets) > self._window + 2:
             horizon = second - self._window - 1
             for key in [k for k in self._buckets if k < horizon]:
                 del self._buckets[key]

@@ -56,8 +56,21 @@ class Message:
         if isinstance(data, str):
             # len() of the UTF-8 encoding; ASCII (the common case) skips the encode.
             size = len(data) if data.isascii() else len(data.encode("utf-8", "surrogatepass"))
-            return cls(seq, time, direction, "text", data, size)
-        return cls(seq, time, direction, "binary", bytes(data), len(data))
+            kind: Kind = "text"
+        else:
+            data, size, kind = bytes(data), len(data), "binary"
+        if cls is not Message:  # a subclass gets its own __init__ and __post_init__
+            return cls(seq, time, direction, kind, data, size)
+        # The hot path (every message): the slots set directly, as the frozen
+        # dataclass's __init__ does through object.__setattr__, at half its cost.
+        msg = _new(Message)
+        _set_seq(msg, seq)
+        _set_time(msg, time)
+        _set_direction(msg, direction)
+        _set_kind(msg, kind)
+        _set_data(msg, data)
+        _set_size(msg, size)
+        return msg
 
     def text(self) -> str:
         """The payload as text (binary payloads are decoded as UTF-8, bad bytes replaced)."""
@@ -103,6 +116,12 @@ class Message:
             f"Message(seq={self.seq}, direction={self.direction!r}, kind={self.kind!r}, "
             f"size={self.size}, data={_short(self.data)!r})"
         )
+
+
+_new = object.__new__
+_set_seq, _set_time, _set_direction, _set_kind, _set_data, _set_size = (
+    Message.__dict__[name].__set__ for name in ("seq", "time", "direction", "kind", "data", "size")
+)
 
 
 def _refuse_constant(name: str) -> Any:

@@ -9,13 +9,16 @@ so a subscription always precedes what was queued while away.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import deque
 from collections.abc import Callable
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 
-__all__ = ["SendQueue"]
+from .transport import OpenHooks
+
+__all__ = ["SendQueue", "run_hooks"]
 
 
 class SendQueue:
@@ -88,3 +91,38 @@ class SendQueue:
             ready.clear()
             if self._next() is None:
                 await ready.wait()
+
+
+async def run_hooks(hooks: OpenHooks, queue: SendQueue, open_timeout: float | None) -> None:
+    """Run the on_open hooks on a thread of their own; then release the queued sends.
+
+    The receive loop runs meanwhile, so a hook may wait for replies. A hook
+    still running after ``open_timeout`` releases the queue anyway (and says so).
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def finish() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    def run() -> None:
+        try:
+            hooks.run()
+        finally:
+            try:
+                loop.call_soon_threadsafe(finish)
+            except RuntimeError:  # the I/O loop ended meanwhile (the process exits)
+                pass
+
+    threading.Thread(target=run, name="ipywebsockets-on-open", daemon=True).start()
+    limit = open_timeout or 10.0
+    try:
+        await asyncio.wait_for(asyncio.shield(done), limit)
+    except (TimeoutError, asyncio.TimeoutError):
+        hooks.report(
+            f"an on_open hook is still running after {limit:g} s (open_timeout); "
+            "the messages queued while away go out now"
+        )
+    finally:
+        queue.release()

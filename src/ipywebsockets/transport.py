@@ -55,8 +55,8 @@ class Events(Protocol):
 class OpenHooks(Protocol):
     """What runs after every successful open, before the queued sends (``ws.on_open``)."""
 
-    def wanted(self) -> bool:
-        """Whether there is anything to run."""
+    def opened(self) -> bool:
+        """A connection opened (call before reporting status "open"): whether to :meth:`run`."""
 
     def run(self) -> None:
         """Run the hooks (on a thread of their own; they may send and wait for replies)."""

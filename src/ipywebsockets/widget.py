@@ -155,7 +155,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         options = {k: v for k, v in locals().items() if k in CONNECTION_OPTIONS}  # as passed
         parts = assemble(self, url, given, options)
         self._stream, self._sync, self._transport, self._bindings, self._reader = parts
-        self._session = Session(self._stream, self)
+        self._session = Session(self._stream, self, self._sync.refresh)
         self._transport.hooks = self._session
         self._requests = Requests(
             self._stream, self._transport, self.send, self._sync.refresh, lambda: self.max_fps

@@ -1,9 +1,12 @@
 """Chart and Values in a real JupyterLab: one notebook, both views side by side in an HBox.
 
 DOM contract: ``.iws-chart[data-redraws][data-points][data-paused]`` with a uPlot
-canvas and ``.u-legend``, ``.iws-chart-pause``; ``.iws-values[data-fields]`` with
+canvas and ``.u-legend``, ``.iws-chart-pause`` (with ``by=``: ``[data-groups]``, a legend
+entry per group); ``.iws-values[data-fields]`` with
 ``tr.iws-values-row[data-path][data-changed-at]`` (``.iws-values-value``) and the
-highlight (``.iws-changed[data-flash]``), fading once a value stops changing.
+highlight (``.iws-changed[data-flash]``), fading once a value stops changing; with
+``by=``, ``.iws-values[data-groups]`` with a ``tbody.iws-values-group`` per group, headed
+by ``.iws-values-heading``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,13 @@ CELLS = [
     'chart = iws.Chart(ws, "price", "seq", window=30, fps=5)\nvalues = iws.Values(ws)\n'
     "W.HBox([chart, values])",
 ]
+SYMBOLS = ["ABC", "QRS", "XYZ"]  # the TickerServer's, sorted
+BY_CELL = (
+    'bws = iws.WebSocket(srv.url, mode="browser")\n'
+    'by_chart = iws.Chart(bws, "price", by="symbol", window=30)\n'
+    'by_values = iws.Values(ws, "price", by="symbol")\n'
+    "W.VBox([bws, W.HBox([by_chart, by_values])])"
+)
 
 
 def attr(page, selector: str, name: str, nth: int = 0) -> str:
@@ -170,3 +180,36 @@ def test_chart_and_values_live_in_an_hbox(page, notebook_runner):
         "the second view got the window",
         interval=0.1,
     )
+
+    # by=: a line per symbol (the chart follows a browser-mode socket, the kernel's mirror
+    # of the page's stream) and a group of rows per symbol (kernel mode).
+    run_cell(page, name, BY_CELL, wait=False)
+    grouped = ".iws-chart[data-groups]"
+    eventually(lambda: attr(page, grouped, "data-groups") == "3", 20, "3 lines", interval=0.1)
+    labels = page.locator(f"{grouped} .u-legend .u-series .u-label")
+    eventually(lambda: labels.count() == 4, 10, "a legend entry per symbol", interval=0.1)
+    names = labels.all_inner_texts()
+    assert names[0] == "time" and sorted(names[1:]) == SYMBOLS, names
+    # Each line its own theme colour (the legend's markers), the text readable (theme's).
+    markers = page.locator(f"{grouped} .u-legend .u-series .u-marker")
+    colours = [markers.nth(i).evaluate("m => getComputedStyle(m).borderColor") for i in (1, 2, 3)]
+    assert len(set(colours)) == 3, colours
+    label_colour, background = labels.nth(1).evaluate(
+        "l => [getComputedStyle(l).color, getComputedStyle(document.body).backgroundColor]"
+    )
+    assert label_colour != background, (label_colour, background)
+    eventually(
+        lambda: int(attr(page, grouped, "data-points") or 0) > 30, 10, "points", interval=0.1
+    )
+    idx = run_cell(page, name, 'print("GROUPS", *by_chart.groups, by_chart.ungrouped)')
+    found = wait_for_cell_output(page, name, idx, r"GROUPS (\w+) (\w+) (\w+) 0")
+    assert names[1:] == list(found.groups()), "the legend is in the groups' first-seen order"
+
+    groups = page.locator(".iws-values[data-groups] tbody.iws-values-group")
+    eventually(lambda: groups.count() == 3, 10, "3 row groups", interval=0.1)
+    headings = groups.locator(".iws-values-heading th").all_inner_texts()
+    assert sorted(headings) == SYMBOLS, headings
+    for i in range(3):
+        price = groups.nth(i).locator('.iws-values-row[data-path="price"] .iws-values-value')
+        eventually(lambda p=price: p.inner_text() != "—", 10, "a price per symbol", interval=0.1)
+        float(price.inner_text())

@@ -49,14 +49,15 @@ def test_every_parent_message_reaches_the_derived_source_exactly_once(
             await ws.send(json.dumps({"n": i, "even": i % 2 == 0}))
         await ws.close(1000, "done")
 
-    ws = connect(make_server(burst).url, history=10_000, reconnect=False)
+    ws = connect(make_server(burst).url, history=10_000, reconnect=False, connect=False)
     evens = ws.filter(lambda m: m.json()["even"])
     seen: list[int] = []
     evens.on_message(lambda m: seen.append(m.json()["n"]))
+    ws.connect()  # a derived source sees what arrives from its making on
     with pytest.raises(iws.ConnectionClosed):
         while True:
             evens.recv(T)
-    eventually(lambda: len(seen) == 2500, what="on_message of the derived source")
+    eventually(lambda: len(seen) == 2500, what=lambda: f"on_message saw {len(seen)} of 2500")
     assert seen == list(range(0, 5000, 2))
     assert evens.status == "closed" and evens.close_code == 1000 and evens.received == 2500
 
@@ -69,8 +70,9 @@ def test_a_derived_source_ends_after_the_parent_and_its_last_messages(
             await ws.send(str(i))
         await ws.close(4001, "feed over")
 
-    ws = connect(make_server(three).url, reconnect=False)
+    ws = connect(make_server(three).url, reconnect=False, connect=False)
     doubled = ws.map(lambda m: int(m.text()) * 2)
+    ws.connect()
     assert [doubled.recv(T).json() for _ in range(3)] == [0, 2, 4]
     with pytest.raises(iws.ConnectionClosed, match="4001"):
         doubled.recv(T)
@@ -84,8 +86,9 @@ def test_errors_in_the_function_skip_and_count(
             await ws.send(item)
         await ws.wait_closed()
 
-    ws = connect(make_server(mixed).url)
+    ws = connect(make_server(mixed).url, connect=False)
     prices = ws.map(lambda m: m.json()["price"])
+    ws.connect()
     assert [prices.recv(T).json() for _ in range(3)] == [1, 2, 4]
     eventually(lambda: prices.callback_errors == 2, what="two skipped")
     assert "map(" in prices.error and "2 message(s) skipped" in prices.error
@@ -189,3 +192,18 @@ def test_a_slow_derived_consumer_does_not_stall_reception(
     eventually(lambda: ws.received > 100, what="the parent keeps receiving")
     gate.set()
     eventually(lambda: slow.received > 100, what="the derived source catches up")
+
+
+def test_a_source_derived_from_a_closed_socket_is_closed(
+    connect: Callable[..., iws.WebSocket], echo_server: LocalServer
+) -> None:
+    ws = connect(echo_server.url)
+    eventually(lambda: ws.status == "open", what="open")
+    ws.close(4002, "done here")
+    late = ws.filter(lambda m: True)
+    with pytest.raises(iws.ConnectionClosed, match="4002"):
+        late.recv(timeout=T)
+    ws.connect()  # the socket opens again: so does what was derived from it
+    eventually(lambda: late.status == "open", what="the derived source follows")
+    ws.send("back")
+    assert late.recv(T).text() == "back"

@@ -32,6 +32,7 @@ def subscribe(sock: iws.WebSocket) -> None:
 
 def drop(server: iws.MarketServer) -> None:
     """Cut the TCP connection of the server's one client (the client sees 1006 and reconnects)."""
+    eventually(lambda: len(server.connections) == 1, what="the server's handler runs")
     (connection,) = server.connections
     connection.transport.close()
 
@@ -162,6 +163,7 @@ def test_a_hook_may_wait_for_a_reply(
 
     @ws.on_open
     def snapshot_first(sock: iws.WebSocket) -> None:
+        answers.append(sock.status)  # the traits are current when a hook starts
         reply = sock.request(
             {"op": "snapshot", "id": 1}, match=lambda m: m.json().get("id") == 1, timeout=T
         )
@@ -170,7 +172,7 @@ def test_a_hook_may_wait_for_a_reply(
 
     ws.connect()
     eventually(lambda: len(ticks(ws)) >= 2, what="ticks after the hook's snapshot")
-    assert set(answers[0]) == {"ABC", "XYZ", "QRS"}
+    assert answers[0] == "open" and set(answers[1]) == {"ABC", "XYZ", "QRS"}
     assert ws.recv(T).json()["type"] == "subscribed"  # the snapshot was the hook's, not recv's
 
 
@@ -212,6 +214,25 @@ def test_a_hook_that_hangs_releases_the_queue_after_open_timeout(
     assert time.monotonic() - started < timeout_s(3)
     assert "still running after 0.5 s" in ws.error
     release.set()
+
+
+def test_a_hook_registered_after_the_open_runs_at_once_and_once_per_open(
+    connect: Callable[..., iws.WebSocket], market: iws.MarketServer
+) -> None:
+    ws = connect(market.url, reconnect=FAST)  # connects at once: the usual way to write it
+    eventually(lambda: ws.status == "open", what="open before the hook exists")
+    runs = []
+
+    @ws.on_open
+    def sub(sock: iws.WebSocket) -> None:
+        runs.append(sock.reconnects)
+        subscribe(sock)
+
+    eventually(lambda: len(ticks(ws)) >= 3, what="ticks: the hook ran for this connection")
+    drop(market)
+    eventually(lambda: ws.reconnects == 1 and len(runs) == 2, what="ran again after reconnect")
+    time.sleep(0.2)
+    assert runs == [0, 1] and market.subscribes == 2
 
 
 def test_on_open_remove_and_bad_arguments(

@@ -220,6 +220,15 @@ class Kernel:
             raise AssertionError(f"cell failed:\n{code}\n---\n{cell.error_text()}")
         return cell
 
+    def show(self, comm_id: str) -> None:
+        """Say ``hello`` to a widget's comm, as the page's view of it does when it appears.
+
+        Shell messages run in order: the next cell runs after the kernel handled it.
+        """
+        content = {"comm_id": comm_id, "data": {"method": "custom", "content": {"type": "hello"}}}
+        msg = self.kc.session.msg("comm_msg", content)
+        self.kc.shell_channel.send(msg)
+
     def kernel_stderr(self) -> str:
         self._stderr.flush()
         return self.stderr_path.read_text("utf-8", "replace")

@@ -70,6 +70,7 @@ def test_persisted_travels_in_updates_only(kernel: Kernel) -> None:
         "ws = iws.WebSocket(srv.url, persist=50, max_fps=30)\n"
         "ws.recv(timeout=10)\n" + result_line("ws.model_id")
     ).result()
+    kernel.show(model_id)  # a page shows it: rows go out in frames messages
     window = kernel.run(
         "t0 = time.time(); time.sleep(3); t1 = time.time()\n" + result_line("{'t0': t0, 't1': t1}")
     ).result()

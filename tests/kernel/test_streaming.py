@@ -30,6 +30,7 @@ def test_blocking_cell_keeps_receiving(kernel: Kernel) -> None:
         "ws = iws.WebSocket(srv.url, history=5000)\n"
         "ws.recv(timeout=10)\n" + result_line("ws.model_id")
     ).result()
+    kernel.show(model_id)  # a page shows it: rows go out
 
     blocking = kernel.run(
         "t0 = time.time(); time.sleep(3); t1 = time.time()\n"
@@ -67,6 +68,7 @@ def _stream_rate(kernel: Kernel, max_fps: int, seconds: float) -> None:
         "ws.recv(timeout=10)\n" + result_line("ws.model_id")
     )
     model_id = setup.result()
+    kernel.show(model_id)
     cell = kernel.run(
         f"t0 = time.time(); time.sleep({seconds}); t1 = time.time()\n"
         "ws.messages\n"  # brings the traits up to date
@@ -115,6 +117,33 @@ def _stream_rate(kernel: Kernel, max_fps: int, seconds: float) -> None:
         f"frames messages account for {accounted} messages, the widget saw "
         f"{end['received']} in + {end['sent']} out"
     )
+
+
+def test_a_socket_no_page_shows_publishes_its_state_once_a_second(kernel: Kernel) -> None:
+    model_id = kernel.run(
+        IMPORTS + "srv = iws.TickerServer(rate=2000).start()\n"
+        "ws = iws.WebSocket(srv.url)\n"
+        "ws.recv(timeout=10)\n" + result_line("ws.model_id")
+    ).result()
+    cell = kernel.run(
+        "t0 = time.time(); time.sleep(3); t1 = time.time()\n"
+        + result_line("{'t0': t0, 't1': t1, 'received': ws.received}")
+    )
+    r = cell.result()
+    in_window = [e for e in _widget_comm_msgs(kernel, model_id) if r["t0"] <= e.date <= r["t1"]]
+    assert not [e for e in in_window if _frames_payload(e)], "rows sent to no view"
+    updates = [e for e in in_window if e.content["data"].get("method") == "update"]
+    assert 2 <= len(updates) <= 5, f"{len(updates)} state updates in 3 s (about 1/s expected)"
+    assert "received" in updates[-1].content["data"]["state"]
+
+    # A view appears: it gets the history's tail, and rows from then on.
+    kernel.show(model_id)
+    kernel.run("time.sleep(1)")
+    after = [e for e in _widget_comm_msgs(kernel, model_id) if e.date > r["t1"]]
+    frames = [p for e in after if (p := _frames_payload(e))]
+    assert frames and frames[0]["reset"] is True, "no tail for the view that said hello"
+    assert len(frames) >= 10, f"only {len(frames)} frames messages in 1 s after the hello"
+    kernel.run("ws.close(); srv.stop()")
 
 
 def test_iopub_coalesced_at_high_rate(kernel: Kernel) -> None:

@@ -10,6 +10,7 @@ free text around them, handshake heads, log records and the stream's
 from __future__ import annotations
 
 import logging
+import re
 import string
 
 from hypothesis import example, given, settings
@@ -33,7 +34,13 @@ hex_keys = st.text("0123456789abcdef", min_size=16, max_size=64).filter(
     lambda t: any(c.isdigit() for c in t) and any(c.isalpha() for c in t)
 )
 b64_keys = st.text(string.ascii_letters + string.digits + "-_", min_size=24, max_size=64).filter(
-    lambda t: _mixed(t) and any(c.isalpha() for c in t)
+    # The documented rule: a run of 8 or more between separators mixing letters and digits
+    # ("0000000000000000000000-A" is no key: its runs are digits alone and one letter).
+    lambda t: _mixed(t)
+    and any(
+        len(run) >= 8 and any(c.isalpha() for c in run) and any(c.isdigit() for c in run)
+        for run in re.split(r"[-_]", t)
+    )
 )
 path_keys = st.one_of(hex_keys.map(str.upper).filter(_mixed), b64_keys)
 # Query/fragment names: a secret word, in any case, maybe inside a longer name.

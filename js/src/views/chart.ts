@@ -4,11 +4,12 @@
 // column (columns.ts). Plain data in, no model access (widgets.ts binds it).
 // DOM contract: .iws-chart[data-redraws][data-points][data-skipped][data-paused]
 // [data-theme] > .iws-chart-header (.iws-chart-stats, .iws-chart-pause) + .iws-chart-plot
-// (uPlot: canvas, .u-legend with one .u-series per path after the time).
+// (uPlot: canvas, .u-legend with one .u-series per path after the time; with `by`, one
+// per group and path, labelled with the group's value, in first-seen order: data-groups).
 import uPlot from "uplot";
 import { formatCount, plural } from "../format";
-import { Columns } from "./columns";
 import { cssVar, newSlot, onThemeChange, pinHeight, pinned, setText } from "./dom";
+import { type GroupCounts, GroupedColumns, groupStats, seriesLabels } from "./groups";
 
 const PALETTE: [string, string][] = [
   ["--jp-brand-color1", "#1976d2"],
@@ -20,6 +21,8 @@ const PALETTE: [string, string][] = [
   ["--jp-warn-color3", "#ffcc80"],
   ["--jp-success-color3", "#a5d6a7"],
 ];
+// Past the palette, the colours come again, dashed, then dotted.
+const DASHES: number[][] = [[], [6, 3], [2, 2]];
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -33,8 +36,11 @@ function element<K extends keyof HTMLElementTagNameMap>(
 }
 
 export interface ChartOptions {
-  /** One series per name (field paths). */
+  /** One series per name (field paths); with `by`, one per group and name. */
   readonly names: readonly string[];
+  /** The field naming each message's group (null: no groups), and most groups. */
+  readonly by: string | null;
+  readonly maxGroups: number;
   /** Bounds of the window: points, and a time span in ms (null: none). */
   readonly points: number;
   readonly spanMs: number | null;
@@ -45,12 +51,20 @@ export interface ChartOptions {
   onPause(paused: boolean): void;
 }
 
-/** New points: `t` (ms) and one column per series; counts of values not drawn, when told. */
-export interface ChartPoints {
+/** A group's new points: `t` (ms) and one column per name (group 0 without `by`). */
+export interface ChartPart {
+  readonly group: number;
   readonly t: Float64Array;
   readonly ys: Float64Array[];
+}
+
+/** New points; the groups' labels and counts of values not drawn, when told. */
+export interface ChartPoints {
+  readonly parts: readonly ChartPart[];
+  readonly groups: readonly string[] | null;
   readonly ignored: number | null;
   readonly skipped: number | null;
+  readonly counts: GroupCounts | null;
 }
 
 export interface ChartHandle {
@@ -66,7 +80,13 @@ export interface ChartHandle {
 
 export function createChart(el: HTMLElement, options: ChartOptions, signal: AbortSignal): ChartHandle {
   const names = options.names;
-  const cols = new Columns(names.length || 1, options.points, options.spanMs);
+  const by = options.by;
+  const cols = new GroupedColumns(names.length || 1, options.points, options.spanMs);
+  if (by === null) cols.ensure(1);
+  let groups: string[] = [];
+  let counts: GroupCounts = { ungrouped: 0, extraGroups: 0, extraMessages: 0 };
+  let labels = seriesLabels(names, by === null ? null : groups);
+  let built: string[] = []; // the labels the plot was built with
   let paused = options.paused;
   let height = options.height;
   let fps = options.fps;
@@ -81,7 +101,8 @@ export function createChart(el: HTMLElement, options: ChartOptions, signal: Abor
   pause.type = "button";
   header.append(stats, pause);
   const plotBox = element("div", "iws-chart-plot");
-  const empty = element("div", "iws-chart-empty", `waiting for numeric values of ${names.join(", ")}…`);
+  const what = `numeric values of ${names.join(", ")}${by === null ? "" : ` by ${by}`}`;
+  const empty = element("div", "iws-chart-empty", `waiting for ${what}…`);
   // The header and the plot lay out on their own (see pinned; styles: .iws-chart-plot is
   // `contain: strict`): the counters and uPlot's legend change without laying out the
   // notebook. The plot's box takes uPlot's height, and its width as its intrinsic width.
@@ -114,12 +135,15 @@ export function createChart(el: HTMLElement, options: ChartOptions, signal: Abor
       pxAlign: 0,
       series: [
         { label: "time" },
-        ...names.map((name, i): uPlot.Series => {
+        ...labels.map((label, i): uPlot.Series => {
           const [variable, fallback] = PALETTE[i % PALETTE.length] as [string, string];
+          const dash = DASHES[Math.floor(i / PALETTE.length) % DASHES.length] as number[];
           // 1 px lines: without a GPU, Chromium draws them on Skia's cheaper hairline path.
+          // uPlot writes labels as text (textContent), never as HTML.
           return {
-            label: name,
+            label,
             stroke: cssVar(root, variable, fallback),
+            ...(dash.length ? { dash } : {}),
             width: 1,
             spanGaps: true,
             points: { show: false },
@@ -145,6 +169,7 @@ export function createChart(el: HTMLElement, options: ChartOptions, signal: Abor
     plot?.destroy();
     // The colours come from the theme in force now (rebuilt when JupyterLab switches).
     root.dataset.theme = document.body?.dataset.jpThemeName ?? "";
+    built = labels;
     const width = Math.max(200, Math.floor(plotBox.clientWidth || 600));
     plot = new uPlot(plotOptions(width), cols.thin(width, 1e-3) as uPlot.AlignedData, plotBox);
     fit();
@@ -157,6 +182,7 @@ export function createChart(el: HTMLElement, options: ChartOptions, signal: Abor
   function showStats(force = false): void {
     root.dataset.points = String(cols.length);
     root.dataset.skipped = String(skipped);
+    if (by !== null) root.dataset.groups = String(groups.length);
     const now = performance.now();
     if (!force && now - statsAt < 250) {
       if (statsTimer === 0 && !signal.aborted) {
@@ -174,6 +200,7 @@ export function createChart(el: HTMLElement, options: ChartOptions, signal: Abor
     const parts = [plural(cols.length, "point")];
     if (ignored) parts.push(`${formatCount(ignored)} ignored (no number)`);
     if (skipped) parts.push(`${formatCount(skipped)} skipped`);
+    if (by !== null) parts.push(...groupStats(by, options.maxGroups, counts, "drawn"));
     if (paused) parts.push("paused");
     setText(stats, parts.join(" · "));
     empty.hidden = cols.length > 0;
@@ -214,15 +241,25 @@ export function createChart(el: HTMLElement, options: ChartOptions, signal: Abor
     }
     lastDraw = now;
     dirty = false;
-    if (!plot) build();
+    if (!plot || built !== labels) build();
     else plot.setData(cols.thin(plot.width, 1e-3) as uPlot.AlignedData);
   }
 
   function take(points: ChartPoints): void {
     ignored = points.ignored ?? ignored;
     skipped = points.skipped ?? skipped;
-    if (points.t.length > 0) {
-      cols.append(points.t, points.ys);
+    counts = points.counts ?? counts;
+    if (by !== null && points.groups && points.groups.length > groups.length) {
+      // New groups: new lines (the plot is built again at the next draw).
+      groups = [...points.groups];
+      cols.ensure(groups.length);
+      labels = seriesLabels(names, groups);
+      dirty = true;
+      schedule();
+    }
+    for (const part of points.parts) {
+      if (part.t.length === 0 || part.group >= (by === null ? 1 : groups.length)) continue;
+      cols.append(part.group, part.t, part.ys);
       dirty = true;
       schedule();
     }

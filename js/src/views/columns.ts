@@ -77,19 +77,32 @@ export class Columns {
     }
   }
 
+  /** The newest point's time (ms), or null when the window is empty. */
+  get newest(): number | null {
+    return this.end > this.start ? (this.t[this.end - 1] as number) : null;
+  }
+
+  /** Evicts the points older than `oldest` (ms): another series' time bound. */
+  dropBefore(oldest: number): void {
+    this.start = this.firstAtOrAfter(oldest, this.start);
+    if (this.start === this.end) this.clear();
+  }
+
+  private firstAtOrAfter(time: number, from: number): number {
+    let lo = from;
+    let hi = this.end;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.t[mid] as number) < time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   private trim(): void {
     let start = Math.max(this.start, this.end - this.maxPoints);
     if (this.spanMs !== null && this.end > start) {
-      const oldest = (this.t[this.end - 1] as number) - this.spanMs;
-      // Binary search: the first time >= oldest.
-      let lo = start;
-      let hi = this.end;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if ((this.t[mid] as number) < oldest) lo = mid + 1;
-        else hi = mid;
-      }
-      start = lo;
+      start = this.firstAtOrAfter((this.t[this.end - 1] as number) - this.spanMs, start);
     }
     this.start = start;
     if (this.start === this.end) this.clear();
@@ -156,7 +169,7 @@ export class Columns {
   }
 }
 
-function finite(v: number | undefined): number | null {
+export function finite(v: number | undefined): number | null {
   return v !== undefined && Number.isFinite(v) ? v : null;
 }
 

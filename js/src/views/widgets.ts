@@ -4,11 +4,12 @@
 import { toNumber, toText } from "../format";
 import { type Content, follow, get, type Model, onChange, Requests, sendRequest, set } from "../model";
 import type { ChartTraits, ComposerTraits, MetricsTraits, ValuesTraits } from "../traits";
-import { type ChartPoints, createChart } from "./chart";
+import { type ChartPart, type ChartPoints, createChart } from "./chart";
 import { float64 } from "./columns";
 import { createComposer, savedList } from "./composer";
 import { h } from "./dom";
 import { feedFor, type LogModel } from "./feed";
+import type { GroupCounts } from "./groups";
 import { createLog } from "./log";
 import { createMetrics, type StatusChange } from "./metrics";
 import { createValues, type ValuesData, type ValueUpdate } from "./values";
@@ -86,25 +87,58 @@ function spanMs(model: Model<ChartTraits>): number | null {
   return typeof seconds === "number" && seconds > 0 ? seconds * 1000 : null;
 }
 
-/** The points of a `window` or `points` message: `n` points as float64 buffers (times, then one per series). */
-function chartPoints(content: Content, buffers: DataView[]): ChartPoints {
-  const n = toNumber(content.n, 0);
-  let t: Float64Array = new Float64Array(0);
-  let ys: Float64Array[] = [];
-  if (n > 0 && buffers.length >= 1) {
-    const times = float64(buffers[0]);
-    t = times.length === n ? times : times.subarray(0, n);
-    ys = buffers.slice(1).map(float64);
+/** The field `by` names (null: none). */
+function byOf(model: Model<ChartTraits | ValuesTraits>): string | null {
+  const by = get(model, "by");
+  return typeof by === "string" && by ? by : null;
+}
+
+/** What `by=` could not place, when the kernel said (with `by` only). */
+function groupCounts(content: Content): GroupCounts | null {
+  const ungrouped = count(content.ungrouped);
+  if (ungrouped === null) return null;
+  return {
+    ungrouped,
+    extraGroups: count(content.extra_groups) ?? 0,
+    extraMessages: count(content.extra_messages) ?? 0,
+  };
+}
+
+/**
+ * The points of a `window` or `points` message, as float64 buffers: times, then one per
+ * series, for each of `parts` ([group, n] each; without `by`: one part of `n` points).
+ */
+function chartPoints(content: Content, buffers: DataView[], series: number): ChartPoints {
+  const parts: ChartPart[] = [];
+  const given = Array.isArray(content.parts) ? content.parts : [[0, content.n]];
+  let at = 0;
+  for (const part of given) {
+    const group = Array.isArray(part) ? toNumber(part[0], -1) : -1;
+    const n = Array.isArray(part) ? toNumber(part[1], 0) : 0;
+    const taken = buffers.slice(at, at + 1 + series);
+    at += 1 + series;
+    if (group < 0 || n <= 0 || taken.length === 0) continue;
+    const times = float64(taken[0]);
+    parts.push({ group, t: times.length === n ? times : times.subarray(0, n), ys: taken.slice(1).map(float64) });
   }
-  return { t, ys, ignored: count(content.ignored), skipped: count(content.skipped) };
+  return {
+    parts,
+    groups: Array.isArray(content.groups) ? content.groups.map(toText) : null,
+    ignored: count(content.ignored),
+    skipped: count(content.skipped),
+    counts: groupCounts(content),
+  };
 }
 
 export function renderChart(model: Model<ChartTraits>, el: HTMLElement, signal: AbortSignal): void {
   const points = (): number => toNumber(get(model, "points"), 100_000);
+  const names = strings(get(model, "paths"));
   const chart = createChart(
     el,
     {
-      names: strings(get(model, "paths")),
+      names,
+      by: byOf(model),
+      maxGroups: toNumber(get(model, "max_groups"), 20),
       points: points(),
       spanMs: spanMs(model),
       height: toNumber(get(model, "height"), 240),
@@ -118,9 +152,9 @@ export function renderChart(model: Model<ChartTraits>, el: HTMLElement, signal: 
     model,
     signal,
     "window",
-    (content, buffers) => chart.reset(chartPoints(content, buffers)),
+    (content, buffers) => chart.reset(chartPoints(content, buffers, names.length)),
     (content, buffers) => {
-      if (content.type === "points") chart.add(chartPoints(content, buffers));
+      if (content.type === "points") chart.add(chartPoints(content, buffers, names.length));
     },
   );
   onChange(model, ["paused"], () => chart.setPaused(Boolean(get(model, "paused"))), signal);
@@ -129,20 +163,34 @@ export function renderChart(model: Model<ChartTraits>, el: HTMLElement, signal: 
   onChange(model, ["fps"], () => chart.setFps(toNumber(get(model, "fps"), 30)), signal);
 }
 
-/** The rows of a `table` or `values` message: `[path, text, changed ms]` each. */
+/** The rows of a `table` or `values` message: `[path, text, changed ms(, group)]` each. */
 function valuesData(content: Content): ValuesData {
   const rows = Array.isArray(content.rows) ? content.rows : [];
   const updates: ValueUpdate[] = [];
   for (const row of rows) {
-    if (Array.isArray(row) && row.length >= 3) updates.push([toText(row[0]), toText(row[1]), toNumber(row[2], 0)]);
+    if (!Array.isArray(row) || row.length < 3) continue;
+    const update: ValueUpdate = [toText(row[0]), toText(row[1]), toNumber(row[2], 0)];
+    if (row.length >= 4) update.push(toNumber(row[3], -1));
+    updates.push(update);
   }
-  return { updates, overflow: count(content.overflow), skipped: count(content.skipped) };
+  return {
+    updates,
+    overflow: count(content.overflow),
+    skipped: count(content.skipped),
+    groups: Array.isArray(content.groups) ? content.groups.map(toText) : null,
+    counts: groupCounts(content),
+  };
 }
 
 export function renderValues(model: Model<ValuesTraits>, el: HTMLElement, signal: AbortSignal): void {
   const values = createValues(
     el,
-    { paths: strings(get(model, "paths")), limit: toNumber(get(model, "limit")) },
+    {
+      paths: strings(get(model, "paths")),
+      limit: toNumber(get(model, "limit")),
+      by: byOf(model),
+      maxGroups: toNumber(get(model, "max_groups"), 20),
+    },
     signal,
   );
   follow(

@@ -85,6 +85,7 @@ class Dispatcher:
         # order even across stop() and a later put() (a reconnect).
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._sleeping = False  # the thread waits on _cond: put() must notify it
 
     @property
     def backlog(self) -> int:
@@ -92,19 +93,29 @@ class Dispatcher:
         return len(self._queue)
 
     def put(self, msg: Message) -> asyncio.Future[None] | None:
-        """Queue a message (from the I/O loop); returns a future to await when full."""
+        """Queue a message (from the I/O loop); returns a future to await when full.
+
+        The common case takes no lock: ``deque.append`` is atomic, and the
+        thread is woken only when it sleeps (it drains what came meanwhile in
+        one go), so a fast stream costs no condition variable per message.
+        """
+        queue = self._queue
+        queue.append(msg)
+        if self._sleeping or self._thread is None or self._stopping:
+            with self._cond:
+                self._stopping = False
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                    self._thread.start()
+                self._cond.notify()
+        if len(queue) < self._maxsize:
+            return None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a caller that cannot wait (browser mode): the queue grows
+            return None
         with self._cond:
-            self._queue.append(msg)
-            self._stopping = False
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-                self._thread.start()
-            self._cond.notify()
-            if len(self._queue) < self._maxsize:
-                return None
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:  # a caller that cannot wait (browser mode): the queue grows
+            if len(queue) < self._maxsize:  # the thread caught up meanwhile
                 return None
             fut: asyncio.Future[None] = loop.create_future()
             self._paused = (loop, fut)
@@ -129,43 +140,62 @@ class Dispatcher:
         if wait is not None and thread is not None and threading.current_thread() is not thread:
             thread.join(wait)
 
+    def _resume(self) -> None:
+        """Let reception go on once the queue is half empty (call with the condition held)."""
+        if self._paused is not None and len(self._queue) <= self._maxsize // 2:
+            loop, fut = self._paused
+            self._paused = None
+            loop.call_soon_threadsafe(resolve, fut)
+
     def _run(self) -> None:
         queue = self._queue
+        cond = self._cond
         output = OutputParent()
         try:
             while True:
-                with self._cond:
-                    msg = queue.popleft() if queue else None
-                    if msg is not None and self._paused is not None:
-                        if len(queue) <= self._maxsize // 2:
-                            loop, fut = self._paused
-                            self._paused = None
-                            loop.call_soon_threadsafe(resolve, fut)
-                if msg is None:
-                    # Caught up: hand the handlers' output over once no message came
-                    # for a moment, not after every message: a flush from a thread
-                    # waits for the kernel's I/O thread
-                    # (docs/jupyter-internals.md#stdout-flush-from-threads).
-                    with self._cond:
-                        if not queue and not self._stopping:
-                            self._cond.wait(_FLUSH_AFTER_IDLE)
-                        if queue:
-                            continue
-                    output.leave()
-                    with self._cond:
-                        while not queue:
-                            if self._stopping:
-                                self._thread = None  # from here on, put() starts a new thread
-                                return
-                            self._cond.wait()
-                    continue
-                if not isinstance(msg, Message):  # call_after()
-                    self._call_after(msg)
-                    continue
-                for handler in self._handlers():
-                    self._call(handler, msg, output)
+                # Drain without the lock: only this thread pops, and popleft is atomic.
+                while queue:
+                    msg = queue.popleft()
+                    if self._paused is not None:
+                        with cond:
+                            self._resume()
+                    if not isinstance(msg, Message):  # call_after()
+                        self._call_after(msg)
+                        continue
+                    for handler in self._handlers():
+                        self._call(handler, msg, output)
+                # Caught up: hand the handlers' output over once no message came
+                # for a moment, not after every message: a flush from a thread
+                # waits for the kernel's I/O thread
+                # (docs/jupyter-internals.md#stdout-flush-from-threads).
+                with cond:
+                    self._resume()
+                    if not queue and not self._stopping:
+                        self._sleep(_FLUSH_AFTER_IDLE)
+                    if queue:
+                        continue
+                output.leave()
+                with cond:
+                    while not queue:
+                        if self._stopping:
+                            self._thread = None  # from here on, put() starts a new thread
+                            return
+                        self._sleep(None)
         finally:
             output.leave()
+
+    def _sleep(self, timeout: float | None) -> None:
+        """Wait for put() or stop() (call with the condition held and the queue empty).
+
+        ``_sleeping`` is set before put() could miss it: put() appends, then
+        reads it; this thread sets it, then (under the lock) looks at the queue.
+        """
+        self._sleeping = True
+        try:
+            if not self._queue:  # a put() between the caller's look and the flag: no wait
+                self._cond.wait(timeout)
+        finally:
+            self._sleeping = False
 
     def _call_after(self, fn: Callable[[], None]) -> None:
         try:

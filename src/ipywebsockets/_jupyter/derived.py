@@ -83,7 +83,10 @@ class DerivedLink(BaseTransport):
         self._attached = True
         self._source.add_handler(self._handler)
         self._source.watchers = (*self._source.watchers, self._watch)
-        self._watch("open" if self._source.state["status"] == "open" else "status")
+        if self._source.ended:  # derived from a socket closed for good: closed too
+            self._watch("close")
+        else:
+            self._watch("open" if self._source.state["status"] == "open" else "status")
 
     def send(self, payload: str | bytes, first: bool = False) -> None:
         """Send on the socket this source was derived from."""

@@ -110,6 +110,10 @@ class FrontendSync:
         self._history_key: tuple[int, int] = (0, 0)  # (first, next) seq of the history
         self._persisted_key: tuple[int, int] = (0, 0)  # (first, last) seq of `persisted`
         self._last_update = 0.0
+        # A view said hello: rows go out from then on. Before, no page shows them (a
+        # view that appears later asks with hello and gets the history's tail), so a
+        # socket nobody displays publishes its traits about once a second only.
+        self._viewed = False
         self._observer_errors: set[tuple[str, type, str]] = set()
         _live.add(self)
 
@@ -141,6 +145,7 @@ class FrontendSync:
         if self._transport.handle(content, buffers) and kind != "hello":
             return True
         if kind == "hello":
+            self._viewed = True
             self.send_tail()
         elif kind == "send":
             self._answer_send(content, buffers)
@@ -302,9 +307,8 @@ class FrontendSync:
         messages, which nbclient saves) once a second while streaming, when
         the stream pauses, and at the end of every cell.
         """
-        wanted = (
-            self._transport.rows_wanted()
-        )  # before stream.lock: it takes the browser link's lock
+        # rows_wanted() before stream.lock: it takes the browser link's lock.
+        wanted = self._viewed and self._transport.rows_wanted()
         with self.lock:
             stream = self._stream
             with stream.lock:
@@ -316,6 +320,17 @@ class FrontendSync:
             # about once a second while streaming: it is not rebuilt for the flushes
             # between them (30 a second would mean 1,500 previews a second for 50 rows).
             update_due = now - self._last_update >= 1.0
+            if not self._viewed:
+                # No page shows this socket: ipywidgets' state (saved with the
+                # notebook) at most once a second, and when the stream pauses.
+                keys = self._apply_now(persisted=update_due)
+                if not update_due and not keys:  # a pause: `persisted` too
+                    keys = self._apply_now(persisted=True)
+                    update_due = True
+                self._unsynced |= keys
+                if update_due and self._unsynced:
+                    self._send_update(set())
+                return
             keys = self._apply_now(persisted=update_due or not rows)
             # Without rows to send (browser mode's owner shows its own), the changed
             # traits still ride in a small frames message: real updates stay ~1/s.
@@ -371,9 +386,14 @@ class FrontendSync:
     def send_tail(self) -> None:
         """A view appeared: send it the latest rows (it asks with ``hello``)."""
         with self.lock:
+            if self._unsynced:  # kept back while no page showed them
+                self._send_update(set())
             with self._stream.lock:
                 rows = self._stream.history.tail(self._widget.view_rows)
                 earlier = self._stream.history.next_seq - 1 - len(rows)
+                # The tail holds them: the next frames message starts after it.
+                self._stream.pending.clear()
+                self._stream.omitted = 0
             self.send(
                 {
                     "type": "frames",

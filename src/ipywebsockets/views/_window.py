@@ -25,7 +25,7 @@ from .._jupyter.rows import parsed_value
 from ..message import Message, loads
 from ..paths import MISSING, Path, flatten
 
-__all__ = ["Latest", "Window", "as_number", "numbers", "to_bytes"]
+__all__ = ["Latest", "Window", "as_number", "json_of", "numbers", "to_bytes"]
 
 _COMPACT_AT = 4096  # evicted rows kept before the arrays are compacted (amortised O(1))
 
@@ -83,12 +83,26 @@ class Window:
             column.extend(values)
         self._trim()
 
+    @property
+    def newest(self) -> float | None:
+        """The newest point's time (seconds), or None when the window is empty."""
+        return self._times[-1] if len(self) else None
+
+    def drop_before(self, oldest: float) -> None:
+        """Evict the points older than ``oldest`` (seconds), e.g. another series' bound."""
+        end = len(self._times)
+        self._evict(max(self._start, bisect.bisect_left(self._times, oldest, self._start, end)))
+
     def _trim(self) -> None:
         end = len(self._times)
         start = max(self._start, end - self.points)
         if self.seconds is not None and end > start:
             oldest = self._times[end - 1] - self.seconds
             start = max(start, bisect.bisect_left(self._times, oldest, start, end))
+        self._evict(start)
+
+    def _evict(self, start: int) -> None:
+        end = len(self._times)
         self.evicted += start - self._start
         self._start = start
         if start >= _COMPACT_AT and start * 2 >= end:
@@ -147,17 +161,10 @@ def numbers(
     for msg in messages:
         if msg.direction != "in":
             continue
-        data = msg.data
-        if not isinstance(data, str) or data[:1] not in ("{", "["):
+        value = json_of(msg)
+        if value is MISSING:
             ignored += 1
             continue
-        value = parsed_value(msg)
-        if isinstance(value, str):  # not strict JSON: NaN or Infinity somewhere, or not JSON
-            try:
-                value = loads(data)  # NaN and Infinity; too deep is a ValueError
-            except ValueError:
-                ignored += 1
-                continue
         row = [as_number(p.get(value)) for p in paths]
         if all(v is None for v in row):
             ignored += 1
@@ -166,6 +173,20 @@ def numbers(
         for column, v in zip(columns, row, strict=True):
             column.append(nan if v is None else v)
     return times, columns, ignored
+
+
+def json_of(msg: Message) -> Any:
+    """The decoded JSON object or array of ``msg`` (NaN and Infinity allowed), or MISSING."""
+    data = msg.data
+    if not isinstance(data, str) or data[:1] not in ("{", "["):
+        return MISSING
+    value = parsed_value(msg)
+    if isinstance(value, str):  # not strict JSON: NaN or Infinity somewhere, or not JSON
+        try:
+            return loads(data)  # NaN and Infinity; too deep is a ValueError
+        except ValueError:
+            return MISSING
+    return value
 
 
 def to_bytes(values: array[float] | Sequence[float]) -> bytes:
