@@ -25,7 +25,7 @@ from ._jupyter import assets
 from ._jupyter.bindings import Binding
 from ._jupyter.callbacks import Handler, current_parent
 from ._jupyter.derived import DerivedLink
-from ._jupyter.lifecycle import adopt, close_own_layout
+from ._jupyter.lifecycle import adopt, close_own_layout, refuse_unknown
 from ._jupyter.output import OutputBinding
 from ._jupyter.parts import CONNECTION_OPTIONS, assemble
 from ._jupyter.requests import Requests
@@ -151,6 +151,7 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         given: ReplayConnection | DerivedLink | None = kwargs.pop("_given", None)
+        refuse_unknown(type(self), kwargs)
         self._mode = mode if given is None else given.mode
         options = {k: v for k, v in locals().items() if k in CONNECTION_OPTIONS}  # as passed
         parts = assemble(self, url, given, options)

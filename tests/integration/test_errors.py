@@ -239,3 +239,23 @@ def test_keepalive_detects_a_silent_server(
             await asyncio.sleep(0.05)  # let the handler close its transport
 
         loop_thread.run(shutdown())
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda ws: iws.WebSocket("ws://127.0.0.1:9", histroy=5, connect=False),
+         r"WebSocket\(\) got an unexpected keyword argument 'histroy'; did you mean 'history'\?"),
+        (lambda ws: iws.Chart(ws, "price", windw=5),
+         r"Chart\(\) got an unexpected keyword argument 'windw'; did you mean 'window'\?"),
+        (lambda ws: iws.Values(ws, bye="symbol"), r"did you mean 'by'\?"),
+        (lambda ws: iws.Log(ws, zzz=1), r"Log\(\) got an unexpected keyword argument 'zzz'$"),
+    ],
+)  # fmt: skip
+def test_a_misspelled_keyword_is_refused_not_ignored(make: Any, expected: str) -> None:
+    ws = iws.WebSocket("ws://127.0.0.1:9", connect=False)
+    try:
+        with pytest.raises(TypeError, match=expected):
+            make(ws)
+    finally:
+        ws.close(widget=True)

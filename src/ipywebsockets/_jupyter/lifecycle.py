@@ -18,7 +18,9 @@ it too, when the widget made it (a layout passed in may be shared).
 
 from __future__ import annotations
 
+import difflib
 import functools
+import inspect
 import weakref
 from typing import Any, Protocol
 
@@ -119,3 +121,23 @@ def close_all(timeout: float = 5.0) -> int:
             sock.close(1000, "close_all()", timeout=timeout)
             closed += 1
     return closed
+
+
+def refuse_unknown(cls: type, kwargs: dict[str, Any]) -> None:
+    """Raise for a keyword ``cls(...)`` would otherwise ignore (traitlets only warns).
+
+    Widgets pass their extra keywords on to ipywidgets, which takes traits
+    (``layout``, ``max_fps``...) and drops anything else with a warning no one
+    sees: ``WebSocket(url, histroy=5)`` would run with the default history.
+
+    Raises:
+        TypeError: a keyword that is neither an argument nor a trait, with the closest name.
+    """
+    known = set(cls.class_trait_names())  # type: ignore[attr-defined]
+    for name in kwargs:
+        if name not in known:
+            public = [n for n in known if not n.startswith("_")]
+            public += [p for p in inspect.signature(cls).parameters if not p.startswith("_")]
+            close = difflib.get_close_matches(name, public, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {name!r}{hint}")

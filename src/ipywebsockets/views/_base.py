@@ -19,7 +19,7 @@ import traitlets
 from ipywidgets import widget_serialization
 
 from .._jupyter import assets
-from .._jupyter.lifecycle import close_own_layout, own_layout
+from .._jupyter.lifecycle import close_own_layout, own_layout, refuse_unknown
 from .._jupyter.publisher import Cursor, Throttle, get_publisher
 from ..message import Message
 from ..widget import WebSocket
@@ -49,6 +49,7 @@ class SourceView(anywidget.AnyWidget):  # type: ignore[misc]
     def __init__(
         self, source: WebSocket, *, backlog: int = 0, batch_limit: int = 10_000, **kwargs: Any
     ) -> None:
+        refuse_unknown(type(self), kwargs)
         if not isinstance(source, WebSocket):
             raise TypeError(
                 f"{type(self).__name__} shows a WebSocket: pass iws.WebSocket(url) as its "
