@@ -98,14 +98,20 @@ export class RowRing {
   }
 
   /**
-   * Puts `older`'s rows that come before the oldest kept row (by seq) under the kept ones,
-   * as one reset (a new epoch): a history that answers late, after newer rows came.
+   * Puts `tail`'s rows that come before the oldest kept row (by seq) under the kept ones,
+   * and those after the newest kept row on top, as one reset (a new epoch): a history
+   * that answers late, after newer rows came.
    */
-  resetUnder(older: readonly Row[]): void {
+  resetUnder(tail: readonly Row[]): void {
     const oldest = this.at(this.first);
+    const newest = this.at(this.total - 1);
     const kept: Row[] = [];
     for (let i = this.first; i < this.total; i++) kept.push(this.at(i) as Row);
-    this.reset([...older.filter((row) => oldest === undefined || row.seq < oldest.seq), ...kept]);
+    // The tail may also hold rows newer than the kept ones: the kernel sends them
+    // once, in the tail, and not again in the next frames.
+    const before = tail.filter((row) => oldest === undefined || row.seq < oldest.seq);
+    const after = newest === undefined ? [] : tail.filter((row) => row.seq > newest.seq);
+    this.reset([...before, ...kept, ...after]);
   }
 
   /** Changes the capacity, keeping the newest rows; returns how many were dropped. */

@@ -50,6 +50,14 @@ describe("RowRing", () => {
     assert.deepEqual(seqs(ring), [3, 4, 5, 6]);
   });
 
+  it("resetUnder keeps the tail's rows newer than the kept ones (sent only there)", () => {
+    const ring = new RowRing(10);
+    ring.push(row(5));
+    ring.push(row(6));
+    ring.resetUnder([row(4), row(5), row(6), row(7), row(8)]);
+    assert.deepEqual(seqs(ring), [4, 5, 6, 7, 8]);
+  });
+
   it("resize keeps the newest rows and says how many went", () => {
     const ring = new RowRing(5);
     for (let seq = 1; seq <= 5; seq++) ring.push(row(seq));

@@ -202,6 +202,10 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
 
     # -- ipywidgets hooks: the front ends -------------------------------------------
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self._sync.shown()  # displayed: its page will show rows (docs/performance.md)
+        return super()._repr_mimebundle_(**kwargs)
+
     def send_state(self, key: str | Iterable[str] | None = None) -> None:
         """ipywidgets' state sync; stream traits wait for the coalescing publisher."""
         self._sync.send_state(key)

@@ -146,6 +146,24 @@ def test_a_socket_no_page_shows_publishes_its_state_once_a_second(kernel: Kernel
     kernel.run("ws.close(); srv.stop()")
 
 
+def test_a_displayed_socket_sends_rows_before_its_view_says_hello(kernel: Kernel) -> None:
+    """The hello may wait for a blocking cell: display itself tells the kernel a page shows it."""
+    model_id = kernel.run(
+        IMPORTS + "srv = iws.TickerServer(rate=2000).start()\n"
+        "ws = iws.WebSocket(srv.url)\n"
+        "display(ws)\n"
+        "t0 = time.time(); time.sleep(1); t1 = time.time()\n"
+        + result_line("{'id': ws.model_id, 't0': t0, 't1': t1}")
+    ).result()
+    frames = [
+        p
+        for e in _widget_comm_msgs(kernel, model_id["id"])
+        if model_id["t0"] <= e.date <= model_id["t1"] and (p := _frames_payload(e))
+    ]
+    assert len(frames) >= 10, f"only {len(frames)} frames messages in 1 s after display()"
+    kernel.run("ws.close(); srv.stop()")
+
+
 def test_iopub_coalesced_at_high_rate(kernel: Kernel) -> None:
     _stream_rate(kernel, max_fps=30, seconds=3)
 

@@ -383,6 +383,14 @@ class FrontendSync:
         if self._widget.comm is not None:
             anywidget.AnyWidget.send(self._widget, content, buffers)
 
+    def shown(self) -> None:
+        """The widget was displayed: rows go out from now on, before its view says hello.
+
+        The hello may wait for a blocking cell to end; the rows sent meanwhile are
+        the page's (up to ``view_rows``), not only the history's tail.
+        """
+        self._viewed = True
+
     def send_tail(self) -> None:
         """A view appeared: send it the latest rows (it asks with ``hello``)."""
         with self.lock:
