@@ -39,6 +39,7 @@ def test_log_answers_hello_with_its_history_and_get() -> None:
             ws._sync.send = lambda content, buffers=None: flushed.extend(
                 content["frames"]["seq"] if content.get("type") == "frames" else []
             )
+            ws._sync._viewed = True  # the socket's own view said hello: its rows go out
             ws.send(b"\x01\x02")
             ws.recv(timeout=timeout_s(5))
             # Two sentinels, each waited for in the socket's frames: the publisher's pass
