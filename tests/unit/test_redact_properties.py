@@ -36,10 +36,12 @@ hex_keys = st.text("0123456789abcdef", min_size=16, max_size=64).filter(
 b64_keys = st.text(string.ascii_letters + string.digits + "-_", min_size=24, max_size=64).filter(
     # The documented rule: a run of 8 or more between separators mixing letters and digits
     # ("0000000000000000000000-A" is no key: its runs are digits alone and one letter).
-    lambda t: _mixed(t)
-    and any(
-        len(run) >= 8 and any(c.isalpha() for c in run) and any(c.isdigit() for c in run)
-        for run in re.split(r"[-_]", t)
+    lambda t: (
+        _mixed(t)
+        and any(
+            len(run) >= 8 and any(c.isalpha() for c in run) and any(c.isdigit() for c in run)
+            for run in re.split(r"[-_]", t)
+        )
     )
 )
 path_keys = st.one_of(hex_keys.map(str.upper).filter(_mixed), b64_keys)
