@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from itertools import islice
 
 from .message import Message
 
@@ -60,12 +61,14 @@ class History:
         return self._items[i] if 0 <= i < len(self._items) else None
 
     def tail(self, n: int) -> list[Message]:
-        """The last ``n`` messages, oldest first."""
+        """The last ``n`` messages, oldest first (walked from the newest end: O(n))."""
         if n <= 0:
             return []
         if n >= len(self._items):
             return list(self._items)
-        return [self._items[i] for i in range(len(self._items) - n, len(self._items))]
+        newest = list(islice(reversed(self._items), n))
+        newest.reverse()
+        return newest
 
     def snapshot(self) -> list[Message]:
         return list(self._items)

@@ -52,3 +52,22 @@ def test_a_full_queue_pauses_the_producer_until_half_is_handled() -> None:
     eventually(lambda: len(seen) == 100, what="every message handled")
     assert seen == list(range(1, 101))
     assert paused_at and paused_at[0] in (10, 11)
+
+
+def test_a_sleeping_thread_is_notified_once_however_many_messages_come_before_it_runs() -> None:
+    seen: list[int] = []
+    d = _dispatcher(seen)
+    d.put(Message.make(1, 0.0, "in", "x"))
+    eventually(lambda: seen == [1] and d._sleeping, what="the thread handled #1 and sleeps")
+    notified = []
+    notify = d._cond.notify
+    d._cond.notify = lambda n=1: (notified.append(n), notify(n))  # type: ignore[method-assign]
+    # Holding the condition's (reentrant) lock keeps the woken thread from running yet,
+    # as the GIL and a busy I/O thread do: the puts meanwhile must not notify again.
+    with d._cond:
+        for seq in range(2, 102):
+            assert d.put(Message.make(seq, 0.0, "in", "x")) is None
+    eventually(lambda: len(seen) == 101, what="every message handled")
+    assert seen == list(range(1, 102))
+    assert len(notified) == 1, f"{len(notified)} notifications for one sleep"
+    d.stop(wait=30)

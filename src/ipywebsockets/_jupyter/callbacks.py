@@ -108,6 +108,9 @@ class Dispatcher:
                     self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                     self._thread.start()
                 self._cond.notify()
+                # Woken: the next puts need not notify again before it runs (it may
+                # wait for the GIL a while; it drains everything queued meanwhile).
+                self._sleeping = False
         if len(queue) < self._maxsize:
             return None
         try:

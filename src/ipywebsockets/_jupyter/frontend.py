@@ -264,9 +264,15 @@ class FrontendSync:
         )
 
     def refresh(self) -> None:
-        """Bring the traits up to date now, from any thread; the front end follows at max_fps."""
+        """Bring the traits up to date now, from any thread; the front end follows at max_fps.
+
+        ``persisted`` (rows of the last messages, for the saved notebook) is left to
+        the publisher, which rebuilds it about once a second and when the stream
+        pauses: a ``recv()`` loop refreshes whenever it catches up, which at a high
+        rate is hundreds of times a second.
+        """
         with self.lock:
-            keys = self._apply_now()
+            keys = self._apply_now(persisted=False)
             if keys:
                 with self._stream.lock:
                     self._deferred |= keys

@@ -41,6 +41,7 @@ class Reader:
         self._refresh = refresh
         self._max_fps = max_fps
         self._refreshed = 0.0  # when a read last brought the traits up to date
+        self._gap = 0.0  # 1 / max_fps when it last did (a trait read costs as much as a recv)
 
     def recv(self, timeout: float | None) -> Message:
         try:
@@ -71,8 +72,9 @@ class Reader:
         traits are current whenever the reader has caught up, which is when anyone looks.
         """
         now = time.monotonic()
-        if now - self._refreshed >= 1.0 / self._max_fps() or not self._stream.has_unread():
+        if now - self._refreshed >= self._gap or not self._stream.has_unread():
             self._refreshed = now
+            self._gap = 1.0 / self._max_fps()
             self._refresh()
 
     def wait_for(self, predicate: Callable[[Message], object], timeout: float | None) -> Message:

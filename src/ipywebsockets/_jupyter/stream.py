@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-import warnings
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -20,12 +19,13 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection
 
 from .._reasons import describe_close
-from ..exceptions import ConnectionClosed, ConnectionFailed, IPyWebSocketsWarning
+from ..exceptions import ConnectionClosed, ConnectionFailed
 from ..history import History, Stats
 from ..message import Message
 from ..redact import redact_text
 from .callbacks import Dispatcher, Handler, resolve
 from .claims import Claim
+from .unread import Unread
 
 __all__ = ["Stream"]
 
@@ -68,25 +68,23 @@ class Stream:
             "lost": 0,
         }
         self.handshake: ClientConnection | None = None
-        self.missed = 0  # incoming messages evicted before recv() read them
         self.pending: deque[Message] = deque(maxlen=view_rows)
         self.omitted = 0  # messages that left `pending` before the view saw them
         self.on_change = on_change
         self._next_seq = 1
-        self._cursor = 1  # seq of the next message recv() looks at
+        self.unread = Unread()  # recv()'s cursor, and the replies of requests it skips
         self._ended = False
         self._opened_once = False
         self._waiters = 0
+        self._wake_due = False  # a wake-up of the readers is scheduled on the I/O loop
         self._async_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self.handlers: tuple[Handler, ...] = ()
         # Called with every message, in order, under the lock (recorders): must be quick.
         self.sinks: tuple[Callable[[Message], None], ...] = ()
         self._dispatcher: Dispatcher | None = None
         self._callback_queue = callback_queue
-        # Requests waiting for a reply (claims.py), and the seqs of replies they took,
-        # which readers skip (dropped once read past or evicted).
+        # Requests waiting for a reply (claims.py); readers skip the replies they took.
         self.claims: tuple[Claim, ...] = ()
-        self._claimed: set[int] = set()
         # Told (outside the lock) after each status change, open, restart and end: the
         # sources derived from this one (derived.py).
         self.watchers: tuple[Callable[[str], None], ...] = ()
@@ -167,10 +165,10 @@ class Stream:
                     sink(msg)
             self.on_change()
             self.last_in = msg
-            if self.claims:
-                self._offer(msg)
-            if self._waiters or self._async_waiters:
-                self._wake_readers()
+            if not (self.claims and self._offer(msg)):
+                self.unread.readable = msg.seq
+                if (self._waiters or self._async_waiters) and not self._wake_due:
+                    self._wake_soon()
             if not self.handlers:
                 return None
         return self._dispatch(msg)
@@ -220,21 +218,26 @@ class Stream:
         with self.lock:
             claim = Claim(match, self._next_seq)
             self.claims = (*self.claims, claim)
-            if len(self._claimed) > 2 * self.history.maxlen:  # nobody reads: forget the old
+            claimed = self.unread.claimed
+            if len(claimed) > 2 * self.history.maxlen:  # nobody reads: forget the old
                 first = self.history.first_seq
-                self._claimed = {seq for seq in self._claimed if seq >= first}
+                self.unread.claimed = {seq for seq in claimed if seq >= first}
             return claim
 
     def drop_claim(self, claim: Claim) -> None:
         with self.lock:
             self.claims = tuple(c for c in self.claims if c is not claim)
 
-    def _offer(self, msg: Message) -> None:
-        """Hand ``msg`` to the waiting requests (lock held); a taken one is hidden from readers."""
+    def _offer(self, msg: Message) -> bool:
+        """Hand ``msg`` to the waiting requests (lock held); a taken one is hidden from readers.
+
+        Returns whether a request took it.
+        """
         taken = [claim for claim in self.claims if claim.offer(msg)]
         if taken:
-            self._claimed.add(msg.seq)
+            self.unread.claimed.add(msg.seq)
             self.claims = tuple(c for c in self.claims if not c.done)
+        return bool(taken)
 
     def after_callbacks(self, fn: Callable[[], None]) -> None:
         """Call ``fn`` on the handlers' thread once the messages queued for them are handled."""
@@ -275,10 +278,13 @@ class Stream:
 
     def recv(self, timeout: float | None) -> Message:
         """The next unread incoming message; see ``WebSocket.recv``."""
+        msg = self.unread.pop()  # taken from the history already: no lock
+        if msg is not None:
+            return msg
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while True:
-                msg = self._take_unread()
+                msg = self.unread.take(self.history)
                 if msg is not None:
                     return msg
                 if self._ended:
@@ -294,11 +300,14 @@ class Stream:
 
     async def arecv(self, timeout: float | None) -> Message:
         """Awaitable :meth:`recv`, from any event loop."""
+        msg = self.unread.pop()
+        if msg is not None:
+            return msg
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
             with self.lock:
-                msg = self._take_unread()
+                msg = self.unread.take(self.history)
                 if msg is not None:
                     return msg
                 if self._ended:
@@ -344,14 +353,15 @@ class Stream:
 
     def has_unread(self) -> bool:
         """Whether ``recv()`` would return at once (an unread incoming message is kept)."""
+        if self.unread.batch:
+            return True
         with self.lock:
-            history = self.history
-            claimed = self._claimed
-            for seq in range(max(self._cursor, history.first_seq), history.next_seq):
-                msg = history.get(seq)
-                if msg is not None and msg.direction == "in" and seq not in claimed:
-                    return True
-            return False
+            return self.unread.has(self.history)
+
+    @property
+    def missed(self) -> int:
+        """Messages evicted from the history before ``recv()`` read them."""
+        return self.unread.missed
 
     @property
     def ended(self) -> bool:
@@ -361,31 +371,6 @@ class Stream:
     def ended_cleanly(self) -> bool:
         """Whether the connection ended for good without an error."""
         return self._ended and not self.state["error"]
-
-    def _take_unread(self) -> Message | None:
-        history = self.history
-        first = history.first_seq
-        if self._cursor < first:
-            lost = first - self._cursor
-            self.missed += lost
-            self._cursor = first
-            warnings.warn(
-                f"{lost} messages were evicted from the history (history={history.maxlen}) "
-                "before recv() read them; read faster or pass a larger history=",
-                IPyWebSocketsWarning,
-                stacklevel=5,
-            )
-        end = history.next_seq
-        claimed = self._claimed
-        while self._cursor < end:
-            msg = history.get(self._cursor)
-            self._cursor += 1
-            if msg is not None and msg.direction == "in":
-                if claimed and msg.seq in claimed:  # a request's reply: not for readers
-                    claimed.discard(msg.seq)
-                    continue
-                return msg
-        return None
 
     def _end_exception(self) -> ConnectionClosed | ConnectionFailed:
         state = self.state
@@ -401,6 +386,28 @@ class Stream:
         status = self.state["status"]
         error = f"; last error: {self.state['error']}" if self.state["error"] else ""
         return f"no message within {timeout} s (status: {status}{error})"
+
+    def _wake_soon(self) -> None:
+        """Wake the waiting readers once the I/O loop has handed over what it read (lock held).
+
+        The receive loop handles every message of one read from the socket in a
+        single step of its event loop; waking the readers after that step, not
+        per message, lets them take the lot in one go instead of sleeping and
+        waking (two thread switches) per message. Without a running loop (a
+        derived source's feed, on the handlers' thread) they are woken at once.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._wake_readers()
+            return
+        self._wake_due = True
+        loop.call_soon(self._wake_later)
+
+    def _wake_later(self) -> None:
+        with self.lock:
+            self._wake_due = False
+            self._wake_readers()
 
     def _wake_readers(self) -> None:
         if self._waiters:
