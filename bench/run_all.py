@@ -39,6 +39,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "browser_mode": ([], ["--count", "20000", "--repeat", "1"]),
     "latency": ([], ["--seconds", "3"]),
     "dataframes": (["--count", "1000000"], ["--count", "100000"]),
+    "requests": (["--count", "2000", "--repeat", "3"], ["--count", "300", "--repeat", "1"]),
     "views_page": (["--seconds", "30", "--rate", "10000"], ["--seconds", "5", "--rate", "2000"]),
 }
 

@@ -204,3 +204,12 @@ def test_views_page_smoke() -> None:
     assert abs(views["heap_end_mb"] - views["heap_start_mb"]) < 5, views
     redraws = next(r for r in result["rows"] if r["figure"].startswith("chart redraws/s"))
     assert redraws["ok"] and redraws["value"] == views["chart_redraws_per_s"], redraws
+
+
+def test_requests_smoke() -> None:
+    result = _run("requests.py", "--count", "100", "--repeat", "1")
+    assert [row["figure"] for row in result["rows"]] == [
+        "call() round trips/s vs bare websockets",
+        "request() round trips/s vs bare websockets",
+    ]
+    assert len(_ratios(result, 0.01, 100)) == 2

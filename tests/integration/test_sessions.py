@@ -210,8 +210,8 @@ def test_a_hook_that_hangs_releases_the_queue_after_open_timeout(
     ws.connect()
     ws.send("queued")
     started = time.monotonic()
-    eventually(lambda: got == ["queued"], what="the queue released")
-    assert time.monotonic() - started < timeout_s(3)
+    eventually(lambda: got == ["queued"], what="the queue released", within=8)
+    assert time.monotonic() - started < timeout_s(8)  # 0.5 s of open_timeout, loaded machine
     assert "still running after 0.5 s" in ws.error
     release.set()
 
