@@ -107,10 +107,7 @@ export class VirtualList {
         // Follow the newest rows only while the user is at the bottom.
         this.scrollPos = root.scrollTop;
         this.follow = this.listHeight - this.scrollPos - this.viewHeight <= ROW_HEIGHT;
-        // Our own draw's move (it set scrollTop): nothing to redraw. Redrawing would set it
-        // again with the next rows, and so on at every frame of a stream.
-        if (this.scrollPos === this.lastTop) return;
-        this.topIndex = -1; // the user moved: the top row is theirs now
+        if (this.scrollPos !== this.lastTop) this.topIndex = -1; // the user moved: the top row is theirs now
         events.moved();
       },
       { signal, passive: true },

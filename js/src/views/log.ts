@@ -4,10 +4,9 @@
 // most once per animation frame however fast rows arrive.
 import { plural } from "../format";
 import type { LogFeed } from "../rows";
-import { h, pinned, setText } from "./dom";
+import { h, LOG_PHASE_MS, newSlot, pinned, setText, TEXT_SLOT_MS } from "./dom";
 import { DetailPane } from "./log-detail";
 import { Listing, makeFilter } from "./log-filter";
-import { DrawGate, rowsKey } from "./log-gate";
 import { VirtualList } from "./log-list";
 import { LogToolbar } from "./log-toolbar";
 
@@ -100,22 +99,21 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     });
   }
 
-  // New rows redraw at the next frame, at most 15 times a second, in the frames the other
-  // views redraw in (log-gate.ts); the user's own moves at the next frame; other changes of
-  // the store (counters, traits) draw nothing here.
-  const gate = new DrawGate();
-  const key = (): string => rowsKey(feed.epoch, feed.ring.total, feed.ring.first, feed.ring.length, feed.omitted);
+  // New rows redraw at most 15 times a second, in the frames the other views redraw in
+  // (see LOG_PHASE_MS; a fast stream would otherwise redraw every visible row at every
+  // frame); the user's own moves at the next frame.
   let frame = 0;
   let urgent = false;
+  let drawnAt = 0;
   function tick(now: number): void {
     frame = 0;
-    const verdict = gate.due(now, key(), urgent);
-    if (verdict === "wait") {
+    if (!urgent && !newSlot(now, drawnAt, TEXT_SLOT_MS, LOG_PHASE_MS)) {
       frame = requestAnimationFrame(tick);
       return;
     }
     urgent = false;
-    if (verdict === "draw") draw();
+    drawnAt = now;
+    draw();
   }
   function schedule(now = false): void {
     urgent ||= now;
@@ -137,7 +135,6 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
   );
 
   list.attached();
-  gate.due(performance.now(), key(), true);
   draw();
   return { update: () => schedule() };
 }
