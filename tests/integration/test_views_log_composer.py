@@ -96,6 +96,30 @@ def test_log_answers_hello_with_its_history_and_get() -> None:
             ws.close(widget=True)
 
 
+def test_a_late_hello_gets_the_rows_not_yet_flushed_beyond_a_short_history() -> None:
+    # Shown, the socket sends rows before its view's hello; a hello that comes late
+    # (a cell was running) is answered with the history's tail. Rows still waiting
+    # for the next flush reach further back than a short history: they go too, or
+    # the page would have a gap between what it had and the tail.
+    with iws.EchoServer() as echo:
+        ws = iws.WebSocket(echo.url, history=2)
+        try:
+            sent: list[dict[str, Any]] = []
+            ws._sync.send = lambda content, buffers=None: sent.append(content)
+            ws._sync.shown()
+            with ws._sync.lock:  # no flush meanwhile: everything stays pending
+                for k in range(4):
+                    ws.send(f"m{k}")
+                    ws.recv(timeout=timeout_s(5))
+                ws._handle_custom_msg({"type": "hello"}, [])
+            reset = [c for c in sent if c.get("type") == "frames" and c["reset"]]
+            assert len(reset) == 1, sent
+            assert reset[0]["frames"]["seq"] == list(range(1, 9)), reset[0]
+            assert reset[0]["omitted"] == 0
+        finally:
+            ws.close()
+
+
 def test_composer_sends_and_mirrors_status_metrics_measure() -> None:
     with iws.EchoServer() as echo:
         ws = iws.WebSocket(echo.url)

@@ -86,8 +86,10 @@ export function createLog(parent: HTMLElement, feed: LogFeed, signal: AbortSigna
     const listed = listing.update(ring, end());
     list.draw(ring, listed, detail.selected);
 
-    // Notices and counts (data-total: rows ever added, for benchmarks and tests).
+    // Notices and counts (data-total: rows ever added, data-oldest: the oldest kept row's
+    // seq; for benchmarks and tests).
     root.dataset.total = String(ring.total);
+    root.dataset.oldest = String(ring.at(ring.first)?.seq ?? "");
     const gone = feed.omitted;
     setText(omitted, gone > 0 ? `${plural(gone, "earlier message")} not shown` : "");
     omitted.hidden = gone <= 0;

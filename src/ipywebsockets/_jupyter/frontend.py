@@ -403,11 +403,7 @@ class FrontendSync:
             if self._unsynced:  # kept back while no page showed them
                 self._send_update(set())
             with self._stream.lock:
-                rows = self._stream.history.tail(self._widget.view_rows)
-                earlier = self._stream.history.next_seq - 1 - len(rows)
-                # The tail holds them: the next frames message starts after it.
-                self._stream.pending.clear()
-                self._stream.omitted = 0
+                rows, earlier = self._stream.take_tail(self._widget.view_rows)
             self.send(
                 {
                     "type": "frames",

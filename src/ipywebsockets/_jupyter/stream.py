@@ -207,6 +207,21 @@ class Stream:
         self.on_change()
         return msg
 
+    def take_tail(self, limit: int) -> tuple[list[Message], int]:
+        """The newest ``limit`` messages for a view that says hello, and how many came before.
+
+        Call with the lock held. Rows not yet flushed that a shorter history no longer
+        holds are included (the page may have the ones before them, sent since it was
+        shown); they are taken: the next flush starts after these.
+        """
+        rows = self.history.tail(limit)
+        start = rows[0].seq if rows else self.history.next_seq
+        if self.pending and self.pending[0].seq < start:
+            rows = ([m for m in self.pending if m.seq < start] + rows)[-limit:]
+        self.pending.clear()
+        self.omitted = 0
+        return rows, self.history.next_seq - 1 - len(rows)
+
     def _tell(self, event: str) -> None:
         for watcher in self.watchers:
             watcher(event)
