@@ -327,9 +327,11 @@ class FrontendSync:
             # between them (30 a second would mean 1,500 previews a second for 50 rows).
             update_due = now - self._last_update >= 1.0
             if not self._viewed:
-                # No page shows this socket: ipywidgets' state (saved with the
-                # notebook) at most once a second, and when the stream pauses.
-                keys = self._apply_now(persisted=update_due)
+                # No page shows this socket: ipywidgets' state at most once a second,
+                # and when the stream pauses. `persisted` (rows for a view of the saved
+                # notebook, which a socket never shown has not) only when it pauses
+                # and at the end of each cell, not every second while it streams.
+                keys = self._apply_now(persisted=False)
                 if not update_due and not keys:  # a pause: `persisted` too
                     keys = self._apply_now(persisted=True)
                     update_due = True
