@@ -6,7 +6,7 @@
 // go out from socket and kernel message events. The wire protocol is described
 // in docs/browser-mode.md.
 import { previewPayload, RateMeter, toNumber, toText, utf8Length } from "./format";
-import { type Content, get, onMessage, post } from "./model";
+import { type Content, get, onChange, onMessage, post } from "./model";
 import { type Backoff, BrowserSocket, type Payload } from "./socket";
 import type { FrameStore, SocketModel } from "./store";
 import type { LocalTraits } from "./traits";
@@ -98,6 +98,7 @@ export class Bridge {
   private readonly meter = new RateMeter();
   private unmetered = 0; // messages received since the meter was last told
   private local: LocalTraits = Bridge.freshTraits();
+  private interval = 1000 / 30; // ms between batches: 1000 / max_fps
 
   constructor(
     private readonly model: SocketModel,
@@ -105,6 +106,11 @@ export class Bridge {
   ) {
     const signal = this.controller.signal;
     onMessage(model, (content, buffers) => this.command(content, buffers), signal);
+    const fps = (): void => {
+      this.interval = 1000 / Math.max(1, toNumber(get(model, "max_fps"), 30));
+    };
+    fps();
+    onChange(model, ["max_fps"], fps, signal);
     this.post({ type: "hello", client: this.client, visible: pageVisible(), key: 0 }, [this.key.slice().buffer]);
     this.beatTimer = window.setInterval(() => this.beat(), BEAT_MS);
     if (typeof document !== "undefined") {
@@ -279,20 +285,25 @@ export class Bridge {
     if (this.socket !== socket) return;
     // Most text is ASCII: one native regex test instead of a loop over every character.
     const size = typeof data === "string" ? (NON_ASCII.test(data) ? utf8Length(data) : data.length) : data.byteLength;
-    const event: WireEvent = { e: dir, t: time };
-    let buffer: ArrayBuffer | null = null;
-    if (ref !== null) event.ref = ref;
-    else if (typeof data !== "string") buffer = data;
-    else if (size <= TEXT_INLINE) event.text = data;
-    else {
-      buffer = new TextEncoder().encode(data).buffer as ArrayBuffer;
-      event.utf8 = 1;
-    }
-    // Before the numbering moves on: a batch split here starts with this event.
+    // Before the numbering moves on: a batch split here starts with this message.
     this.makeRoom(ref !== null ? 0 : size);
-    if (buffer !== null) {
-      event.buf = this.buffers.length;
-      this.buffers.push(buffer);
+    if (dir === "in" && typeof data === "string" && size <= TEXT_INLINE) {
+      // The common case, incoming text: a run of them is one event of columns.
+      const last = this.events[this.events.length - 1];
+      if (last !== undefined && last.e === "ins") {
+        (last.t as number[]).push(time - (last.t0 as number));
+        (last.text as string[]).push(data);
+      } else this.events.push({ e: "ins", t0: time, t: [0], text: [data] });
+    } else {
+      const event: WireEvent = { e: dir, t: time };
+      if (ref !== null) event.ref = ref;
+      else if (typeof data === "string" && size <= TEXT_INLINE) event.text = data;
+      else {
+        event.buf = this.buffers.length;
+        this.buffers.push(typeof data === "string" ? (new TextEncoder().encode(data).buffer as ArrayBuffer) : data);
+        if (typeof data === "string") event.utf8 = 1;
+      }
+      this.events.push(event);
     }
     const local = this.local;
     if (dir === "in") {
@@ -308,7 +319,7 @@ export class Bridge {
     }
     this.store.appendLocal(new LocalRow(this.seq, time, dir, size, data));
     this.seq += 1;
-    this.push(event);
+    this.flushIfDue();
   }
 
   // -- batches to the kernel ----------------------------------------------------------------
@@ -321,10 +332,14 @@ export class Bridge {
   }
 
   private push(event: WireEvent): void {
-    if (event.e !== "in" && event.e !== "out") this.makeRoom(0);
+    this.makeRoom(0);
     this.events.push(event);
-    const interval = 1000 / Math.max(1, toNumber(get(this.model, "max_fps"), 30));
-    const wait = this.lastFlush + interval - performance.now();
+    this.flushIfDue();
+  }
+
+  /** Sends the batch if max_fps allows it now, else arms a timer for when it does. */
+  private flushIfDue(): void {
+    const wait = this.lastFlush + this.interval - performance.now();
     if (wait <= 0) {
       // Due: send from this event (socket or kernel message), not from a timer that a
       // hidden tab may run a minute late.

@@ -186,6 +186,22 @@ def test_protocol_over_the_main_shell(kernel: Kernel) -> None:
     assert state["lost"] == 5 and "never reached the kernel" in state["error"], state
     assert state["received"] == 4
 
+    # A run of incoming texts travels as one event of columns: the browser's seqs 11-13
+    # (its 10, repeated from the last batch, is skipped), each with its own time.
+    t0 = time.time() * 1000 - 5000
+    run = {"e": "ins", "t0": t0, "t": [0, 1.5, 1000], "text": ["k", "l", "m"]}
+    custom(kernel, comm_id, batch(10, [{"e": "in", "t": t0, "text": "j"}, run], gen=gen))
+    state = kernel.run(
+        "time.sleep(0.3)\n"
+        + result_line(
+            "dict(received=ws.received, lost=ws.lost, "
+            "tail=[(m.seq, m.data, round(m.time * 1000 - %r, 1)) for m in ws.messages[-4:]])" % t0
+        )
+    ).result()
+    assert state["received"] == 7 and state["lost"] == 5, state
+    assert [m[1] for m in state["tail"]] == ["j", "k", "l", "m"], state
+    assert [m[2] for m in state["tail"][1:]] == [0.0, 1.5, 1000.0], state
+
     # ws.close() asks the owner; its report ends the connection for good.
     start = len(kernel.entries())
     kernel.run("ws.close(4000, 'done')")
@@ -195,7 +211,7 @@ def test_protocol_over_the_main_shell(kernel: Kernel) -> None:
         kernel,
         comm_id,
         batch(
-            11,
+            14,
             [
                 {"e": "status", "status": "closing", "error": ""},
                 {"e": "closed", "code": 4000, "reason": "done", "error": ""},

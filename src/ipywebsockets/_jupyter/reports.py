@@ -62,7 +62,9 @@ class Reports:
         seq = first
         for event in content.get("events") or ():
             kind = event.get("e")
-            if kind in ("in", "out"):
+            if kind == "ins":  # a run of incoming texts, as columns
+                seq = self._texts_in(event, seq)
+            elif kind in ("in", "out"):
                 if seq < self.seq:  # already seen
                     seq += 1
                     continue
@@ -99,6 +101,29 @@ class Reports:
                     str(event.get("reason", "")),
                     str(event.get("error", "")),
                 )
+
+    def _texts_in(self, event: dict[str, Any], seq: int) -> int:
+        """``{"e": "ins", "t0": ms, "t": [ms after t0], "text": [str]}``: one message per text."""
+        stream = self._stream
+        texts = event.get("text")
+        if not isinstance(texts, list):
+            return seq  # how many is unknown: the next batch's first counts them lost
+        times = event.get("t")
+        t0 = float(event.get("t0", 0))
+        if not isinstance(times, list) or len(times) != len(texts):
+            times = [None] * len(texts)  # when they came is unknown: now
+        for text, dt in zip(texts, times, strict=True):
+            if seq < self.seq:  # already seen
+                seq += 1
+                continue
+            seq += 1
+            self.seq = seq
+            if isinstance(text, str):
+                at = (t0 + dt) / 1000.0 if isinstance(dt, (int, float)) else time.time()
+                stream.on_message(text, at)
+            else:  # never made up: counted, and said
+                stream.on_lost(1, "a message the browser received is not known to the kernel")
+        return seq
 
     def _status(self) -> str:
         with self._stream.lock:
