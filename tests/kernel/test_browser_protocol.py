@@ -195,7 +195,7 @@ def test_protocol_over_the_main_shell(kernel: Kernel) -> None:
         "time.sleep(0.3)\n"
         + result_line(
             "dict(received=ws.received, lost=ws.lost, "
-            "tail=[(m.seq, m.data, round(m.time * 1000 - %r, 1)) for m in ws.messages[-4:]])" % t0
+            f"tail=[(m.seq, m.data, round(m.time * 1000 - {t0!r}, 1)) for m in ws.messages[-4:]])"
         )
     ).result()
     assert state["received"] == 7 and state["lost"] == 5, state
