@@ -112,6 +112,8 @@ class Reports:
         t0 = float(event.get("t0", 0))
         if not isinstance(times, list) or len(times) != len(texts):
             times = [None] * len(texts)  # when they came is unknown: now
+        if self.seq is None:
+            self.seq = seq
         for text, dt in zip(texts, times, strict=True):
             if seq < self.seq:  # already seen
                 seq += 1
