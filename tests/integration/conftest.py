@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -159,3 +161,36 @@ async def echo(ws: ServerConnection) -> None:
 @pytest.fixture
 def echo_server(make_server: Callable[..., LocalServer]) -> LocalServer:
     return make_server(echo)
+
+
+class ServeProcess:
+    """``python -m ipywebsockets serve KIND`` on a fixed port, killed and restarted at will.
+
+    ``ServeProcess("ticker", port, "--rate", "200")``; ``start()`` returns once it listens.
+    """
+
+    def __init__(self, kind: str, port: int, *args: str) -> None:
+        self.kind, self.port, self.args = kind, port, args
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> ServeProcess:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ipywebsockets", "serve", self.kind,
+             "--port", str(self.port), *self.args],
+            stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()  # "... listening on ..." once it listens
+        assert "listening" in line, line
+        return self
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout_s(5))
+            self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"

@@ -10,8 +10,6 @@ import gc
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import weakref
@@ -19,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.conftest import LocalServer, echo, free_port
+from tests.integration.conftest import LocalServer, ServeProcess, echo, free_port
 
 import ipywebsockets as iws
 from ipywebsockets.client import Connection
@@ -31,48 +29,9 @@ from timing import eventually, timeout_s
 T = timeout_s(5)
 
 
-class ServerProcess:
-    """``python -m ipywebsockets serve ticker`` on a fixed port, killed and restarted at will."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.proc: subprocess.Popen[str] | None = None
-
-    def start(self) -> ServerProcess:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ipywebsockets",
-                "serve",
-                "ticker",
-                "--port",
-                str(self.port),
-                "--rate",
-                "200",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()  # "TickerServer listening on ..." once it listens
-        assert "listening" in line, line
-        return self
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(timeout_s(5))
-            self.proc = None
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-
 @pytest.fixture
-def ticker_process() -> Iterator[ServerProcess]:
-    server = ServerProcess(free_port())
+def ticker_process() -> Iterator[ServeProcess]:
+    server = ServeProcess("ticker", free_port(), "--rate", "200")
     yield server
     if server.proc is not None:
         os.kill(server.proc.pid, signal.SIGCONT)
@@ -80,7 +39,7 @@ def ticker_process() -> Iterator[ServerProcess]:
 
 
 def test_server_killed_and_restarted_five_times_mid_stream(
-    connect: Callable[..., iws.WebSocket], ticker_process: ServerProcess
+    connect: Callable[..., iws.WebSocket], ticker_process: ServeProcess
 ) -> None:
     ws = connect(ticker_process.start().url, reconnect=iws.Backoff(initial=0.05, max_delay=0.2))
     resumed = []
@@ -103,7 +62,7 @@ def test_server_killed_and_restarted_five_times_mid_stream(
 
 
 def test_a_frozen_server_is_noticed_by_keepalive(
-    connect: Callable[..., iws.WebSocket], ticker_process: ServerProcess
+    connect: Callable[..., iws.WebSocket], ticker_process: ServeProcess
 ) -> None:
     ticker_process.start()
     ws = connect(

@@ -9,15 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from tests.integration.conftest import LocalServer, free_port
+from tests.integration.conftest import LocalServer, ServeProcess, free_port
 
 import ipywebsockets as iws
 from timing import eventually, timeout_s
@@ -41,39 +39,9 @@ def ticks(ws: iws.WebSocket) -> list[dict[str, Any]]:
     return [m.json() for m in ws.messages if m.direction == "in" and '"tick"' in m.text()]
 
 
-class MarketProcess:
-    """``python -m ipywebsockets serve market`` on a fixed port, killed and restarted at will."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.proc: subprocess.Popen[str] | None = None
-
-    def start(self) -> MarketProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ipywebsockets", "serve", "market", "--port", str(self.port),
-             "--rate", "50"],
-            stdout=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        assert "listening" in line, line
-        return self
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(T)
-            self.proc = None
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-
 @pytest.fixture
-def market_process() -> Iterator[MarketProcess]:
-    server = MarketProcess(free_port())
+def market_process() -> Iterator[ServeProcess]:
+    server = ServeProcess("market", free_port(), "--rate", "50")
     yield server
     server.kill()
 
@@ -88,7 +56,7 @@ def market() -> Iterator[iws.MarketServer]:
 
 
 def test_a_feed_that_needs_a_subscription_resumes_after_five_restarts(
-    connect: Callable[..., iws.WebSocket], market_process: MarketProcess
+    connect: Callable[..., iws.WebSocket], market_process: ServeProcess
 ) -> None:
     ws = connect(market_process.start().url, reconnect=FAST, connect=False)
     ws.on_open(subscribe)

@@ -8,6 +8,7 @@
   ``points`` bound per group, the ``seconds`` bound counted back from the newest
   point of any group (a group that goes quiet scrolls off the chart).
 * :class:`GroupedLatest`: one :class:`~._window.Latest` table per group.
+* :class:`GroupCounts`: what the Chart and Values views say of their groups.
 
 The owner serialises access (the views hold their ``_sync_lock``).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,7 +25,14 @@ from ..message import Message
 from ..paths import Path
 from ._window import Latest, Window, as_number, json_of
 
-__all__ = ["GroupedLatest", "GroupedWindow", "Groups", "check_max_groups", "group_label"]
+__all__ = [
+    "GroupCounts",
+    "GroupedLatest",
+    "GroupedWindow",
+    "Groups",
+    "check_max_groups",
+    "group_label",
+]
 
 LABEL_LIMIT = 100
 """Most characters of a group value kept as its label (longer ones are cut, marked with …)."""
@@ -239,3 +248,34 @@ class GroupedLatest:
     def rows(self) -> list[tuple[str, str, float, int]]:
         """Every field of every group, in display order."""
         return [(*row, i) for i, t in enumerate(self.tables) for row in t.rows()]
+
+
+class GroupCounts:
+    """The read-only group counts of a view made with ``by=`` (Chart, Values).
+
+    The view sets ``_groups`` (None without ``by``) and ``_sync_lock``.
+    """
+
+    _groups: Groups | None
+    _sync_lock: threading.RLock
+
+    @property
+    def groups(self) -> list[str]:
+        """With ``by``: the groups' labels, in first-seen order."""
+        with self._sync_lock:
+            return [] if self._groups is None else list(self._groups.labels)
+
+    @property
+    def ungrouped(self) -> int:
+        """With ``by``: messages that named no group (``by`` missing or not a scalar)."""
+        return 0 if self._groups is None else self._groups.ungrouped
+
+    @property
+    def extra_groups(self) -> int:
+        """With ``by``: groups not shown, past ``max_groups``."""
+        return 0 if self._groups is None else self._groups.extra_groups
+
+    @property
+    def extra_messages(self) -> int:
+        """With ``by``: messages of the groups not shown."""
+        return 0 if self._groups is None else self._groups.extra_messages

@@ -23,7 +23,7 @@ from ..message import Message
 from ..paths import Path
 from ..widget import WebSocket
 from ._base import SourceView
-from ._groups import GroupedWindow, Groups, check_max_groups, grouped_numbers
+from ._groups import GroupCounts, GroupedWindow, Groups, check_max_groups, grouped_numbers
 from ._window import Window, numbers, to_bytes
 
 __all__ = ["Chart"]
@@ -44,7 +44,7 @@ def _everything(source: WebSocket) -> int:
     return source._stream.history.maxlen if isinstance(source, WebSocket) else 0
 
 
-class Chart(SourceView):
+class Chart(GroupCounts, SourceView):
     """A live line chart of numeric fields of a WebSocket's messages, time on the x axis.
 
     ``Chart(ws, "price", "data.bids.0.price")`` draws one line per field path
@@ -139,27 +139,6 @@ class Chart(SourceView):
     def ignored(self) -> int:
         """Incoming messages that carried none of the fields as a number."""
         return self._ignored
-
-    @property
-    def groups(self) -> list[str]:
-        """With ``by``: the groups' labels, one line each (per path), in first-seen order."""
-        with self._sync_lock:
-            return [] if self._groups is None else list(self._groups.labels)
-
-    @property
-    def ungrouped(self) -> int:
-        """With ``by``: messages with a number but no group (``by`` missing or not a scalar)."""
-        return 0 if self._groups is None else self._groups.ungrouped
-
-    @property
-    def extra_groups(self) -> int:
-        """With ``by``: groups not drawn, past ``max_groups``."""
-        return 0 if self._groups is None else self._groups.extra_groups
-
-    @property
-    def extra_messages(self) -> int:
-        """With ``by``: messages of the groups not drawn."""
-        return 0 if self._groups is None else self._groups.extra_messages
 
     # In the comm_open state: the page knows its series before the first points arrive.
     @traitlets.default("paths")

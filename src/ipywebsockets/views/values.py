@@ -20,14 +20,14 @@ from ..message import Message
 from ..paths import Path
 from ..widget import WebSocket
 from ._base import SourceView
-from ._groups import GroupedLatest, Groups, check_max_groups
+from ._groups import GroupCounts, GroupedLatest, Groups, check_max_groups
 from ._window import Latest
 from .chart import _by_path, _everything
 
 __all__ = ["Values"]
 
 
-class Values(SourceView):
+class Values(GroupCounts, SourceView):
     """A table of the latest value of each field of a WebSocket's messages.
 
     ``Values(ws)`` shows every field path seen (``data.bids.0.price``), in the
@@ -119,27 +119,6 @@ class Values(SourceView):
                 return _texts(self._latest)
             labels = self._grouped.groups.labels
             return {labels[i]: _texts(t) for i, t in enumerate(self._grouped.tables)}
-
-    @property
-    def groups(self) -> list[str]:
-        """With ``by``: the groups' labels, in first-seen order."""
-        with self._sync_lock:
-            return [] if self._groups is None else list(self._groups.labels)
-
-    @property
-    def ungrouped(self) -> int:
-        """With ``by``: messages that named no group (``by`` missing or not a scalar)."""
-        return 0 if self._groups is None else self._groups.ungrouped
-
-    @property
-    def extra_groups(self) -> int:
-        """With ``by``: groups not shown, past ``max_groups``."""
-        return 0 if self._groups is None else self._groups.extra_groups
-
-    @property
-    def extra_messages(self) -> int:
-        """With ``by``: messages of the groups not shown."""
-        return 0 if self._groups is None else self._groups.extra_messages
 
     def _publish(self, messages: list[Message], skipped: int) -> None:
         if self._grouped is not None:
