@@ -27,6 +27,7 @@ from ._reasons import (
 )
 from .backoff import Backoff
 from .credentials import CredentialError, Credentials, HeadersLike, UrlLike
+from .direct import DirectConnection
 from .exceptions import ConnectionClosed, SendQueueFull
 from .redact import redact_text, redact_url, wire_logger
 from .runtime import Runtime, get_runtime
@@ -284,7 +285,9 @@ class Connection(BaseTransport):
                         url,
                         subprotocols=self._protocols or None,
                         additional_headers=headers,
-                        create_connection=tap.connection_class() if tap is not None else None,
+                        create_connection=(
+                            tap.connection_class() if tap is not None else DirectConnection
+                        ),
                         proxy=credentials.proxy_for(url),
                         **self._options,
                     )
@@ -404,14 +407,32 @@ class Connection(BaseTransport):
 
     async def _receive_loop(self, ws: ClientConnection) -> None:
         on_message = self._events.on_message
+        if not isinstance(ws, DirectConnection):
+            try:
+                while True:
+                    pause = on_message(await ws.recv())
+                    if pause is not None:
+                        await pause
+            except WsConnectionClosed:
+                pass
+            return
+        # Messages in one frame reach on_message as they are parsed (direct.py); this
+        # loop reads the rest, after those that came before them.
+        ws.sink = on_message
         try:
             while True:
                 data = await ws.recv()
+                if ws.failure is not None:
+                    raise ws.failure
+                if ws.held is not None:
+                    await ws.held
                 pause = on_message(data)
                 if pause is not None:
-                    await pause
+                    await ws.hold(pause)
         except WsConnectionClosed:
             pass
+        finally:
+            ws.sink = None
 
     def _refused(self, exc: Exception) -> None:
         self.unsent += 1

@@ -28,6 +28,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.client import ClientProtocol
 from websockets.frames import Frame
 
+from .direct import DirectConnection
 from .frames import DecodedFrame, problems
 from .wire import FrameReader
 
@@ -121,7 +122,7 @@ class Wiretap:
         """A ``ClientConnection`` subclass that taps each instance, for ``create_connection=``."""
         tap = self
 
-        class TappedClientConnection(ClientConnection):
+        class TappedClientConnection(DirectConnection):
             def __init__(self, protocol: ClientProtocol, **kwargs: Any) -> None:
                 super().__init__(protocol, **kwargs)
                 tap.attach(protocol)
