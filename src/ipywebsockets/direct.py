@@ -1,8 +1,8 @@
 """The client connection that hands each whole message to its reader as it is parsed.
 
 websockets queues every data frame in an ``Assembler`` and a reader awaits
-``recv()`` for each: a future, a task step and a decode per message, more
-than the rest of what the kernel does with a small message. A
+``recv()`` for each: a future, a task step and a decode per message, about
+as much as the stream's own bookkeeping of a small message. A
 :class:`DirectConnection` with a ``sink`` calls it with each message that came
 in one frame (text decoded as strict UTF-8, binary as bytes) from inside
 ``data_received``, in the order the frames came. Everything else goes the
@@ -17,6 +17,8 @@ usual way and the reader gets it from ``recv()``:
 * the message whose sink call raised: the reader gets it, finds
   :attr:`~DirectConnection.failure` set, and raises it (the connection then
   closes with 1011, as a failing reader's does).
+
+What it relies on in websockets: docs/jupyter-internals.md#websockets-receive-path.
 """
 
 from __future__ import annotations
