@@ -6,6 +6,8 @@ widget holds a lock around every call).
 
 from __future__ import annotations
 
+import math
+
 from collections import deque
 from collections.abc import Iterator
 from itertools import islice
@@ -75,34 +77,49 @@ class History:
 
 
 class RateMeter:
-    """Events per second over a sliding window of whole seconds."""
+    """Events per second over a sliding window of whole seconds.
 
-    __slots__ = ("_buckets", "_first", "_window")
+    ``add`` runs for every message: events of the current second only bump a
+    counter (one comparison); a new second moves the last one's count into
+    ``_buckets``.
+    """
+
+    __slots__ = ("_buckets", "_count", "_first", "_second", "_until", "_window")
 
     def __init__(self, window: int = 5) -> None:
         self._window = window
-        self._buckets: dict[int, int] = {}
+        self._buckets: dict[int, int] = {}  # earlier whole seconds: their counts
         self._first: float | None = None
+        self._second = 0  # the current second, its count so far, and when it ends
+        self._count = 0
+        self._until = -math.inf
 
     def add(self, now: float, n: int = 1) -> None:
-        second = int(now)
-        buckets = self._buckets
-        if second in buckets:  # the common case: another event in the same second
-            buckets[second] += n
+        if self._second <= now < self._until:  # the common case: the same second
+            self._count += n
             return
+        second = int(now)
         if self._first is None:
             self._first = now
-        buckets[second] = n
+        buckets = self._buckets
+        if now < self._second:  # an earlier second (the clock went back): its own count
+            buckets[second] = buckets.get(second, 0) + n
+            return
+        if self._count:
+            buckets[self._second] = buckets.get(self._second, 0) + self._count
+        self._second, self._count, self._until = second, n, second + 1.0
         if len(buckets) > self._window + 2:
             horizon = second - self._window - 1
-            for key in [k for k in self._buckets if k < horizon]:
-                del self._buckets[key]
+            for key in [k for k in buckets if k < horizon]:
+                del buckets[key]
 
     def rate(self, now: float) -> float:
         """Events per second over the last ``window`` seconds (the current one pro rata)."""
         second = int(now)
         start = second - self._window + 1
         count = sum(n for s, n in self._buckets.items() if start <= s <= second)
+        if start <= self._second <= second:
+            count += self._count
         if not count or self._first is None:
             return 0.0
         # A young stream is measured over its own age (at least 1 s), not the whole window.

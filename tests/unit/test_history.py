@@ -52,6 +52,17 @@ def test_rate_meter_over_window() -> None:
     assert meter.rate(1020.0) == 0.0  # the stream stopped: the rate decays
 
 
+def test_rate_meter_counts_events_that_go_back_in_time() -> None:
+    # Timestamps need not grow (browser mode's come from the page; clocks step back).
+    meter = RateMeter(window=5)
+    for i in range(50):
+        meter.add(1000.0 + i * 0.1)  # 10/s for 5 s
+    meter.add(1001.5, 10)  # late: counted in its own second
+    meter.add(1004.99)
+    assert meter.rate(1004.99) == pytest.approx(61 / (4 + 0.99), rel=0.01)
+    assert meter.rate(1030.0) == 0.0
+
+
 def test_rate_meter_young_stream_is_not_diluted() -> None:
     meter = RateMeter(window=5)
     for i in range(10):
