@@ -7,7 +7,6 @@ widget holds a lock around every call).
 from __future__ import annotations
 
 import math
-
 from collections import deque
 from collections.abc import Iterator
 from itertools import islice
