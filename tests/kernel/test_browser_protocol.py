@@ -444,3 +444,35 @@ def test_sends_the_page_never_got_are_counted_unsent(kernel: Kernel) -> None:
     ).result()
     assert state["sent"] == 1 and state["unsent"] == 2 and state["out"] == ["s2"], state
     assert "2 sends never reached the browser" in state["error"], state
+
+
+def test_the_page_s_batches_do_not_each_send_the_whole_state(kernel: Kernel) -> None:
+    """ipykernel runs post_execute hooks around every comm message: not a cell's end.
+
+    Each batch used to send every widget's whole state (an ``update`` of about
+    10 kB with ``persisted``), 30 a second while a browser-mode socket streams.
+    """
+    comm_id = start_browser_widget(kernel)
+    start = len(kernel.entries())
+    hello(kernel, comm_id, "fe-1")
+    owner = kernel.wait_entry(sent_to_front_end("owner", "fe-1"), 10, "owner", start)
+    gen = owner.content["data"]["content"]["gen"]
+    custom(kernel, comm_id, opened(1, gen, []))
+    mark = len(kernel.entries())
+    t0 = time.monotonic()
+    for b in range(40):
+        texts = [f'{{"n": {b * 10 + i}}}' for i in range(10)]
+        run = {"e": "ins", "t0": time.time() * 1000, "t": [0] * 10, "text": texts}
+        custom(kernel, comm_id, batch(1 + 10 * b, [run], gen=gen))
+        time.sleep(0.025)
+    assert kernel.run(result_line("ws.received")).result() == 400
+    took = time.monotonic() - t0
+    updates = [
+        e
+        for e in kernel.entries()[mark:]
+        if e.msg_type == "comm_msg"
+        and e.content.get("comm_id") == comm_id
+        and e.content.get("data", {}).get("method") == "update"
+    ]
+    # About one a second while it streams, one at the end of the cell that asked.
+    assert len(updates) <= took + 3, f"{len(updates)} updates in {took:.1f} s for 40 batches"

@@ -437,11 +437,14 @@ def hook_cell_ends() -> None:
         return
     ip = shell()
     if ip is not None and hasattr(ip, "events"):
-        ip.events.register("post_execute", _sync_all)
+        # post_run_cell, not post_execute: ipykernel also triggers post_execute around
+        # every comm message it handles (browser mode's batches, 30 a second), and
+        # each would send every widget's whole state (about 10 kB with `persisted`).
+        ip.events.register("post_run_cell", _sync_all)
         _hooked = True
 
 
-def _sync_all() -> None:
+def _sync_all(*_result: object) -> None:
     for sync in list(_live):
         if sync._widget.comm is not None:
             sync.sync_saved_state()
