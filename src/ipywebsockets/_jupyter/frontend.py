@@ -437,7 +437,7 @@ def hook_cell_ends() -> None:
         return
     ip = shell()
     if ip is not None and hasattr(ip, "events"):
-        # post_run_cell, not post_execute: ipykernel also triggers post_execute around
+        # post_run_cell, not post_execute: the comm package triggers post_execute around
         # every comm message it handles (browser mode's batches, 30 a second), and
         # each would send every widget's whole state (about 10 kB with `persisted`).
         ip.events.register("post_run_cell", _sync_all)
