@@ -237,6 +237,18 @@ def start_browser_widget(kernel: Kernel, extra: str = "") -> str:
     ).result()
 
 
+def owned(kernel: Kernel) -> tuple[str, dict[str, Any]]:
+    """A browser-mode widget whose first front end, "fe-1", the kernel made the owner.
+
+    Returns the widget's comm id and the owner message's content.
+    """
+    comm_id = start_browser_widget(kernel)
+    start = len(kernel.entries())
+    hello(kernel, comm_id, "fe-1")
+    owner = kernel.wait_entry(sent_to_front_end("owner", "fe-1"), 10, "owner", start)
+    return comm_id, owner.content["data"]["content"]
+
+
 def opened(first: int, gen: int, events: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     now = time.time() * 1000
     return batch(
@@ -322,11 +334,8 @@ def test_ownership_handover_between_two_front_ends(kernel: Kernel) -> None:
 
 def test_a_hidden_owner_keeps_the_socket_and_its_sends(kernel: Kernel) -> None:
     """A hidden tab's timers may run once a minute: its silence is not its end."""
-    comm_id = start_browser_widget(kernel)
-    start = len(kernel.entries())
-    hello(kernel, comm_id, "fe-1")
-    owner = kernel.wait_entry(sent_to_front_end("owner", "fe-1"), 10, "owner", start)
-    gen = owner.content["data"]["content"]["gen"]
+    comm_id, told = owned(kernel)
+    gen = told["gen"]
     custom(kernel, comm_id, opened(1, gen, [], visible=False))
     order = kernel_send(kernel, "while-hidden")
 
@@ -363,11 +372,8 @@ def test_a_hidden_owner_keeps_the_socket_and_its_sends(kernel: Kernel) -> None:
 
 
 def test_late_and_broken_reports_never_make_up_messages(kernel: Kernel) -> None:
-    comm_id = start_browser_widget(kernel)
-    start = len(kernel.entries())
-    hello(kernel, comm_id, "fe-1")
-    owner = kernel.wait_entry(sent_to_front_end("owner", "fe-1"), 10, "owner", start)
-    gen = owner.content["data"]["content"]["gen"]
+    comm_id, told = owned(kernel)
+    gen = told["gen"]
     custom(kernel, comm_id, opened(1, gen, []))
     order = kernel_send(kernel, "late")
 
@@ -420,11 +426,7 @@ def test_browser_mode_max_size_and_url_limits(kernel: Kernel) -> None:
 
 def test_sends_the_page_never_got_are_counted_unsent(kernel: Kernel) -> None:
     """Jupyter's connection to a frozen tab may drop kernel messages: the page says so."""
-    comm_id = start_browser_widget(kernel)
-    start = len(kernel.entries())
-    hello(kernel, comm_id, "fe-1")
-    owner = kernel.wait_entry(sent_to_front_end("owner", "fe-1"), 10, "owner", start)
-    told = owner.content["data"]["content"]
+    comm_id, told = owned(kernel)
     gen = told["gen"]
     custom(kernel, comm_id, opened(1, gen, []))
     first, second, third = (kernel_send(kernel, f"s{i}")["id"] for i in range(3))
@@ -452,11 +454,8 @@ def test_the_page_s_batches_do_not_each_send_the_whole_state(kernel: Kernel) -> 
     Each batch used to send every widget's whole state (an ``update`` of about
     10 kB with ``persisted``), 30 a second while a browser-mode socket streams.
     """
-    comm_id = start_browser_widget(kernel)
-    start = len(kernel.entries())
-    hello(kernel, comm_id, "fe-1")
-    owner = kernel.wait_entry(sent_to_front_end("owner", "fe-1"), 10, "owner", start)
-    gen = owner.content["data"]["content"]["gen"]
+    comm_id, told = owned(kernel)
+    gen = told["gen"]
     custom(kernel, comm_id, opened(1, gen, []))
     mark = len(kernel.entries())
     t0 = time.monotonic()
