@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 import pytest
-from test_browser_protocol import batch, custom, hello, sent_to_front_end
+from test_browser_protocol import batch, custom, owner_of, sent_to_front_end
 
 from conftest import Entry, Kernel, result_line
 
@@ -30,21 +30,23 @@ def make_socket(kernel: Kernel, hooks: str, extra: str = "") -> str:
     ).result()
 
 
-def owner_of(kernel: Kernel, comm_id: str) -> dict[str, Any]:
-    """A front end says hello; the owner message the kernel answers with."""
-    start = len(kernel.entries())
-    hello(kernel, comm_id, "fe-1")
-    entry = kernel.wait_entry(sent_to_front_end("owner", "fe-1"), 10, "owner message", start)
-    content: dict[str, Any] = entry.content["data"]["content"]
-    return content
-
-
 def open_event(n: int, held: bool) -> list[dict[str, Any]]:
     return [
         {"e": "status", "status": "connecting", "error": ""},
         {"e": "open", "subprotocol": "", "n": n, "held": held},
         {"e": "status", "status": "open", "error": ""},
     ]
+
+
+def open_held(kernel: Kernel, comm_id: str) -> tuple[dict[str, Any], int]:
+    """The page takes the socket and reports its first open, held for the hooks.
+
+    Returns the owner message and the IOPub index from before the open.
+    """
+    owner = owner_of(kernel, comm_id)
+    mark = len(kernel.entries())
+    custom(kernel, comm_id, batch(1, open_event(1, held=True), gen=owner["gen"]))
+    return owner, mark
 
 
 def told(entry: Entry) -> dict[str, Any]:
@@ -124,9 +126,8 @@ def test_a_hook_may_wait_for_a_reply_through_the_page(kernel: Kernel) -> None:
         "timeout=10)\n"
         '    sock.send({"op": "subscribe", "session": reply.json()["session"]})\n',
     )
-    gen = owner_of(kernel, comm_id)["gen"]
-    mark = len(kernel.entries())
-    custom(kernel, comm_id, batch(1, open_event(1, held=True), gen=gen))
+    owner, mark = open_held(kernel, comm_id)
+    gen = owner["gen"]
     login = told(kernel.wait_entry(sent_to_front_end("ws_send"), 10, "the login request", mark))
     assert login["text"] == '{"op":"login"}' and login["first"] == 1, login
     assert not [e for e in kernel.entries()[mark:] if sent_to_front_end("hooks_done")(e)]
@@ -165,9 +166,7 @@ def test_a_raising_hook_is_counted_and_its_error_goes_to_the_page(kernel: Kernel
         "def fine(sock):\n"
         '    sock.send("after")\n',
     )
-    gen = owner_of(kernel, comm_id)["gen"]
-    mark = len(kernel.entries())
-    custom(kernel, comm_id, batch(1, open_event(1, held=True), gen=gen))
+    _, mark = open_held(kernel, comm_id)
     done = told(kernel.wait_entry(sent_to_front_end("hooks_done"), 10, "hooks_done", mark))
     assert "on_open hook broken raised RuntimeError: no token" in done["error"], done
     sends = ws_sends(kernel, mark)
@@ -189,11 +188,9 @@ def test_a_hook_that_hangs_releases_the_page_after_open_timeout(kernel: Kernel) 
         "    stuck.wait(30)\n",
         extra=", open_timeout=0.5",
     )
-    owner = owner_of(kernel, comm_id)
-    assert owner["hooks_timeout"] == 0.5
-    mark = len(kernel.entries())
-    custom(kernel, comm_id, batch(1, open_event(1, held=True), gen=owner["gen"]))
+    owner, mark = open_held(kernel, comm_id)
     opened = time.monotonic()
+    assert owner["hooks_timeout"] == 0.5
     done = kernel.wait_entry(sent_to_front_end("hooks_done"), 10, "hooks_done", mark)
     took = done.arrived - opened
     assert 0.4 <= took < 5, f"released after {took:.1f} s, open_timeout=0.5"

@@ -237,16 +237,13 @@ def start_browser_widget(kernel: Kernel, extra: str = "") -> str:
     ).result()
 
 
-def owned(kernel: Kernel) -> tuple[str, dict[str, Any]]:
-    """A browser-mode widget whose first front end, "fe-1", the kernel made the owner.
-
-    Returns the widget's comm id and the owner message's content.
-    """
-    comm_id = start_browser_widget(kernel)
+def owner_of(kernel: Kernel, comm_id: str) -> dict[str, Any]:
+    """A front end, "fe-1", says hello; the owner message the kernel answers with."""
     start = len(kernel.entries())
     hello(kernel, comm_id, "fe-1")
-    owner = kernel.wait_entry(sent_to_front_end("owner", "fe-1"), 10, "owner", start)
-    return comm_id, owner.content["data"]["content"]
+    entry = kernel.wait_entry(sent_to_front_end("owner", "fe-1"), 10, "owner message", start)
+    content: dict[str, Any] = entry.content["data"]["content"]
+    return content
 
 
 def opened(first: int, gen: int, events: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -334,7 +331,8 @@ def test_ownership_handover_between_two_front_ends(kernel: Kernel) -> None:
 
 def test_a_hidden_owner_keeps_the_socket_and_its_sends(kernel: Kernel) -> None:
     """A hidden tab's timers may run once a minute: its silence is not its end."""
-    comm_id, told = owned(kernel)
+    comm_id = start_browser_widget(kernel)
+    told = owner_of(kernel, comm_id)
     gen = told["gen"]
     custom(kernel, comm_id, opened(1, gen, [], visible=False))
     order = kernel_send(kernel, "while-hidden")
@@ -372,7 +370,8 @@ def test_a_hidden_owner_keeps_the_socket_and_its_sends(kernel: Kernel) -> None:
 
 
 def test_late_and_broken_reports_never_make_up_messages(kernel: Kernel) -> None:
-    comm_id, told = owned(kernel)
+    comm_id = start_browser_widget(kernel)
+    told = owner_of(kernel, comm_id)
     gen = told["gen"]
     custom(kernel, comm_id, opened(1, gen, []))
     order = kernel_send(kernel, "late")
@@ -426,7 +425,8 @@ def test_browser_mode_max_size_and_url_limits(kernel: Kernel) -> None:
 
 def test_sends_the_page_never_got_are_counted_unsent(kernel: Kernel) -> None:
     """Jupyter's connection to a frozen tab may drop kernel messages: the page says so."""
-    comm_id, told = owned(kernel)
+    comm_id = start_browser_widget(kernel)
+    told = owner_of(kernel, comm_id)
     gen = told["gen"]
     custom(kernel, comm_id, opened(1, gen, []))
     first, second, third = (kernel_send(kernel, f"s{i}")["id"] for i in range(3))
@@ -454,7 +454,8 @@ def test_the_page_s_batches_do_not_each_send_the_whole_state(kernel: Kernel) -> 
     Each batch used to send every widget's whole state (an ``update`` of about
     10 kB with ``persisted``), 30 a second while a browser-mode socket streams.
     """
-    comm_id, told = owned(kernel)
+    comm_id = start_browser_widget(kernel)
+    told = owner_of(kernel, comm_id)
     gen = told["gen"]
     custom(kernel, comm_id, opened(1, gen, []))
     mark = len(kernel.entries())
