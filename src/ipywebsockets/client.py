@@ -406,19 +406,10 @@ class Connection(BaseTransport):
         return limit is None or attempt <= limit
 
     async def _receive_loop(self, ws: ClientConnection) -> None:
-        on_message = self._events.on_message
-        if not isinstance(ws, DirectConnection):
-            try:
-                while True:
-                    pause = on_message(await ws.recv())
-                    if pause is not None:
-                        await pause
-            except WsConnectionClosed:
-                pass
-            return
         # Messages in one frame reach on_message as they are parsed (direct.py); this
         # loop reads the rest, after those that came before them.
-        ws.sink = on_message
+        assert isinstance(ws, DirectConnection)  # connect(create_connection=...) made it
+        on_message = ws.sink = self._events.on_message
         try:
             while True:
                 data = await ws.recv()

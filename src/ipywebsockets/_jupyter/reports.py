@@ -20,6 +20,7 @@ from .stream import Stream
 __all__ = ["Reports"]
 
 _DONE = {"in": "received", "out": "sent"}
+_UNKNOWN = "a message the browser {} is not known to the kernel"
 _MISSED = "sends never reached the browser (its connection to Jupyter dropped); counted unsent"
 
 
@@ -65,16 +66,12 @@ class Reports:
             if kind == "ins":  # a run of incoming texts, as columns
                 seq = self._texts_in(event, seq)
             elif kind in ("in", "out"):
-                if seq < self.seq:  # already seen
-                    seq += 1
-                    continue
                 seq += 1
-                self.seq = seq
+                if not self._new(seq - 1):
+                    continue
                 data = event_payload(event, buffers, self._outbox)
                 if data is None:  # never made up: counted, and said
-                    stream.on_lost(
-                        1, f"a message the browser {_DONE[kind]} is not known to the kernel"
-                    )
+                    stream.on_lost(1, _UNKNOWN.format(_DONE[kind]))
                     continue
                 at = float(event.get("t", time.time() * 1000)) / 1000.0
                 if kind == "in":
@@ -112,20 +109,24 @@ class Reports:
         t0 = float(event.get("t0", 0))
         if not isinstance(times, list) or len(times) != len(texts):
             times = [None] * len(texts)  # when they came is unknown: now
-        if self.seq is None:
-            self.seq = seq
         for text, dt in zip(texts, times, strict=True):
-            if seq < self.seq:  # already seen
-                seq += 1
-                continue
             seq += 1
-            self.seq = seq
+            if not self._new(seq - 1):
+                continue
             if isinstance(text, str):
                 at = (t0 + dt) / 1000.0 if isinstance(dt, (int, float)) else time.time()
                 stream.on_message(text, at)
             else:  # never made up: counted, and said
-                stream.on_lost(1, "a message the browser received is not known to the kernel")
+                stream.on_lost(1, _UNKNOWN.format(_DONE["in"]))
         return seq
+
+    def _new(self, seq: int) -> bool:
+        """Whether the message numbered ``seq`` is news; if so, the next one is expected."""
+        assert self.seq is not None  # apply() sets it before any event
+        if seq < self.seq:  # already seen (a batch sent again)
+            return False
+        self.seq = seq + 1
+        return True
 
     def _status(self) -> str:
         with self._stream.lock:
