@@ -30,6 +30,7 @@ FACADE_MAX_LINES = 650
 PURE = {"exceptions", "message", "history", "paths", "frames", "wire", "_reasons", "redact"}
 PURE |= {"backoff"}  # retry delays
 PURE |= {"tables"}  # messages as table columns (DataFrames)
+PURE |= {"protocols"}  # Sans-I/O codecs: GraphQL, Socket.IO, MQTT, STOMP
 IO = {"transport", "runtime", "client", "direct", "replay", "record", "wiretap", "servers"}
 IO |= {"dataframes"}  # to_pandas/to_polars frames, read_recording
 IO |= {"credentials", "sending", "market"}  # each attempt's URL, headers and proxy; the send queue
