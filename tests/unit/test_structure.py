@@ -106,13 +106,16 @@ def test_imports_flow_one_way(name: str, path: Path) -> None:
             )
 
 
-@pytest.mark.parametrize("name", sorted(PURE))
-def test_pure_modules_keep_no_caches(name: str) -> None:
-    tree = ast.parse((PACKAGE / f"{name}.py").read_text())
+PURE_FILES = [p for n, p in modules() if layer(n) == "pure"]
+
+
+@pytest.mark.parametrize("path", PURE_FILES, ids=[str(p.relative_to(PACKAGE)) for p in PURE_FILES])
+def test_pure_modules_keep_no_caches(path: Path) -> None:
+    tree = ast.parse(path.read_text())
     for node in tree.body:
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             empty = ast.unparse(node.value) in ("{}", "[]", "dict()", "set()", "list()")
-            assert not empty, f"{name}.py line {node.lineno}: module state in a pure module"
+            assert not empty, f"{path.name} line {node.lineno}: module state in a pure module"
 
 
 @pytest.mark.parametrize(("name", "path"), modules(), ids=[n for n, _ in modules()])
