@@ -174,6 +174,12 @@ class Codec:
         events, self._events = self._events, []
         return events
 
+    def drop_held(self) -> int:
+        """The connection ended for good: forget the held messages; return how many."""
+        count = len(self._held)
+        self._held.clear()
+        return count
+
     @property
     def held(self) -> int:
         """User messages waiting for the handshake."""
