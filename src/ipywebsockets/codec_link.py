@@ -155,6 +155,10 @@ class CodecLink:
     # -- Events: what the transport reports, on its thread ----------------------------
 
     def on_status(self, status: str, error: str) -> None:
+        if status != "open" and self._ws is not None:
+            with self._lock:  # the connection is gone: the codec holds what is sent now
+                self._ws = None
+                self.codec.lost()
         if self._failure and status == "reconnecting":
             error = f"{self._failure}; {error}" if error else self._failure
         self._events.on_status(status, error)
@@ -182,8 +186,9 @@ class CodecLink:
 
     def on_close(self, code: int | None, reason: str, error: str) -> None:
         with self._lock:
-            self._ws = None
-            self.codec.lost()
+            if self._ws is not None:
+                self._ws = None
+                self.codec.lost()
             self.dropped += self.codec.drop_held()
         self._events.on_close(code, reason, self._failure or error)
 

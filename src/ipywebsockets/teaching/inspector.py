@@ -71,8 +71,8 @@ def protocol_fields(
 ) -> None:
     """Add the packet a frame carried (``codec.describe``) and mask the codec's secrets.
 
-    ``payload``: the frame's data; ``message``: the whole message when this frame
-    ends one (a single-frame message: ``payload``), else None.
+    ``payload``: the frame's payload as sent (compressed, if it was); ``message``:
+    the whole message (inflated) when this frame ends one, else None.
     """
     secrets = [s for s in codec.secrets if s]
     for secret in secrets:
@@ -200,7 +200,7 @@ class Inspector(TeachingWidget):
                 parts.clear()
         info = frame_info(frame, **extra)
         if codec is not None:
-            protocol_fields(info, data, whole, codec)
+            protocol_fields(info, frame.payload, whole, codec)
         return info
 
     def _flush(self) -> None:
