@@ -59,6 +59,8 @@ class CodecLink:
         self._ws: ClientConnection | None = None
         self._failure = ""  # why the codec closed the connection (shown in `error`)
         self.dropped = 0  # user messages held for a handshake that never came
+        # The ref of the message being delivered (Deliver.ref), while the stream takes it.
+        self.ref: object = None
 
     def attach(self, inner: Transport) -> None:
         self.inner = inner
@@ -204,7 +206,9 @@ class CodecLink:
                 self.dropped += 1
         for event in self.codec.events_received():
             if isinstance(event, Deliver):
+                self.ref = event.ref  # what a request's match may ask (on this thread)
                 pause = self._events.on_message(event.data, at) or pause
+                self.ref = None
             elif isinstance(event, Problem):
                 self._events.on_status(self._t.status, f"{self.codec.name}: {event.text}")
             elif isinstance(event, Fail):

@@ -48,9 +48,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Deliver:
-    """An application message for the stream (history, ``recv``, views), in order."""
+    """An application message for the stream (history, ``recv``, views), in order.
+
+    ``ref``: what it answers (a GraphQL operation id, a Socket.IO ack id), for the
+    socket's requests to claim it by (not part of the message).
+    """
 
     data: str | bytes
+    ref: object = None
 
 
 @dataclass(frozen=True)
@@ -222,8 +227,9 @@ class Codec:
         self._held.clear()
         self._events.append(Ready())
 
-    def _deliver(self, value: Any) -> None:
-        self._events.append(Deliver(value if isinstance(value, (str, bytes)) else dumps(value)))
+    def _deliver(self, value: Any, ref: object = None) -> None:
+        data = value if isinstance(value, (str, bytes)) else dumps(value)
+        self._events.append(Deliver(data, ref))
 
     def _problem(self, text: str) -> None:
         self._events.append(Problem(text))
