@@ -55,6 +55,16 @@ PYLSP_ON_LOOPBACK = (
 )
 
 
+# strawberry-graphql under uvicorn (GraphQL over WebSocket: graphql-transport-ws and the
+# legacy graphql-ws), pinned; the app is tests/thirdparty/apps/graphql_app.py.
+GRAPHQL_REQUIREMENTS = (
+    "strawberry-graphql==0.341.2",
+    "uvicorn==0.54.0", "starlette==1.10.0",
+    "websockets==17.4",
+)
+APPS = Path(__file__).resolve().parent / "apps"
+
+
 def _timeout(seconds: float) -> float:
     """Scaled like tests/timing.py (kept standalone: this file also runs as a script)."""
     return seconds * float(os.environ.get("IPYWEBSOCKETS_TIMEOUT_SCALE", "") or 1)
@@ -129,6 +139,11 @@ def venv_for(name: str, requirements: Sequence[str]) -> Path:
 def pylsp_python() -> Path:
     """The python of the python-lsp-server venv (made on first use)."""
     return venv_for("pylsp", PYLSP_REQUIREMENTS) / "bin" / "python"
+
+
+def graphql_python() -> Path:
+    """The python of the strawberry-graphql + uvicorn venv (made on first use)."""
+    return venv_for("graphql", GRAPHQL_REQUIREMENTS) / "bin" / "python"
 
 
 # --------------------------------------------------------------------------- readiness
@@ -349,6 +364,7 @@ def main() -> int:
         for name in DEBIAN_PACKAGES:
             debian_program(name)
         pylsp_python()
+        graphql_python()
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         return 1
