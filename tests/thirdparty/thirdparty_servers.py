@@ -59,7 +59,8 @@ PYLSP_ON_LOOPBACK = (
 # legacy graphql-ws), pinned; the app is tests/thirdparty/apps/graphql_app.py.
 GRAPHQL_REQUIREMENTS = (
     "strawberry-graphql==0.341.2",
-    "uvicorn==0.54.0", "starlette==1.10.0",
+    "uvicorn==0.54.0",
+    "starlette==1.10.0",
     "websockets==17.4",
 )
 APPS = Path(__file__).resolve().parent / "apps"
@@ -312,6 +313,27 @@ def pylsp_server(log_dir: Path, port: int | None = None) -> ServerProcess:
         port,
         log_dir / "pylsp.log",
         completes_handshake(f"ws://127.0.0.1:{port}"),
+        ready_within=60.0,  # the first start compiles the venv's bytecode
+    )
+
+
+def graphql_server(log_dir: Path, port: int | None = None) -> ServerProcess:
+    """strawberry-graphql's ASGI app under uvicorn (PyPI, its own venv), on 127.0.0.1.
+
+    The app is ``apps/graphql_app.py`` (``hello``, ``boom``, ``count``, ``fail``);
+    ``/graphql`` speaks graphql-transport-ws and the legacy graphql-ws. Ready once
+    a graphql-transport-ws handshake completes.
+    """
+    port = port or free_port()
+    python = graphql_python()
+    argv = [str(python), "-m", "uvicorn", "graphql_app:app", "--app-dir", str(APPS)]
+    argv += ["--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]
+    return ServerProcess(
+        "strawberry-graphql (uvicorn)",
+        argv,
+        port,
+        log_dir / "graphql.log",
+        completes_handshake(f"ws://127.0.0.1:{port}/graphql", "graphql-transport-ws"),
         ready_within=60.0,  # the first start compiles the venv's bytecode
     )
 
