@@ -315,6 +315,23 @@ def test_stop_writes_complete_or_stop_and_ids_are_never_reused(proto: str) -> No
         codec.stop("7")
 
 
+def test_stop_takes_an_int_id_too() -> None:
+    codec = opened(LEGACY, COUNT)
+    codec.stop(1)
+    assert sent(codec) == [{"id": "1", "type": "stop"}]
+
+
+def test_operations_are_copied_and_checked_when_started() -> None:
+    variables: dict[str, Any] = {"to": 3}
+    codec = GraphQLCodec(COUNT, variables)
+    variables["to"] = 4  # the user's dict changing later changes nothing
+    assert codec.operations["1"]["variables"] == {"to": 3}
+    for bad in ({"when": object()}, {"x": float("nan")}):
+        with pytest.raises(TypeError, match="variables must be JSON values"):
+            codec.subscribe(COUNT, bad)
+    assert list(codec.operations) == ["1"]
+
+
 def test_stop_while_away_writes_nothing_and_is_not_resubscribed() -> None:
     codec = opened(MODERN, COUNT)
     codec.lost()

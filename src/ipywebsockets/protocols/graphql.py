@@ -145,7 +145,7 @@ class GraphQLCodec(Codec):
         """
         return self._start(operation(query, variables, operation_name))
 
-    def stop(self, op_id: str) -> None:
+    def stop(self, op_id: str | int) -> None:
         """Stop operation ``op_id`` (``complete``, legacy ``stop``): it is never resubscribed.
 
         An operation that already ended is left as it is.
@@ -153,6 +153,7 @@ class GraphQLCodec(Codec):
         Raises:
             ValueError: no operation ever had this id.
         """
+        op_id = str(op_id)
         if op_id not in self._ops:
             if op_id.isdigit() and 0 < int(op_id) <= self._last_id:
                 return

@@ -78,7 +78,11 @@ def operation(
         payload["operationName"] = operation_name
     if extensions is not None:
         payload["extensions"] = extensions
-    return payload
+    try:  # a copy, and JSON now rather than an exception when it is written
+        copy: dict[str, Any] = json.loads(json.dumps(payload, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"GraphQL variables must be JSON values (str, numbers...): {exc}") from None
+    return copy
 
 
 def sent_operation(value: Any) -> dict[str, Any]:
