@@ -315,6 +315,15 @@ def test_stop_writes_complete_or_stop_and_ids_are_never_reused(proto: str) -> No
         codec.stop("7")
 
 
+def test_drop_held_forgets_the_operations_never_sent() -> None:
+    codec = opened(MODERN, COUNT)
+    codec.lost()
+    codec.subscribe(COUNT)
+    codec.subscribe(COUNT)
+    assert (codec.drop_held(), codec.held, list(codec.operations)) == (2, 0, ["1"])
+    assert codec.drop_held() == 0
+
+
 def test_stop_takes_an_int_id_too() -> None:
     codec = opened(LEGACY, COUNT)
     codec.stop(1)

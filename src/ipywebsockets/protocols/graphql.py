@@ -129,6 +129,14 @@ class GraphQLCodec(Codec):
         """New operations waiting for the handshake (subscribed right after it)."""
         return len(self._unsent)
 
+    def drop_held(self) -> int:
+        """The connection ended for good: forget the operations never sent; how many."""
+        dropped = sorted(self._unsent)
+        for op_id in dropped:
+            self._end(op_id)
+        self._held.clear()  # (unused here: operations are never held as frames)
+        return len(dropped)
+
     def subscribe(
         self,
         query: str,
