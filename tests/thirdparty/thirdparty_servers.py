@@ -55,6 +55,17 @@ PYLSP_ON_LOOPBACK = (
 )
 
 
+# strawberry-graphql under uvicorn (GraphQL over WebSocket: graphql-transport-ws and the
+# legacy graphql-ws), pinned; the app is tests/thirdparty/apps/graphql_app.py.
+GRAPHQL_REQUIREMENTS = (
+    "strawberry-graphql==0.341.2",
+    "uvicorn==0.54.0",
+    "starlette==1.10.0",
+    "websockets==17.4",
+)
+APPS = Path(__file__).resolve().parent / "apps"
+
+
 def _timeout(seconds: float) -> float:
     """Scaled like tests/timing.py (kept standalone: this file also runs as a script)."""
     return seconds * float(os.environ.get("IPYWEBSOCKETS_TIMEOUT_SCALE", "") or 1)
@@ -129,6 +140,11 @@ def venv_for(name: str, requirements: Sequence[str]) -> Path:
 def pylsp_python() -> Path:
     """The python of the python-lsp-server venv (made on first use)."""
     return venv_for("pylsp", PYLSP_REQUIREMENTS) / "bin" / "python"
+
+
+def graphql_python() -> Path:
+    """The python of the strawberry-graphql + uvicorn venv (made on first use)."""
+    return venv_for("graphql", GRAPHQL_REQUIREMENTS) / "bin" / "python"
 
 
 # --------------------------------------------------------------------------- readiness
@@ -301,6 +317,27 @@ def pylsp_server(log_dir: Path, port: int | None = None) -> ServerProcess:
     )
 
 
+def graphql_server(log_dir: Path, port: int | None = None) -> ServerProcess:
+    """strawberry-graphql's ASGI app under uvicorn (PyPI, its own venv), on 127.0.0.1.
+
+    The app is ``apps/graphql_app.py`` (``hello``, ``boom``, ``count``, ``fail``);
+    ``/graphql`` speaks graphql-transport-ws and the legacy graphql-ws. Ready once
+    a graphql-transport-ws handshake completes.
+    """
+    port = port or free_port()
+    python = graphql_python()
+    argv = [str(python), "-m", "uvicorn", "graphql_app:app", "--app-dir", str(APPS)]
+    argv += ["--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]
+    return ServerProcess(
+        "strawberry-graphql (uvicorn)",
+        argv,
+        port,
+        log_dir / "graphql.log",
+        completes_handshake(f"ws://127.0.0.1:{port}/graphql", "graphql-transport-ws"),
+        ready_within=60.0,  # the first start compiles the venv's bytecode
+    )
+
+
 def tinyproxy_server(log_dir: Path, connect_ports: Sequence[int]) -> ServerProcess:
     """tinyproxy (Debian), an HTTP proxy that allows CONNECT to ``connect_ports`` only.
 
@@ -349,6 +386,7 @@ def main() -> int:
         for name in DEBIAN_PACKAGES:
             debian_program(name)
         pylsp_python()
+        graphql_python()
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         return 1
