@@ -192,6 +192,9 @@ class CodecLink:
                 self._ws = None
                 self.codec.lost()
             self.dropped += self.codec.drop_held()
+            meaning = self.codec.closed(code, reason)
+        if meaning and not self._failure:
+            error = f"{self.codec.name}: {meaning}"
         self._events.on_close(code, reason, self._failure or error)
 
     # -- the codec's output ------------------------------------------------------------

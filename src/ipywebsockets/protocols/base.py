@@ -157,6 +157,10 @@ class Codec:
         """The connection ended: what is sent now is held for the next one."""
         self.ready = False
 
+    def closed(self, code: int | None, reason: str) -> str | None:
+        """What the server's close ``code`` means in this protocol (shown in ``error``), or None."""
+        return None
+
     def send(self, payload: str | bytes) -> None:
         """What ``ws.send()`` was given (encoded: dicts and lists as JSON text).
 

@@ -29,6 +29,7 @@ from ..exceptions import SendQueueFull
 from .base import Codec, dumps, parse_sent
 from .graphql_messages import (
     ACK_TIMEOUT,
+    CLOSE_MEANINGS,
     LEGACY_WS,
     PONG_TIMEOUT,
     SHAPE,
@@ -331,7 +332,7 @@ class GraphQLCodec(Codec):
                 f"object: {clip(dumps(message))}; ignored"
             )
             return
-        self._deliver(payload)
+        self._deliver(payload, ref=op_id)
 
     _on_data = _on_next
 
@@ -346,7 +347,7 @@ class GraphQLCodec(Codec):
         if op_id is None:
             return
         self._end(op_id)
-        self._deliver({"errors": errors})
+        self._deliver({"errors": errors}, ref=op_id)
         first = errors[0] if errors else None
         said = first.get("message") if isinstance(first, dict) else first
         self._problem(
@@ -378,6 +379,14 @@ class GraphQLCodec(Codec):
         self._unsent.discard(op_id)
 
     # -- for the Inspector and the history ---------------------------------------------
+
+    def closed(self, code: int | None, reason: str) -> str | None:
+        """What a graphql-transport-ws close code means (the server's reason included)."""
+        meaning = CLOSE_MEANINGS.get(code) if code is not None else None
+        if meaning is None:
+            return None
+        said = f" ({reason})" if reason else ""
+        return f"the server closed with {code}{said}: {meaning}"
 
     def describe(self, data: str | bytes) -> str:
         """``subscribe id=1 query=subscription { count(to: 3) }``, ``next id=1 {...}``..."""

@@ -17,6 +17,19 @@ ACK_TIMEOUT = 10.0  # seconds from connection_init to connection_ack
 PONG_TIMEOUT = 10.0  # seconds from our ping to any frame from the server
 SHAPE = 'a GraphQL operation: a dict {"query": str, "variables"?: dict, "operationName"?: str}'
 OPERATION_KEYS = ("query", "variables", "operationName", "extensions")
+# graphql-transport-ws close codes (PROTOCOL.md): what each means, and what to do.
+CLOSE_MEANINGS = {
+    4400: "the server could not process a message (often a query with a syntax error); "
+    "fix the query",
+    4401: "unauthorized: a subscribe came before connection_ack (a client bug; please report)",
+    4403: "forbidden: the server refused the connection_init payload; check init_payload= "
+    "(a token?)",
+    4406: "the server does not speak the subprotocol offered; try subprotocol='graphql-ws'",
+    4408: "the server did not get connection_init in time",
+    4409: "two operations with one id (a client bug; please report)",
+    4429: "too many initialisation requests",
+    4500: "the server failed (an internal error)",
+}
 SHOWN = 200  # characters of a payload shown in describe() and in problems
 
 
