@@ -266,6 +266,8 @@ def read_sent(payload: str | bytes) -> tuple[str | int, list[Any], bool]:
                 'an event to emit is {"event": str, "args": [...], "ack": bool} '
                 f"(args and ack optional), not {payload[:120]}"
             )
+        if not isinstance(value["event"], str) or not value["event"]:
+            raise ValueError(f"a Socket.IO event name is a non-empty str, not {value['event']!r}")
         return value["event"], args, ack
     if isinstance(value, dict) and set(value) == {"ack", "args"}:
         ack_id, args = value["ack"], value["args"]
