@@ -22,6 +22,7 @@ from thirdparty_servers import (  # noqa: E402
     ServerProcess,
     libwebsockets_server,
     pylsp_server,
+    socketio_server,
     socks5_server,
     tinyproxy_server,
 )
@@ -61,6 +62,14 @@ def lws(tmp_path: Path) -> Iterator[ServerProcess]:
 def pylsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """python-lsp-server over WebSocket (one per module: each connection gets its own session)."""
     server = pylsp_server(tmp_path_factory.mktemp("pylsp")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def socketio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """python-socketio under uvicorn (one per module: each connection is a session of its own)."""
+    server = socketio_server(tmp_path_factory.mktemp("socketio")).start()
     yield server
     server.stop()
 
