@@ -145,12 +145,37 @@ def test_a_server_that_is_not_socket_io_fails() -> None:
     assert "not an Engine.IO open packet" in fail.text and "/socket.io/" in fail.text
 
 
-def test_a_bad_open_packet_fails() -> None:
+@pytest.mark.parametrize(
+    "frame",
+    [
+        '0{"sid":"x"}',
+        "0[]",
+        '0{"pingInterval":Infinity,"pingTimeout":1}',
+        '0{"pingInterval":1,"pingTimeout":1,"maxPayload":"big"}',
+        "0" + "[" * 5000,
+    ],
+)
+def test_a_bad_open_packet_fails(frame: str) -> None:
     codec = SocketIOCodec()
     codec.connected("", 0.0)
-    codec.receive('0{"sid":"x"}', 0.0)
+    codec.receive(frame, 0.0)
     fail = only(codec.events_received(), Fail)
     assert fail.code == 1002 and "pingInterval" in fail.text
+
+
+def test_deep_nesting_is_a_problem_not_an_exception() -> None:
+    codec = ready(SocketIOCodec())
+    codec.receive('42["x",' + "[" * 5000 + "]" * 5000 + "]", 0.0)
+    assert "malformed" in only(codec.events_received(), Problem).text
+    with pytest.raises(ValueError, match="nested too deep"):
+        codec.send("[" * 5000 + "]" * 5000)
+
+
+def test_no_timeouts_between_connections() -> None:
+    codec = ready(SocketIOCodec())
+    codec.lost()
+    codec.tick(1000.0)
+    assert codec.events_received() == []
 
 
 @pytest.mark.parametrize(
@@ -406,6 +431,7 @@ def test_a_message_over_max_payload_is_refused() -> None:
         ("6", "noop"),
         ("40", "CONNECT /"),
         ('40{"sid":"abc"}', "CONNECT / sid=abc"),
+        ('40{"sid":"abc","pid":"p"}', "CONNECT / sid=abc"),
         ('40/chat,{"token":"abc","n":1}', 'CONNECT /chat auth={"token": "***", "n": 1}'),
         ("41/chat,", "DISCONNECT /chat"),
         ('42["tick",{"n":0}]', 'EVENT "tick" [{"n": 0}]'),
@@ -535,8 +561,19 @@ def _blobs(value: Any) -> list[bytes]:
     return found
 
 
+PREFIXES = ["0", "1", "2", "3", "4", "40", "41", "42", "43", "44", "451-", "461-", "42/chat,"]
+frames_like_packets = st.builds(
+    lambda prefix, rest: prefix + rest,
+    st.sampled_from(PREFIXES),
+    st.text(max_size=30) | json_values.map(json.dumps),
+)
+
+
 @QUICK
-@given(st.lists(st.text(max_size=40) | st.binary(max_size=40), max_size=6), st.booleans())
+@given(
+    st.lists(frames_like_packets | st.text(max_size=40) | st.binary(max_size=40), max_size=6),
+    st.booleans(),
+)
 def test_arbitrary_frames_never_raise(frames: list[str | bytes], handshake_first: bool) -> None:
     codec = ready(SocketIOCodec()) if handshake_first else SocketIOCodec()
     if not handshake_first:

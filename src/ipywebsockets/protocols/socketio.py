@@ -147,6 +147,7 @@ class SocketIOCodec(Codec):
         super().lost()
         self.sid = ""
         self._reset(0.0)
+        self._closed = True  # no timeouts until the next connected()
 
     def receive(self, data: str | bytes, now: float) -> None:
         """One frame from the server (never raises: bad frames become Problem or Fail)."""
@@ -155,7 +156,7 @@ class SocketIOCodec(Codec):
                 self._attachment(data)
             else:
                 self._engine(data, now)
-        except ProtocolError as exc:
+        except (ProtocolError, RecursionError) as exc:
             self._problem(
                 f"dropped a malformed Socket.IO frame ({exc}): {data[:80]!r}; this codec "
                 "speaks Socket.IO 5 (python-socketio 5, socket.io 3 and later)"
@@ -222,7 +223,8 @@ class SocketIOCodec(Codec):
         try:
             info = json.loads(rest)
             interval, timeout = int(info["pingInterval"]), int(info["pingTimeout"])
-        except (ValueError, TypeError, KeyError):
+            max_payload = int(info.get("maxPayload") or 0)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError):
             self._die(
                 1002,
                 "bad open packet",
@@ -233,8 +235,7 @@ class SocketIOCodec(Codec):
             return
         self._opened, self._last_ping, self._started = True, now, now
         self._ping_window = (interval + timeout) / 1000.0
-        self.engine_sid = str(info.get("sid", ""))
-        self.max_payload = int(info.get("maxPayload") or 0)
+        self.engine_sid, self.max_payload = str(info.get("sid", "")), max_payload
         self._connecting = True
         self._write("4" + encode_packet(Packet(CONNECT, self.namespace, self.auth)))
 

@@ -74,7 +74,7 @@ def describe_packet(packet: Packet) -> str:
     """One Socket.IO packet, e.g. ``EVENT /chat "said" [{"text": "hi"}]``."""
     data, name = packet.data, packet.type_name
     if packet.type == CONNECT:
-        if isinstance(data, dict) and set(data) == {"sid"}:
+        if isinstance(data, dict) and "sid" in data:  # the server's answer
             return f"{name} {packet.namespace} sid={data['sid']}"
         return f"{name} {packet.namespace}" + (
             "" if data is None else f" auth={_json(_masked(data))}"

@@ -129,8 +129,10 @@ def decode_packet(text: str) -> Packet:
     if end < len(text):
         try:
             data = json.loads(text[end:])
-        except ValueError:
-            raise ProtocolError(f"its data is not JSON: {text[end:][:60]!r}") from None
+        except (ValueError, RecursionError):
+            raise ProtocolError(
+                f"its data is not JSON (or nested too deep): {text[end:][:60]!r}"
+            ) from None
     _check(kind, data, packet_id)
     return Packet(kind, namespace, data, packet_id, attachments)
 
@@ -257,6 +259,8 @@ def read_sent(payload: str | bytes) -> tuple[str | int, list[Any], bool]:
         return "message", [payload], False
     try:
         value = json.loads(payload)
+    except RecursionError:
+        raise ValueError("this JSON is nested too deep to send") from None
     except ValueError:
         return "message", [payload], False
     if isinstance(value, dict) and "event" in value:
