@@ -23,6 +23,7 @@ from thirdparty_servers import (  # noqa: E402
     graphql_server,
     libwebsockets_server,
     pylsp_server,
+    socketio_server,
     socks5_server,
     tinyproxy_server,
 )
@@ -70,6 +71,14 @@ def pylsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 def graphql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """strawberry-graphql under uvicorn (one per module: each connection is a session)."""
     server = graphql_server(tmp_path_factory.mktemp("graphql")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def socketio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """python-socketio under uvicorn (one per module: each connection is a session of its own)."""
+    server = socketio_server(tmp_path_factory.mktemp("socketio")).start()
     yield server
     server.stop()
 

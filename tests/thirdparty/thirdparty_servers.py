@@ -7,7 +7,7 @@ free port, its output in a log file whose tail every start-up error quotes.
 * Debian programs (``libwebsockets-test-server``, ``tinyproxy``,
   ``microsocks``) are installed by ``make thirdparty`` (apt-get, as root);
   :func:`debian_program` finds them or says how to install them.
-* PyPI servers (python-lsp-server) live in venvs of their own under
+* PyPI servers (python-lsp-server, python-socketio) live in venvs of their own under
   ``.cache/thirdparty/<name>-<key>`` in the checkout, keyed by the pinned
   requirements and the Python version, made once and reused
   (:func:`venv_for`; ``make thirdparty`` makes them ahead of the tests,
@@ -45,6 +45,15 @@ DEBIAN_PACKAGES = {  # program -> the Debian package that installs it
 # python-lsp-server over WebSocket (`pylsp --ws`), pinned; installs in about 30 s.
 PYLSP_REQUIREMENTS = ("python-lsp-server[websockets]==1.15.0", "websockets==17.4")
 
+# python-socketio's ASGI app under uvicorn, pinned (and what they pull in: the
+# Engine.IO server, uvicorn's WebSocket library); installs in about 6 s.
+SOCKETIO_REQUIREMENTS = (
+    "python-socketio==5.18.1",
+    "python-engineio==4.15.1",
+    "uvicorn==0.54.0",
+    "websockets==17.4",
+)
+
 # pylsp 1.15's --ws ignores --host and listens on every interface; this starts the
 # same server with websockets.serve bound to 127.0.0.1 (nothing else changes).
 PYLSP_ON_LOOPBACK = (
@@ -63,6 +72,7 @@ GRAPHQL_REQUIREMENTS = (
     "starlette==1.10.0",
     "websockets==17.4",
 )
+# The apps the PyPI servers run (in their venvs, not ours).
 APPS = Path(__file__).resolve().parent / "apps"
 
 
@@ -145,6 +155,11 @@ def pylsp_python() -> Path:
 def graphql_python() -> Path:
     """The python of the strawberry-graphql + uvicorn venv (made on first use)."""
     return venv_for("graphql", GRAPHQL_REQUIREMENTS) / "bin" / "python"
+
+
+def socketio_python() -> Path:
+    """The python of the python-socketio venv (made on first use)."""
+    return venv_for("socketio", SOCKETIO_REQUIREMENTS) / "bin" / "python"
 
 
 # --------------------------------------------------------------------------- readiness
@@ -338,6 +353,38 @@ def graphql_server(log_dir: Path, port: int | None = None) -> ServerProcess:
     )
 
 
+def engine_io_opens(port: int) -> bool:
+    """Ready once the Engine.IO handshake answers: the server's open packet (``0{...}``)."""
+    from websockets.sync.client import connect
+
+    url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+    try:
+        with connect(url, proxy=None, open_timeout=2, close_timeout=1) as ws:
+            return str(ws.recv(timeout=2)).startswith("0{")
+    except Exception:  # refused, reset, not (yet) answering: not ready
+        return False
+
+
+def socketio_server(log_dir: Path, port: int | None = None) -> ServerProcess:
+    """python-socketio (PyPI, its own venv): tests/thirdparty/apps/socketio_app.py under uvicorn.
+
+    Socket.IO 5 / Engine.IO 4 at ``ws://127.0.0.1:PORT/socket.io/?EIO=4&transport=websocket``
+    (the app pings every 2 s); ready once an Engine.IO handshake gets the open packet.
+    """
+    port = port or free_port()
+    python = socketio_python()
+    argv = [str(python), "-m", "uvicorn", "socketio_app:app", "--app-dir", str(APPS),
+            "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]  # fmt: skip
+    return ServerProcess(
+        "python-socketio (uvicorn)",
+        argv,
+        port,
+        log_dir / "socketio.log",
+        engine_io_opens,
+        ready_within=60.0,  # the first start compiles the venv's bytecode
+    )
+
+
 def tinyproxy_server(log_dir: Path, connect_ports: Sequence[int]) -> ServerProcess:
     """tinyproxy (Debian), an HTTP proxy that allows CONNECT to ``connect_ports`` only.
 
@@ -387,6 +434,7 @@ def main() -> int:
             debian_program(name)
         pylsp_python()
         graphql_python()
+        socketio_python()
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         return 1
