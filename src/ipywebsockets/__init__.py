@@ -24,7 +24,7 @@ from .exceptions import (
     SendQueueFull,
     WebSocketError,
 )
-from .feeds import GraphQL, ProtocolSocket, graphql
+from .feeds import GraphQL, ProtocolSocket, SocketIO, graphql, socketio
 from .market import MarketServer
 from .message import Message
 from .playback import replay
@@ -64,6 +64,7 @@ __all__ = [
     "Recorder",
     "RemoteError",
     "SendQueueFull",
+    "SocketIO",
     "TickerServer",
     "Values",
     "WebSocket",
@@ -74,4 +75,5 @@ __all__ = [
     "graphql",
     "read_recording",
     "replay",
+    "socketio",
 ]

@@ -1,4 +1,4 @@
-"""Sockets that speak a protocol over WebSocket: GraphQL (more to come in this package).
+"""Sockets that speak a protocol over WebSocket: GraphQL, Socket.IO, MQTT, STOMP.
 
 Each is a :class:`~ipywebsockets.WebSocket` whose messages are the
 application's (docs/app-protocols.md); the codecs are in :mod:`ipywebsockets.protocols`.
@@ -6,5 +6,6 @@ application's (docs/app-protocols.md); the codecs are in :mod:`ipywebsockets.pro
 
 from ._base import ProtocolSocket
 from .graphql import GraphQL, graphql
+from .socketio import SocketIO, socketio
 
-__all__ = ["GraphQL", "ProtocolSocket", "graphql"]
+__all__ = ["GraphQL", "ProtocolSocket", "SocketIO", "graphql", "socketio"]

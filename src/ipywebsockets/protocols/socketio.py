@@ -279,8 +279,8 @@ class SocketIOCodec(Codec):
                 self._deliver(message)
             else:
                 self._early.append(message)
-        elif packet.type in (ACK, BINARY_ACK):
-            self._deliver(message_of(packet, packet.data))
+        elif packet.type in (ACK, BINARY_ACK):  # ref: the ack id, for SocketIO.call()
+            self._deliver(message_of(packet, packet.data), ref=("ack", packet.id))
         elif packet.type == CONNECT_ERROR:
             data = packet.data
             said = data.get("message", data) if isinstance(data, dict) else data
