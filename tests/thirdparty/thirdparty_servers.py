@@ -45,6 +45,10 @@ DEBIAN_PACKAGES = {  # program -> the Debian package that installs it
 # python-lsp-server over WebSocket (`pylsp --ws`), pinned; installs in about 30 s.
 PYLSP_REQUIREMENTS = ("python-lsp-server[websockets]==1.15.0", "websockets==17.4")
 
+# amqtt's MQTT broker (its "ws" listener speaks MQTT 3.1.1 over WebSocket, subprotocol
+# "mqtt"), pinned; installs in about 12 s. It pins websockets 15, so it stays out of our venv.
+AMQTT_REQUIREMENTS = ("amqtt==0.12.1", "websockets==15.0.1")
+
 # pylsp 1.15's --ws ignores --host and listens on every interface; this starts the
 # same server with websockets.serve bound to 127.0.0.1 (nothing else changes).
 PYLSP_ON_LOOPBACK = (
@@ -129,6 +133,11 @@ def venv_for(name: str, requirements: Sequence[str]) -> Path:
 def pylsp_python() -> Path:
     """The python of the python-lsp-server venv (made on first use)."""
     return venv_for("pylsp", PYLSP_REQUIREMENTS) / "bin" / "python"
+
+
+def amqtt_python() -> Path:
+    """The python of the amqtt broker's venv (made on first use)."""
+    return venv_for("amqtt", AMQTT_REQUIREMENTS) / "bin" / "python"
 
 
 # --------------------------------------------------------------------------- readiness
@@ -349,6 +358,7 @@ def main() -> int:
         for name in DEBIAN_PACKAGES:
             debian_program(name)
         pylsp_python()
+        amqtt_python()
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         return 1
