@@ -20,6 +20,7 @@ pytest.register_assert_rewrite("thirdparty_servers")
 
 from thirdparty_servers import (  # noqa: E402
     ServerProcess,
+    amqtt_server,
     libwebsockets_server,
     pylsp_server,
     socks5_server,
@@ -61,6 +62,15 @@ def lws(tmp_path: Path) -> Iterator[ServerProcess]:
 def pylsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """python-lsp-server over WebSocket (one per module: each connection gets its own session)."""
     server = pylsp_server(tmp_path_factory.mktemp("pylsp")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def amqtt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """amqtt's MQTT broker over WebSocket (one per module; a test may stop() and start() it
+    again on the same port). A client may log in as ``alice``/``wonderland``, or anonymously."""
+    server = amqtt_server(tmp_path_factory.mktemp("amqtt"), users=["alice:wonderland"]).start()
     yield server
     server.stop()
 

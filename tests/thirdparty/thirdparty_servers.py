@@ -310,6 +310,46 @@ def pylsp_server(log_dir: Path, port: int | None = None) -> ServerProcess:
     )
 
 
+def mqtt_handshake(port: int) -> bool:
+    """Ready once a WebSocket handshake with subprotocol ``mqtt`` gets CONNACK for CONNECT."""
+    from websockets.sync.client import connect
+
+    hello = b"\x10\x15\x00\x04MQTT\x04\x02\x00\x0a\x00\x09ready-chk"
+    try:
+        with connect(
+            f"ws://127.0.0.1:{port}",
+            subprotocols=["mqtt"],  # type: ignore[list-item]
+            proxy=None,
+            open_timeout=2,
+            close_timeout=1,
+        ) as ws:
+            ws.send(hello)
+            return ws.recv(timeout=2) == b"\x20\x02\x00\x00"
+    except Exception:  # refused, reset, not (yet) an MQTT broker: not ready
+        return False
+
+
+def amqtt_server(
+    log_dir: Path, port: int | None = None, users: Sequence[str] = ()
+) -> ServerProcess:
+    """amqtt's MQTT broker (PyPI, its own venv): one WebSocket listener on 127.0.0.1.
+
+    ``users``: ``"name:password"`` entries a client may log in as (anonymous
+    clients are let in too). Ready once CONNECT over WebSocket gets CONNACK 0.
+    """
+    port = port or free_port()
+    python = amqtt_python()
+    app = Path(__file__).parent / "apps" / "amqtt_broker.py"
+    return ServerProcess(
+        "amqtt broker",
+        [str(python), str(app), "--port", str(port), *(f"--user={u}" for u in users)],
+        port,
+        log_dir / f"amqtt-{port}.log",
+        mqtt_handshake,
+        ready_within=60.0,  # the first start compiles the venv's bytecode
+    )
+
+
 def tinyproxy_server(log_dir: Path, connect_ports: Sequence[int]) -> ServerProcess:
     """tinyproxy (Debian), an HTTP proxy that allows CONNECT to ``connect_ports`` only.
 
