@@ -94,8 +94,10 @@ def describe_frame(data: str | bytes) -> str:
         parts = [describe_packet(p) for p in reader.feed(data)]
         if reader.pending:
             wanted = reader.wanted()
-            size = f"of {wanted} bytes" if wanted is not None else "header"
-            parts.append(f"partial packet ({reader.pending} bytes {size})")
+            if wanted is None:
+                parts.append(f"partial packet ({reader.pending} bytes, its length not yet known)")
+            else:
+                parts.append(f"partial packet ({reader.pending} of {wanted} bytes)")
     except ProtocolError as exc:
         parts.append(f"malformed MQTT packet: {exc}")
     except Exception as exc:  # never raise in the Inspector

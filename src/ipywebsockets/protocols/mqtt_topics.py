@@ -10,7 +10,7 @@ import binascii
 import json
 from typing import Any
 
-from .base import dumps, parse_sent
+from .base import parse_sent
 
 __all__ = [
     "SHAPE",
@@ -99,7 +99,18 @@ def payload_bytes(payload: Any) -> bytes:
         return bytes(payload)
     if isinstance(payload, str):
         return payload.encode("utf-8")
-    return dumps(payload).encode("utf-8")
+    try:
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise ValueError(
+            "cannot publish NaN or infinity as JSON: replace them (e.g. with None) first"
+        ) from None
+    except TypeError:
+        raise TypeError(
+            f"cannot publish a {type(payload).__name__}: give bytes, str or a JSON value "
+            "(dict, list, number, bool, None)"
+        ) from None
+    return text.encode("utf-8")
 
 
 def parse_message(payload: str | bytes) -> tuple[str, Any, Any, bool]:
