@@ -229,3 +229,34 @@ def test_resubscribes_after_the_broker_restarts(
         ("plant/p1/temp", 20),  # held while away, sent behind the resubscription
         ("plant/p2/temp", 21),
     ]
+
+
+def test_persistent_session_keeps_messages_while_away(client: Callable[..., Driver]) -> None:
+    def alice() -> MQTTCodec:
+        return MQTTCodec(
+            {"inbox/alice": 1},
+            client_id="alice-inbox",
+            username="alice",
+            password="wonderland",
+            clean_session=False,
+        )
+
+    a = client(alice())
+    a.wait_ready()
+    a.settle()
+    a.close()
+    b = client(MQTTCodec())
+    b.codec.publish("inbox/alice", "while you were away", qos=1)
+    b.wait_ready()
+    b.settle()
+    a2 = client(alice())
+    a2.wait_ready()
+    [message] = a2.wait_messages(1)
+    # amqtt sends what it queued for an offline session with the RETAIN flag set;
+    # MQTT 3.1.1 (3.3.1.3) sets it only for retained messages sent on subscribing.
+    assert message == {
+        "topic": "inbox/alice",
+        "payload": "while you were away",
+        "qos": 1,
+        "retain": True,
+    }

@@ -573,3 +573,18 @@ def test_any_frames_never_raise(frames: list[str | bytes], acknowledged: bool) -
         if isinstance(e, (Problem, Fail)):
             assert e.text
     assert all(isinstance(f, bytes) for f in codec.data_to_send())
+
+
+def test_after_a_failure_publishes_are_held_for_the_next_connection() -> None:
+    codec = ready_codec(keepalive=2)
+    codec.tick(1.0)
+    codec.tick(2.0)  # PINGREQ
+    codec.tick(4.0)  # no answer: Fail
+    assert only_fail(codec.events_received()).code == 1011
+    codec.data_to_send()
+    codec.publish("t", "after")
+    assert codec.data_to_send() == [] and codec.held == 1
+    codec.lost()
+    codec.connected("mqtt", 5.0)
+    codec.receive(CONNACK_OK, 5.1)
+    assert packets(codec.data_to_send())[1:] == [Publish("t", b"after")]

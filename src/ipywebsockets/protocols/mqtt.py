@@ -230,7 +230,7 @@ class MQTTCodec(Codec):
             if now - self._ping_at >= self.keepalive:
                 self._failed(
                     1011, "keepalive timeout",
-                    f"the broker did not answer mp.PINGREQ within {self.keepalive} s: the "
+                    f"the broker did not answer PINGREQ within {self.keepalive} s: the "
                     "connection is dead or the broker is stuck. Reconnecting.",
                     retry=True,
                 )  # fmt: skip
@@ -240,6 +240,7 @@ class MQTTCodec(Codec):
 
     def _failed(self, code: int, reason: str, text: str, retry: bool = False) -> None:
         self._state = "failed"
+        self.ready = False  # what is published until the caller closes is held
         self._fail(code, reason, text, retry)
 
     # -- incoming ------------------------------------------------------------------
@@ -255,7 +256,7 @@ class MQTTCodec(Codec):
                 "frames only: is this URL an MQTT broker's WebSocket endpoint?",
             )  # fmt: skip
             return
-        self._ping_at = None  # any packet answers a mp.PINGREQ
+        self._ping_at = None  # any packet answers a PINGREQ
         try:
             for packet in self._reader.feed(data):
                 self._handle(packet)
@@ -343,7 +344,7 @@ class MQTTCodec(Codec):
                 out.released = True
             self._write(encode(Ack(mp.PUBREL, packet_id)))
         elif out is not None and (packet.kind == mp.PUBACK) == (out.packet.qos == 1):
-            del self._outgoing[packet_id]  # mp.PUBACK of QoS 1, mp.PUBCOMP of QoS 2
+            del self._outgoing[packet_id]  # PUBACK of QoS 1, PUBCOMP of QoS 2
 
     def _on_suback(self, packet: Suback) -> None:
         filters = self._requests.pop(packet.packet_id, None)
