@@ -24,6 +24,7 @@ from .exceptions import (
     SendQueueFull,
     WebSocketError,
 )
+from .feeds import GraphQL, ProtocolSocket, SocketIO, graphql, socketio
 from .market import MarketServer
 from .message import Message
 from .playback import replay
@@ -48,6 +49,7 @@ __all__ = [
     "EchoServer",
     "FrameAnatomy",
     "FrontendUnavailable",
+    "GraphQL",
     "Handshake",
     "IPyWebSocketsWarning",
     "Inspector",
@@ -58,9 +60,11 @@ __all__ = [
     "Metrics",
     "OutputBinding",
     "PollingVsPush",
+    "ProtocolSocket",
     "Recorder",
     "RemoteError",
     "SendQueueFull",
+    "SocketIO",
     "TickerServer",
     "Values",
     "WebSocket",
@@ -68,6 +72,8 @@ __all__ = [
     "__version__",
     "add_secret_names",
     "close_all",
+    "graphql",
     "read_recording",
     "replay",
+    "socketio",
 ]

@@ -35,12 +35,12 @@ from .sending import SendQueue, run_hooks
 from .transport import BaseTransport, Events, OpenHooks
 from .wiretap import Wiretap
 
-__all__ = ["Backoff", "Connection", "OpenHooks"]
+__all__ = ["RECONNECT_CODES", "Backoff", "Connection", "OpenHooks"]
 
 # Close codes after which reconnecting can help: the peer went away or hit a
 # transient condition. Protocol and policy errors (1002, 1003, 1007, 1008,
 # 1009, 1010) and a normal close (1000) would only repeat.
-_RECONNECT_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014})
+RECONNECT_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014})
 # How long send() waits for room in a full queue while the connection is open.
 _SEND_WAIT_SECONDS = 5.0
 
@@ -84,7 +84,7 @@ class Connection(BaseTransport):
     ) -> None:
         self._credentials = Credentials(url, headers, proxy)
         self.url = self._credentials.shown_url
-        self._events = events
+        self.events = events
         self._protocols = [Subprotocol(p) for p in protocols]
         self._reconnect = reconnect
         self._send_queue = send_queue
@@ -263,7 +263,7 @@ class Connection(BaseTransport):
 
     def _set_status(self, status: str, error: str) -> None:
         self.status = status
-        self._events.on_status(status, error)
+        self.events.on_status(status, error)
 
     async def _main(self) -> None:
         attempt = 0
@@ -332,10 +332,12 @@ class Connection(BaseTransport):
                 sender: asyncio.Future[None] | None = None
                 hooks: asyncio.Future[None] | None = None
                 try:
-                    self._events.on_open(ws.subprotocol or "", ws)
-                    if self._queue.first:  # a previous connection's hook never got to send these
+                    # A previous connection's hooks (or codec) never got to send these; the
+                    # new connection's (its handshake, reported in on_open) go first.
+                    if self._queue.first:
                         self.unsent += len(self._queue.first)
                         self._queue.first.clear()
+                    self.events.on_open(ws.subprotocol or "", ws)
                     if self.hooks is not None and self.hooks.opened():
                         self._queue.holding = True
                         hooks = asyncio.ensure_future(
@@ -343,7 +345,7 @@ class Connection(BaseTransport):
                         )
                     self._set_status("open", "")
                     sender = asyncio.ensure_future(
-                        self._queue.run(ws, self._events.on_sent, self._refused)
+                        self._queue.run(ws, self.events.on_sent, self._refused)
                     )
                     await self._receive_loop(ws)
                 except Exception as exc:  # a bug here must not leave the socket open
@@ -368,7 +370,7 @@ class Connection(BaseTransport):
                     self._reconnect.stable, 2 * self._last_delay
                 ):
                     attempt, self._last_delay = 0, 0.0  # it stayed up: start from the first delay
-                if self._closing is not None or code not in _RECONNECT_CODES:
+                if self._closing is not None or code not in RECONNECT_CODES:
                     return
                 if not self._may_retry(attempt + 1):
                     return
@@ -390,7 +392,7 @@ class Connection(BaseTransport):
             self.status = "closed"
             self._connecting = False
             self._active = False
-            self._events.on_close(code, reason, error)
+            self.events.on_close(code, reason, error)
 
     async def _wait_to_retry(self, attempt: int, why: str) -> None:
         """Say why and when the next attempt comes, then wait for it."""
@@ -409,7 +411,7 @@ class Connection(BaseTransport):
         # Messages in one frame reach on_message as they are parsed (direct.py); this
         # loop reads the rest, after those that came before them.
         assert isinstance(ws, DirectConnection)  # connect(create_connection=...) made it
-        on_message = ws.sink = self._events.on_message
+        on_message = ws.sink = self.events.on_message
         try:
             while True:
                 data = await ws.recv()

@@ -78,7 +78,8 @@ class RemoteError(WebSocketError):
     """
 
     def __init__(self, method: str, code: object, message: str, data: object = None) -> None:
-        super().__init__(f"the server answered {method!r} with error {code}: {message}")
+        coded = f" {code}" if code is not None else ""
+        super().__init__(f"the server answered {method!r} with error{coded}: {message}")
         self.method = method
         self.code = code
         self.message = message

@@ -33,6 +33,7 @@ from ._jupyter.session import Session
 from .client import Backoff
 from .dataframes import dataframe
 from .message import Message, encode_outgoing
+from .protocols.base import Codec
 from .record import Recorder
 from .replay import ReplayConnection
 from .wiretap import Wiretap
@@ -151,10 +152,11 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         given: ReplayConnection | DerivedLink | None = kwargs.pop("_given", None)
+        codec: Codec | None = kwargs.pop("_codec", None)  # protocol sockets (feeds/)
         refuse_unknown(type(self), kwargs)
         self._mode = mode if given is None else given.mode
         options = {k: v for k, v in locals().items() if k in CONNECTION_OPTIONS}  # as passed
-        parts = assemble(self, url, given, options)
+        parts = assemble(self, url, given, options, codec)
         self._stream, self._sync, self._transport, self._bindings, self._reader = parts
         self._session = Session(self._stream, self, self._sync.refresh)
         self._transport.hooks = self._session

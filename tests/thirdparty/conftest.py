@@ -21,8 +21,10 @@ pytest.register_assert_rewrite("thirdparty_servers")
 from thirdparty_servers import (  # noqa: E402
     ServerProcess,
     amqtt_server,
+    graphql_server,
     libwebsockets_server,
     pylsp_server,
+    socketio_server,
     socks5_server,
     tinyproxy_server,
 )
@@ -62,6 +64,22 @@ def lws(tmp_path: Path) -> Iterator[ServerProcess]:
 def pylsp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """python-lsp-server over WebSocket (one per module: each connection gets its own session)."""
     server = pylsp_server(tmp_path_factory.mktemp("pylsp")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def graphql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """strawberry-graphql under uvicorn (one per module: each connection is a session)."""
+    server = graphql_server(tmp_path_factory.mktemp("graphql")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def socketio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """python-socketio under uvicorn (one per module: each connection is a session of its own)."""
+    server = socketio_server(tmp_path_factory.mktemp("socketio")).start()
     yield server
     server.stop()
 

@@ -7,7 +7,7 @@ free port, its output in a log file whose tail every start-up error quotes.
 * Debian programs (``libwebsockets-test-server``, ``tinyproxy``,
   ``microsocks``) are installed by ``make thirdparty`` (apt-get, as root);
   :func:`debian_program` finds them or says how to install them.
-* PyPI servers (python-lsp-server) live in venvs of their own under
+* PyPI servers (python-lsp-server, python-socketio) live in venvs of their own under
   ``.cache/thirdparty/<name>-<key>`` in the checkout, keyed by the pinned
   requirements and the Python version, made once and reused
   (:func:`venv_for`; ``make thirdparty`` makes them ahead of the tests,
@@ -45,6 +45,15 @@ DEBIAN_PACKAGES = {  # program -> the Debian package that installs it
 # python-lsp-server over WebSocket (`pylsp --ws`), pinned; installs in about 30 s.
 PYLSP_REQUIREMENTS = ("python-lsp-server[websockets]==1.15.0", "websockets==17.4")
 
+# python-socketio's ASGI app under uvicorn, pinned (and what they pull in: the
+# Engine.IO server, uvicorn's WebSocket library); installs in about 6 s.
+SOCKETIO_REQUIREMENTS = (
+    "python-socketio==5.18.1",
+    "python-engineio==4.15.1",
+    "uvicorn==0.54.0",
+    "websockets==17.4",
+)
+
 # amqtt's MQTT broker (its "ws" listener speaks MQTT 3.1.1 over WebSocket, subprotocol
 # "mqtt"), pinned; installs in about 12 s. It pins websockets 15, so it stays out of our venv.
 AMQTT_REQUIREMENTS = ("amqtt==0.12.1", "websockets==15.0.1")
@@ -57,6 +66,18 @@ PYLSP_ON_LOOPBACK = (
     "from pylsp.__main__ import main\n"
     "sys.exit(main())\n"
 )
+
+
+# strawberry-graphql under uvicorn (GraphQL over WebSocket: graphql-transport-ws and the
+# legacy graphql-ws), pinned; the app is tests/thirdparty/apps/graphql_app.py.
+GRAPHQL_REQUIREMENTS = (
+    "strawberry-graphql==0.341.2",
+    "uvicorn==0.54.0",
+    "starlette==1.10.0",
+    "websockets==17.4",
+)
+# The apps the PyPI servers run (in their venvs, not ours).
+APPS = Path(__file__).resolve().parent / "apps"
 
 
 def _timeout(seconds: float) -> float:
@@ -133,6 +154,16 @@ def venv_for(name: str, requirements: Sequence[str]) -> Path:
 def pylsp_python() -> Path:
     """The python of the python-lsp-server venv (made on first use)."""
     return venv_for("pylsp", PYLSP_REQUIREMENTS) / "bin" / "python"
+
+
+def graphql_python() -> Path:
+    """The python of the strawberry-graphql + uvicorn venv (made on first use)."""
+    return venv_for("graphql", GRAPHQL_REQUIREMENTS) / "bin" / "python"
+
+
+def socketio_python() -> Path:
+    """The python of the python-socketio venv (made on first use)."""
+    return venv_for("socketio", SOCKETIO_REQUIREMENTS) / "bin" / "python"
 
 
 def amqtt_python() -> Path:
@@ -310,6 +341,59 @@ def pylsp_server(log_dir: Path, port: int | None = None) -> ServerProcess:
     )
 
 
+def graphql_server(log_dir: Path, port: int | None = None) -> ServerProcess:
+    """strawberry-graphql's ASGI app under uvicorn (PyPI, its own venv), on 127.0.0.1.
+
+    The app is ``apps/graphql_app.py`` (``hello``, ``boom``, ``count``, ``fail``);
+    ``/graphql`` speaks graphql-transport-ws and the legacy graphql-ws. Ready once
+    a graphql-transport-ws handshake completes.
+    """
+    port = port or free_port()
+    python = graphql_python()
+    argv = [str(python), "-m", "uvicorn", "graphql_app:app", "--app-dir", str(APPS)]
+    argv += ["--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]
+    return ServerProcess(
+        "strawberry-graphql (uvicorn)",
+        argv,
+        port,
+        log_dir / "graphql.log",
+        completes_handshake(f"ws://127.0.0.1:{port}/graphql", "graphql-transport-ws"),
+        ready_within=60.0,  # the first start compiles the venv's bytecode
+    )
+
+
+def engine_io_opens(port: int) -> bool:
+    """Ready once the Engine.IO handshake answers: the server's open packet (``0{...}``)."""
+    from websockets.sync.client import connect
+
+    url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+    try:
+        with connect(url, proxy=None, open_timeout=2, close_timeout=1) as ws:
+            return str(ws.recv(timeout=2)).startswith("0{")
+    except Exception:  # refused, reset, not (yet) answering: not ready
+        return False
+
+
+def socketio_server(log_dir: Path, port: int | None = None) -> ServerProcess:
+    """python-socketio (PyPI, its own venv): tests/thirdparty/apps/socketio_app.py under uvicorn.
+
+    Socket.IO 5 / Engine.IO 4 at ``ws://127.0.0.1:PORT/socket.io/?EIO=4&transport=websocket``
+    (the app pings every 2 s); ready once an Engine.IO handshake gets the open packet.
+    """
+    port = port or free_port()
+    python = socketio_python()
+    argv = [str(python), "-m", "uvicorn", "socketio_app:app", "--app-dir", str(APPS),
+            "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio"]  # fmt: skip
+    return ServerProcess(
+        "python-socketio (uvicorn)",
+        argv,
+        port,
+        log_dir / "socketio.log",
+        engine_io_opens,
+        ready_within=60.0,  # the first start compiles the venv's bytecode
+    )
+
+
 def mqtt_handshake(port: int) -> bool:
     """Ready once a WebSocket handshake with subprotocol ``mqtt`` gets CONNACK for CONNECT."""
     from websockets.sync.client import connect
@@ -339,7 +423,7 @@ def amqtt_server(
     """
     port = port or free_port()
     python = amqtt_python()
-    app = Path(__file__).parent / "apps" / "amqtt_broker.py"
+    app = APPS / "amqtt_broker.py"
     return ServerProcess(
         "amqtt broker",
         [str(python), str(app), "--port", str(port), *(f"--user={u}" for u in users)],
@@ -398,6 +482,8 @@ def main() -> int:
         for name in DEBIAN_PACKAGES:
             debian_program(name)
         pylsp_python()
+        graphql_python()
+        socketio_python()
         amqtt_python()
     except RuntimeError as exc:
         print(exc, file=sys.stderr)

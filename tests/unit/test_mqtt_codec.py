@@ -588,3 +588,16 @@ def test_after_a_failure_publishes_are_held_for_the_next_connection() -> None:
     codec.connected("mqtt", 5.0)
     codec.receive(CONNACK_OK, 5.1)
     assert packets(codec.data_to_send())[1:] == [Publish("t", b"after")]
+
+
+def test_drop_held_forgets_unsent_qos_messages_but_keeps_sent_ones() -> None:
+    codec = ready_codec()
+    codec.publish("t", "sent", qos=1)  # id 1, unacknowledged
+    codec.data_to_send()
+    codec.lost()
+    codec.publish("t", "held", qos=1)  # id 2, never sent
+    codec.publish("t", "held too")
+    assert codec.drop_held() == 2 and codec.held == 0
+    codec.connected("mqtt", 1.0)
+    codec.receive(CONNACK_OK, 1.1)
+    assert packets(codec.data_to_send())[1:] == [Publish("t", b"sent", 1, dup=True, packet_id=1)]

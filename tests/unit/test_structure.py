@@ -34,6 +34,7 @@ PURE |= {"protocols"}  # Sans-I/O codecs: GraphQL, Socket.IO, MQTT, STOMP
 IO = {"transport", "runtime", "client", "direct", "replay", "record", "wiretap", "servers"}
 IO |= {"dataframes"}  # to_pandas/to_polars frames, read_recording
 IO |= {"credentials", "sending", "market"}  # each attempt's URL, headers and proxy; the send queue
+IO |= {"codec_link"}  # a protocol codec between a transport and the stream
 LAYERS = {"pure": 0, "io": 1, "jupyter": 2, "widgets": 3}
 # What a layer must not import at all, whichever module it names.
 NOT_IN = {

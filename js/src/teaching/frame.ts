@@ -25,6 +25,8 @@ export interface FrameInfo {
   inflated_length?: number;
   fragment?: number;
   message?: { frames: number; length: number; text: string };
+  // The protocol packet(s) the message carried, decoded by a protocol socket's codec.
+  packet?: string;
 }
 
 const ARROWS: Record<string, string> = { out: "→ client to server", in: "← server to client" };
@@ -52,6 +54,7 @@ export function frameCard(f: FrameInfo, open: boolean): HTMLElement {
     ? `close ${str(f.close[0])} ${f.close[2]}${f.close[1] ? `: ${f.close[1]}` : ""}`
     : (f.inflated ?? f.text);
   summary.appendChild(h("span", "iws-t-preview", preview));
+  if (f.packet !== undefined) summary.appendChild(h("span", "iws-t-packet", f.packet));
   card.appendChild(summary);
 
   const table = h("table", "iws-t-fields");
@@ -93,6 +96,7 @@ export function frameCard(f: FrameInfo, open: boolean): HTMLElement {
       textRow(`Reassembled message (${f.message.frames} frames, ${f.message.length} B):`, f.message.text),
     );
   }
+  if (f.packet !== undefined) card.appendChild(textRow("Protocol packet:", f.packet));
   for (const p of f.problems ?? []) card.appendChild(h("div", "iws-t-problem", p));
   return card;
 }

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..client import Connection
+from ..codec_link import CodecLink
 from ..credentials import shown_url
+from ..protocols.base import Codec
 from ..redact import redact_url
 from ..replay import ReplayConnection
 from ..transport import Transport
@@ -52,8 +55,11 @@ def assemble(
     url: str | Callable[[], Any],
     replaying: ReplayConnection | DerivedLink | None,
     options: dict[str, Any],
+    codec: Codec | None = None,
 ) -> Parts:
     """Check the arguments and build the parts of ``ws`` (nothing is opened or synced yet).
+
+    ``codec``: a protocol's codec between the frames and the stream (kernel mode only).
 
     Raises:
         ValueError, TypeError: an argument that cannot work, with what to pass instead.
@@ -69,9 +75,23 @@ def assemble(
     )
     sync = FrontendSync(ws, stream, persist, persist_sent)
     stream.on_change = sync.mark_dirty
-    transport = make_transport(
-        url, options.pop("mode"), stream, sync.send, replaying=replaying, **options
-    )
+    mode = options.pop("mode")
+    transport: Transport
+    if codec is None:
+        transport = make_transport(url, mode, stream, sync.send, replaying=replaying, **options)
+    else:
+        if mode != "kernel" or replaying is not None:
+            raise ValueError(
+                f"a {codec.name} socket runs its protocol in the kernel: mode={mode!r} is not "
+                "supported; leave mode= out (a plain WebSocket(url, mode='browser') can "
+                "still show the raw frames in the page)"
+            )
+        link = CodecLink(codec, stream)
+        inner = make_transport(url, mode, stream, sync.send, replaying=None, **options)
+        assert isinstance(inner, Connection)
+        inner.events = link  # frames go through the codec; its messages to the stream
+        link.attach(inner)
+        transport = link
     sync.attach(transport, ws.connect, ws.send)
     bindings = Bindings(
         stream,

@@ -74,7 +74,7 @@ class Requests:
     def request(
         self, data: Any, match: Callable[[Message], object], timeout: float | None
     ) -> Message:
-        claim = self._start(data, match, timeout)
+        claim = self._start(lambda: self._send(data), match, timeout)
         try:
             self._transport.prepare_wait(lambda: claim.done)
             claim.wait(timeout)
@@ -85,7 +85,7 @@ class Requests:
     async def arequest(
         self, data: Any, match: Callable[[Message], object], timeout: float | None
     ) -> Message:
-        claim = self._start(data, match, timeout)
+        claim = self._start(lambda: self._send(data), match, timeout)
         try:
             await self._transport.aprepare_wait(lambda: claim.done)
             await claim.await_done(timeout)
@@ -93,11 +93,30 @@ class Requests:
             self._stream.drop_claim(claim)
         return self._answer(claim, timeout, what=f"matching {_name(match)}")
 
+    def exchange(
+        self,
+        send: Callable[[], object],
+        match: Callable[[Message], object],
+        timeout: float | None,
+        what: str,
+    ) -> Message:
+        """Like :meth:`request`, but ``send()`` writes the request (a protocol's own form).
+
+        ``what`` completes "no reply ..." in the timeout's text.
+        """
+        claim = self._start(send, match, timeout)
+        try:
+            self._transport.prepare_wait(lambda: claim.done)
+            claim.wait(timeout)
+        finally:
+            self._stream.drop_claim(claim)
+        return self._answer(claim, timeout, what=what)
+
     # -- JSON-RPC 2.0 ---------------------------------------------------------------
 
     def call(self, method: str, params: Any, timeout: float | None) -> Any:
         id_, payload = self._rpc(method, params)
-        claim = self._start(payload, _RpcMatch(id_), timeout)
+        claim = self._start(lambda: self._send(payload), _RpcMatch(id_), timeout)
         try:
             self._transport.prepare_wait(lambda: claim.done)
             claim.wait(timeout)
@@ -107,7 +126,7 @@ class Requests:
 
     async def acall(self, method: str, params: Any, timeout: float | None) -> Any:
         id_, payload = self._rpc(method, params)
-        claim = self._start(payload, _RpcMatch(id_), timeout)
+        claim = self._start(lambda: self._send(payload), _RpcMatch(id_), timeout)
         try:
             await self._transport.aprepare_wait(lambda: claim.done)
             await claim.await_done(timeout)
@@ -144,14 +163,16 @@ class Requests:
 
     # -- shared ------------------------------------------------------------------------
 
-    def _start(self, data: Any, match: Callable[[Message], object], timeout: float | None) -> Claim:
+    def _start(
+        self, send: Callable[[], object], match: Callable[[Message], object], timeout: float | None
+    ) -> Claim:
         if not callable(match):
             raise TypeError(f"match must be a function of a Message, not {type(match).__name__}")
         if timeout is not None and timeout < 0:
             raise ValueError(f"timeout must be >= 0 seconds or None, got {timeout!r}")
         claim = self._stream.add_claim(match)
         try:
-            self._send(data)
+            send()
         except BaseException:
             self._stream.drop_claim(claim)
             raise

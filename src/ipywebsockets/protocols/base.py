@@ -48,9 +48,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Deliver:
-    """An application message for the stream (history, ``recv``, views), in order."""
+    """An application message for the stream (history, ``recv``, views), in order.
+
+    ``ref``: what it answers (a GraphQL operation id, a Socket.IO ack id), for the
+    socket's requests to claim it by (not part of the message).
+    """
 
     data: str | bytes
+    ref: object = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,10 @@ class Codec:
         """The connection ended: what is sent now is held for the next one."""
         self.ready = False
 
+    def closed(self, code: int | None, reason: str) -> str | None:
+        """What the server's close ``code`` means in this protocol (shown in ``error``), or None."""
+        return None
+
     def send(self, payload: str | bytes) -> None:
         """What ``ws.send()`` was given (encoded: dicts and lists as JSON text).
 
@@ -173,6 +182,12 @@ class Codec:
         """What happened since the last call, in order (and forget it)."""
         events, self._events = self._events, []
         return events
+
+    def drop_held(self) -> int:
+        """The connection ended for good: forget the held messages; return how many."""
+        count = len(self._held)
+        self._held.clear()
+        return count
 
     @property
     def held(self) -> int:
@@ -216,8 +231,9 @@ class Codec:
         self._held.clear()
         self._events.append(Ready())
 
-    def _deliver(self, value: Any) -> None:
-        self._events.append(Deliver(value if isinstance(value, (str, bytes)) else dumps(value)))
+    def _deliver(self, value: Any, ref: object = None) -> None:
+        data = value if isinstance(value, (str, bytes)) else dumps(value)
+        self._events.append(Deliver(data, ref))
 
     def _problem(self, text: str) -> None:
         self._events.append(Problem(text))

@@ -212,6 +212,12 @@ class MQTTCodec(Codec):
         super().lost()
         self._reset()
 
+    def drop_held(self) -> int:
+        """The connection ended for good: forget the held messages (and their packet ids)."""
+        for packet_id in [i for i, out in self._outgoing.items() if not out.sent]:
+            del self._outgoing[packet_id]
+        return super().drop_held()
+
     def tick(self, now: float) -> None:
         """The CONNACK timeout, and the keepalive (PINGREQ, then a deadline for any answer)."""
         if self._state == "connecting" and now - self._connect_at >= CONNACK_TIMEOUT:

@@ -55,6 +55,40 @@ def frame_info(frame: DecodedFrame, **extra: Any) -> dict[str, Any]:
     return info
 
 
+def _mask_hex(shown: str, payload: bytes, secret: bytes) -> str:
+    """``shown`` (``payload``'s first bytes in hex) with the bytes of ``secret`` as ``**``."""
+    pieces = shown.split(" ") if shown else []
+    start = payload.find(secret)
+    while start >= 0 and start < len(pieces):
+        for i in range(start, min(start + len(secret), len(pieces))):
+            pieces[i] = "**"
+        start = payload.find(secret, start + 1)
+    return " ".join(pieces)
+
+
+def protocol_fields(
+    info: dict[str, Any], payload: bytes, message: bytes | None, codec: Any
+) -> None:
+    """Add the packet a frame carried (``codec.describe``) and mask the codec's secrets.
+
+    ``payload``: the frame's payload as sent (compressed, if it was); ``message``:
+    the whole message (inflated) when this frame ends one, else None.
+    """
+    secrets = [s for s in codec.secrets if s]
+    for secret in secrets:
+        text = secret.decode("utf-8", "replace")
+        for key in ("wire", "payload_hex"):
+            info[key] = _mask_hex(info[key], payload, secret)
+        for holder, key in ((info, "text"), (info, "inflated"), (info.get("message"), "text")):
+            if holder and isinstance(holder.get(key), str):
+                holder[key] = holder[key].replace(text, "***")
+    if message is not None:
+        data: str | bytes = message
+        if info["opcode"] == 0x1 or info.get("message_opcode") == 0x1:
+            data = message.decode("utf-8", "replace")
+        info["packet"] = codec.describe(data)
+
+
 class Inspector(TeachingWidget):
     """Every frame of a kernel-mode WebSocket, as it went over the socket.
 
@@ -82,6 +116,8 @@ class Inspector(TeachingWidget):
     def __init__(self, ws: WebSocket, *, rows: int = 200, keep: int = 2000, **kwargs: Any) -> None:
         self._ws = ws
         self._tap = ws.inspect(keep)
+        # A protocol socket's codec (feeds/): each frame's packet, its secrets masked.
+        self._codec = getattr(ws, "codec", None)
         self._pending: deque[dict[str, Any]] = deque()
         self._lock = threading.Lock()
         self._fragments: dict[str, list[bytes]] = {"out": [], "in": []}
@@ -117,7 +153,7 @@ class Inspector(TeachingWidget):
                 self._fragments = {"out": [], "in": []}  # only this (I/O) thread uses it
             self._mark_dirty()  # the response head too: it clears the note
             return
-        info = self._info(tapped, self._fragments)
+        info = self._info(tapped, self._fragments, self._codec)
         with self._lock:
             self._pending.append(info)
             while len(self._pending) > self.rows:
@@ -126,7 +162,9 @@ class Inspector(TeachingWidget):
         self._mark_dirty()
 
     @staticmethod
-    def _info(tapped: TappedFrame, fragments: dict[str, list[bytes]]) -> dict[str, Any]:
+    def _info(
+        tapped: TappedFrame, fragments: dict[str, list[bytes]], codec: Any = None
+    ) -> dict[str, Any]:
         frame = tapped.frame
         data = tapped.data if tapped.data is not None else frame.payload
         extra: dict[str, Any] = {
@@ -140,22 +178,30 @@ class Inspector(TeachingWidget):
             extra["inflated_length"] = len(tapped.data)
         # Fragmented messages: the frames, then the message they add up to.
         parts = fragments[tapped.direction]
+        whole: bytes | None = data if frame.opcode in (0x1, 0x2) and frame.fin else None
         if frame.opcode in (0x1, 0x2) and not frame.fin:
             parts[:] = [data]
             extra["fragment"] = 1
+            fragments[tapped.direction + ":opcode"] = [bytes([frame.opcode])]
         elif frame.opcode == 0x0 and parts:
             if sum(map(len, parts)) < _MESSAGE_MAX:
                 parts.append(data)
             extra["fragment"] = len(parts)
             if frame.fin:
                 whole = b"".join(parts)
+                extra["message_opcode"] = fragments.get(tapped.direction + ":opcode", [b"\x02"])[0][
+                    0
+                ]
                 extra["message"] = {
                     "frames": len(parts),
                     "length": len(whole),
                     "text": _text(whole),
                 }
                 parts.clear()
-        return frame_info(frame, **extra)
+        info = frame_info(frame, **extra)
+        if codec is not None:
+            protocol_fields(info, frame.payload, whole, codec)
+        return info
 
     def _flush(self) -> None:
         with self._lock:
@@ -187,7 +233,8 @@ class Inspector(TeachingWidget):
         kind = content.get("type")
         if kind == "snapshot":  # a view (re)opened: the frames the kernel still keeps
             fragments: dict[str, list[bytes]] = {"out": [], "in": []}
-            return {"frames": [self._info(f, fragments) for f in self.frames[-self.rows :]]}
+            frames = self.frames[-self.rows :]
+            return {"frames": [self._info(f, fragments, self._codec) for f in frames]}
         if kind == "ping":
             rtt = self._ws.ping(str(content.get("payload", "")), timeout=5.0)
             self.set_trait("last_rtt", rtt)

@@ -1,0 +1,11 @@
+"""Sockets that speak a protocol over WebSocket: GraphQL, Socket.IO, MQTT, STOMP.
+
+Each is a :class:`~ipywebsockets.WebSocket` whose messages are the
+application's (docs/app-protocols.md); the codecs are in :mod:`ipywebsockets.protocols`.
+"""
+
+from ._base import ProtocolSocket
+from .graphql import GraphQL, graphql
+from .socketio import SocketIO, socketio
+
+__all__ = ["GraphQL", "ProtocolSocket", "SocketIO", "graphql", "socketio"]
