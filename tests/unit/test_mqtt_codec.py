@@ -451,6 +451,9 @@ def test_describe() -> None:
         codec.describe(CONNACK_OK + publish[:1])
         == "CONNACK rc=0 (accepted); partial packet (1 bytes, its length not yet known)"
     )
+    hunter = MQTTCodec(username="u", password="hunter2")
+    said = encode(Publish("t", b'"hunter2 is u"'))
+    assert hunter.describe(said) == 'PUBLISH t qos=0 "*** is u"'
     assert "binary frames" in codec.describe("text")
     assert codec.describe(b"\x00\x00").startswith("malformed MQTT packet")
 

@@ -376,7 +376,11 @@ class MQTTCodec(Codec):
 
     def describe(self, data: str | bytes) -> str:
         """The packet(s) a frame carries, joined with "; " (credentials as ``***``)."""
-        return describe_frame(data)
+        text = describe_frame(data)
+        for secret in self.secrets:  # a credential in a topic or payload too (a short one
+            if len(secret) >= 4:  # would mangle the words; CONNECT shows them as *** anyway)
+                text = text.replace(secret.decode("utf-8", "replace"), "***")
+        return text
 
     def outgoing(self, data: str | bytes) -> str | bytes | None:
         """``{"topic", "payload", "qos", "retain"}`` for a PUBLISH frame, else None."""
