@@ -20,6 +20,7 @@ pytest.register_assert_rewrite("thirdparty_servers")
 
 from thirdparty_servers import (  # noqa: E402
     ServerProcess,
+    amqtt_server,
     graphql_server,
     libwebsockets_server,
     pylsp_server,
@@ -79,6 +80,15 @@ def graphql(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]
 def socketio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """python-socketio under uvicorn (one per module: each connection is a session of its own)."""
     server = socketio_server(tmp_path_factory.mktemp("socketio")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def amqtt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """amqtt's MQTT broker over WebSocket (one per module; a test may stop() and start() it
+    again on the same port). A client may log in as ``alice``/``wonderland``, or anonymously."""
+    server = amqtt_server(tmp_path_factory.mktemp("amqtt"), users=["alice:wonderland"]).start()
     yield server
     server.stop()
 

@@ -54,6 +54,10 @@ SOCKETIO_REQUIREMENTS = (
     "websockets==17.4",
 )
 
+# amqtt's MQTT broker (its "ws" listener speaks MQTT 3.1.1 over WebSocket, subprotocol
+# "mqtt"), pinned; installs in about 12 s. It pins websockets 15, so it stays out of our venv.
+AMQTT_REQUIREMENTS = ("amqtt==0.12.1", "websockets==15.0.1")
+
 # pylsp 1.15's --ws ignores --host and listens on every interface; this starts the
 # same server with websockets.serve bound to 127.0.0.1 (nothing else changes).
 PYLSP_ON_LOOPBACK = (
@@ -160,6 +164,11 @@ def graphql_python() -> Path:
 def socketio_python() -> Path:
     """The python of the python-socketio venv (made on first use)."""
     return venv_for("socketio", SOCKETIO_REQUIREMENTS) / "bin" / "python"
+
+
+def amqtt_python() -> Path:
+    """The python of the amqtt broker's venv (made on first use)."""
+    return venv_for("amqtt", AMQTT_REQUIREMENTS) / "bin" / "python"
 
 
 # --------------------------------------------------------------------------- readiness
@@ -385,6 +394,46 @@ def socketio_server(log_dir: Path, port: int | None = None) -> ServerProcess:
     )
 
 
+def mqtt_handshake(port: int) -> bool:
+    """Ready once a WebSocket handshake with subprotocol ``mqtt`` gets CONNACK for CONNECT."""
+    from websockets.sync.client import connect
+
+    hello = b"\x10\x15\x00\x04MQTT\x04\x02\x00\x0a\x00\x09ready-chk"
+    try:
+        with connect(
+            f"ws://127.0.0.1:{port}",
+            subprotocols=["mqtt"],  # type: ignore[list-item]
+            proxy=None,
+            open_timeout=2,
+            close_timeout=1,
+        ) as ws:
+            ws.send(hello)
+            return ws.recv(timeout=2) == b"\x20\x02\x00\x00"
+    except Exception:  # refused, reset, not (yet) an MQTT broker: not ready
+        return False
+
+
+def amqtt_server(
+    log_dir: Path, port: int | None = None, users: Sequence[str] = ()
+) -> ServerProcess:
+    """amqtt's MQTT broker (PyPI, its own venv): one WebSocket listener on 127.0.0.1.
+
+    ``users``: ``"name:password"`` entries a client may log in as (anonymous
+    clients are let in too). Ready once CONNECT over WebSocket gets CONNACK 0.
+    """
+    port = port or free_port()
+    python = amqtt_python()
+    app = APPS / "amqtt_broker.py"
+    return ServerProcess(
+        "amqtt broker",
+        [str(python), str(app), "--port", str(port), *(f"--user={u}" for u in users)],
+        port,
+        log_dir / f"amqtt-{port}.log",
+        mqtt_handshake,
+        ready_within=60.0,  # the first start compiles the venv's bytecode
+    )
+
+
 def tinyproxy_server(log_dir: Path, connect_ports: Sequence[int]) -> ServerProcess:
     """tinyproxy (Debian), an HTTP proxy that allows CONNECT to ``connect_ports`` only.
 
@@ -435,6 +484,7 @@ def main() -> int:
         pylsp_python()
         graphql_python()
         socketio_python()
+        amqtt_python()
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         return 1
