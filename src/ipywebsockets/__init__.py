@@ -24,7 +24,7 @@ from .exceptions import (
     SendQueueFull,
     WebSocketError,
 )
-from .feeds import GraphQL, ProtocolSocket, SocketIO, graphql, socketio
+from .feeds import MQTT, GraphQL, ProtocolSocket, SocketIO, graphql, mqtt, socketio
 from .market import MarketServer
 from .message import Message
 from .playback import replay
@@ -38,6 +38,7 @@ from .widget import WebSocket
 __version__ = "0.1.0"
 
 __all__ = [
+    "MQTT",
     "Backoff",
     "Binding",
     "BroadcastServer",
@@ -73,6 +74,7 @@ __all__ = [
     "add_secret_names",
     "close_all",
     "graphql",
+    "mqtt",
     "read_recording",
     "replay",
     "socketio",

@@ -274,7 +274,7 @@ def test_the_inspector_shows_packets_and_masks_secrets(line: Callable[..., Any])
 def test_secrets_are_masked_in_the_bytes_of_an_uncompressed_frame() -> None:
     frame = decode_frame(encode_frame(0x1, f"login {SECRET}".encode(), mask_key=b"abcd"))
     info = frame_info(frame)
-    protocol_fields(info, frame.payload, frame.payload, LineCodec([]))
+    protocol_fields(info, frame.payload, frame.payload, frame.payload, LineCodec([]))
     secret_hex = SECRET.encode().hex(" ")
     assert secret_hex not in info["payload_hex"]
     assert info["payload_hex"].startswith("6c 6f 67 69 6e 20 ** **")  # "login " then masked

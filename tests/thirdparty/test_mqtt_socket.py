@@ -1,10 +1,11 @@
-"""The MQTT codec through the protocol-socket seam, against amqtt (its own venv and process).
+"""``iws.mqtt()`` end to end against amqtt's broker (its own venv and process).
 
 The codec alone is proven in test_mqtt.py; here it runs inside a kernel-mode
-WebSocket (``ProtocolSocket``, as ``iws.mqtt()`` will build it): what ``send()``
-is given is published, publishes arrive as ``recv()`` messages, the history
-shows the application messages, refused credentials end the socket in words,
-and a restarted broker gets the subscription again.
+WebSocket: what ``send()``/``publish()`` is given is published, publishes
+arrive as ``recv()`` messages, the history shows the application messages,
+retained messages and later subscriptions work, refused credentials end the
+socket in words (the password never shown), and a restarted broker gets the
+subscription again.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import pytest
 from thirdparty_servers import ServerProcess, amqtt_server
 
 import ipywebsockets as iws
-from ipywebsockets.feeds import ProtocolSocket
-from ipywebsockets.protocols.mqtt import MQTTCodec
 from timing import eventually, timeout_s
 
 T = timeout_s(10)
@@ -26,11 +25,11 @@ FAST = iws.Backoff(initial=0.1, max_delay=0.5)
 
 
 @pytest.fixture
-def sockets() -> Iterator[Callable[..., ProtocolSocket]]:
-    made: list[ProtocolSocket] = []
+def sockets() -> Iterator[Callable[..., iws.MQTT]]:
+    made: list[iws.MQTT] = []
 
-    def make(url: str, codec: MQTTCodec, **kw: Any) -> ProtocolSocket:
-        ws = ProtocolSocket(url, codec, **kw)
+    def make(url: str, *args: Any, **kw: Any) -> iws.MQTT:
+        ws = iws.mqtt(url, *args, **kw)
         made.append(ws)
         return ws
 
@@ -40,9 +39,9 @@ def sockets() -> Iterator[Callable[..., ProtocolSocket]]:
 
 
 def test_send_publishes_and_recv_gets_the_messages(
-    amqtt: ServerProcess, sockets: Callable[..., ProtocolSocket]
+    amqtt: ServerProcess, sockets: Callable[..., iws.MQTT]
 ) -> None:
-    ws = sockets(amqtt.url, MQTTCodec({"seam/+": 1}))
+    ws = sockets(amqtt.url, {"seam/+": 1})
     ws.send({"topic": "seam/a", "payload": {"x": 1}, "qos": 1})  # held until subscribed
     ws.send({"topic": "seam/b", "payload": "text"})
     assert ws.recv(timeout=T).json() == {
@@ -63,9 +62,9 @@ def test_send_publishes_and_recv_gets_the_messages(
 
 
 def test_refused_credentials_end_the_socket_in_words(
-    amqtt: ServerProcess, sockets: Callable[..., ProtocolSocket]
+    amqtt: ServerProcess, sockets: Callable[..., iws.MQTT]
 ) -> None:
-    ws = sockets(amqtt.url, MQTTCodec(username="alice", password="nope"), reconnect=FAST)
+    ws = sockets(amqtt.url, username="alice", password="nope", reconnect=FAST)
     eventually(lambda: ws.status == "closed", within=T, what="the socket gives up")
     assert "mqtt: the broker refused the connection (CONNACK rc=5" in ws.error
     assert ws.reconnects == 0
@@ -73,12 +72,12 @@ def test_refused_credentials_end_the_socket_in_words(
 
 
 def test_a_restarted_broker_gets_the_subscription_again(
-    tmp_path: Path, sockets: Callable[..., ProtocolSocket]
+    tmp_path: Path, sockets: Callable[..., iws.MQTT]
 ) -> None:
     server = amqtt_server(tmp_path).start()
     try:
-        ws = sockets(server.url, MQTTCodec("room/#"), reconnect=FAST)
-        other = sockets(server.url, MQTTCodec())
+        ws = sockets(server.url, "room/#", reconnect=FAST)
+        other = sockets(server.url)
         eventually(lambda: ws.status == "open" and ws.codec.ready, within=T, what="ready")
         server.kill()
         eventually(lambda: ws.status != "open", within=T, what="the drop is seen")
@@ -96,3 +95,43 @@ def test_a_restarted_broker_gets_the_subscription_again(
         assert ws.reconnects == 1
     finally:
         server.stop()
+
+
+def test_publish_retained_and_later_subscriptions(
+    amqtt: ServerProcess, sockets: Callable[..., iws.MQTT]
+) -> None:
+    pub = sockets(amqtt.url)
+    pub.publish("later/state", {"on": True}, qos=1, retain=True)
+    eventually(lambda: pub.sent == 1, within=T, what="the publish went out")
+    sub = sockets(amqtt.url, "later/+", qos=1)
+    retained = sub.recv(timeout=T).json()
+    assert retained == {"topic": "later/state", "payload": {"on": True}, "qos": 1, "retain": True}
+    sub.subscribe("other/#")
+    assert sub.subscriptions == {"later/+": 1, "other/#": 0}
+    eventually(lambda: sub.codec.ready and "other/#" in sub.subscriptions, within=T)
+    time_to_subscribe = 0.3
+    import time
+
+    time.sleep(time_to_subscribe)  # the SUBSCRIBE reaches the broker before the publish
+    pub.publish("other/x", b"\x00\xffraw")
+    assert sub.recv(timeout=T).json()["payload"] == {"base64": "AP9yYXc="}
+    sub.unsubscribe("later/+")
+    assert list(sub.subscriptions) == ["other/#"]
+
+
+def test_the_password_is_masked_in_the_inspector(
+    amqtt: ServerProcess, sockets: Callable[..., iws.MQTT]
+) -> None:
+    password = "".join(["wonder", "land"])  # built here: not a literal in the source
+    ws = sockets(amqtt.url, "t/#", username="alice", password=password, inspect=True)
+    inspector = iws.Inspector(ws)
+    eventually(lambda: ws.codec.ready, within=T, what="CONNACK")
+    eventually(lambda: len(inspector.frames) >= 2, what="CONNECT and CONNACK frames")
+    fragments: dict[str, list[bytes]] = {"out": [], "in": []}
+    infos = [inspector._info(f, fragments, ws.codec) for f in inspector.frames]
+    connect = infos[0]
+    assert connect["packet"].startswith("CONNECT client_id=")
+    assert "username=*** password=***" in connect["packet"]
+    assert password.encode().hex(" ") not in connect["payload_hex"]
+    assert set(connect["payload_hex"].split(" ")) == {"**"}  # compressed: every byte masked
+    assert password not in str(ws.get_state())

@@ -6,6 +6,7 @@ application's (docs/app-protocols.md); the codecs are in :mod:`ipywebsockets.pro
 
 from ._base import ProtocolSocket
 from .graphql import GraphQL, graphql
+from .mqtt import MQTT, mqtt
 from .socketio import SocketIO, socketio
 
-__all__ = ["GraphQL", "ProtocolSocket", "SocketIO", "graphql", "socketio"]
+__all__ = ["MQTT", "GraphQL", "ProtocolSocket", "SocketIO", "graphql", "mqtt", "socketio"]

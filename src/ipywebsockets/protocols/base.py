@@ -239,4 +239,5 @@ class Codec:
         self._events.append(Problem(text))
 
     def _fail(self, code: int, reason: str, text: str, retry: bool = False) -> None:
+        self.ready = False  # the connection closes: what is sent now waits for the next
         self._events.append(Fail(code, reason, text, retry))

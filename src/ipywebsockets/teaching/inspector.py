@@ -67,18 +67,22 @@ def _mask_hex(shown: str, payload: bytes, secret: bytes) -> str:
 
 
 def protocol_fields(
-    info: dict[str, Any], payload: bytes, message: bytes | None, codec: Any
+    info: dict[str, Any], payload: bytes, inflated: bytes, message: bytes | None, codec: Any
 ) -> None:
     """Add the packet a frame carried (``codec.describe``) and mask the codec's secrets.
 
-    ``payload``: the frame's payload as sent (compressed, if it was); ``message``:
-    the whole message (inflated) when this frame ends one, else None.
+    ``payload``: the frame's payload as sent (compressed, if it was); ``inflated``: as
+    the codec read it; ``message``: the whole message when this frame ends one, else
+    None. A compressed frame that holds a secret has all its bytes masked (they could
+    be inflated).
     """
-    secrets = [s for s in codec.secrets if s]
-    for secret in secrets:
+    for secret in (s for s in codec.secrets if s):
         text = secret.decode("utf-8", "replace")
         for key in ("wire", "payload_hex"):
-            info[key] = _mask_hex(info[key], payload, secret)
+            if secret in payload:
+                info[key] = _mask_hex(info[key], payload, secret)
+            elif secret in inflated and info[key]:
+                info[key] = " ".join("**" for _ in info[key].split(" "))
         for holder, key in ((info, "text"), (info, "inflated"), (info.get("message"), "text")):
             if holder and isinstance(holder.get(key), str):
                 holder[key] = holder[key].replace(text, "***")
@@ -200,7 +204,7 @@ class Inspector(TeachingWidget):
                 parts.clear()
         info = frame_info(frame, **extra)
         if codec is not None:
-            protocol_fields(info, frame.payload, whole, codec)
+            protocol_fields(info, frame.payload, data, whole, codec)
         return info
 
     def _flush(self) -> None:
