@@ -18,6 +18,7 @@ import pytest
 from thirdparty_servers import ServerProcess
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from ipywebsockets.protocols.base import Deliver, Event, Fail, Problem, Ready
 from ipywebsockets.protocols.stomp import STOMPCodec
@@ -40,7 +41,7 @@ class Driver:
     def open(self) -> Driver:
         self.ws = connect(
             self.url,
-            subprotocols=list(self.codec.subprotocols),  # type: ignore[arg-type]
+            subprotocols=[Subprotocol(p) for p in self.codec.subprotocols],
             proxy=None,
             open_timeout=T,
         ).__enter__()  # closed by close(): no with-block spans a test

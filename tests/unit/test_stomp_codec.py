@@ -443,6 +443,11 @@ def test_describe_masks_the_credentials_wherever_they_appear() -> None:
     assert codec.describe(raw) == "STOMP accept-version=1.2 login=*** passcode=***"
     said = message("/a", "my passcode is hunter2")
     assert codec.describe(said) == "MESSAGE /a my passcode is ***"
+    short = STOMPCodec(login="u", passcode="p")  # masked in headers, not in every word
+    assert short.describe(raw.replace("alice", "u").replace("hunter2", "p")) == (
+        "STOMP accept-version=1.2 login=*** passcode=***"
+    )
+    assert short.describe(message("/queue/up", "up")) == "MESSAGE /queue/up up"
 
 
 def test_outgoing_is_the_message_of_send_frames_only() -> None:

@@ -16,9 +16,9 @@ QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthC
 
 CONNECTED = "CONNECTED\nversion:1.2\nheart-beat:0,0\n\n\x00"
 # Header text: anything but NUL (escapes cover CR, LF, ':' and '\'); no lone surrogates.
-header_text = st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)))
+header_text = st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]))
 names = header_text.filter(lambda n: n and n not in ("content-length", "content-type"))
-bodies = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
+bodies = st.text(st.characters(exclude_categories=["Cs"]), max_size=300)
 destinations = header_text.filter(bool)
 json_values = st.recursive(
     st.none()

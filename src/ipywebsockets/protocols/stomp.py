@@ -374,8 +374,9 @@ class STOMPCodec(Codec):
             text = describe_octets(_octets(data))
         except Exception as exc:  # never raises: the Inspector shows every frame
             text = f"not a STOMP frame ({type(exc).__name__})"
-        for secret in self.secrets:
-            text = text.replace(secret.decode(), "***")
+        for secret in self.secrets:  # login/passcode headers are masked; elsewhere too,
+            if len(secret) >= 4:  # unless so short that masking would garble the text
+                text = text.replace(secret.decode(), "***")
         return text
 
     def outgoing(self, data: str | bytes) -> str | bytes | None:
