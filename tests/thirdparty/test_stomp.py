@@ -37,6 +37,7 @@ class Driver:
         self.received: list[str | bytes] = []  # the raw frames, for describe()
         self.ws: ClientConnection | None = None
         self.last_tick = 0.0
+        self.close_reason: str | None = None  # the server's, once it closed
 
     def open(self) -> Driver:
         self.ws = connect(
@@ -73,8 +74,9 @@ class Driver:
                 data = self.ws.recv(timeout=0.2)
             except TimeoutError:
                 data = None
-            except ConnectionClosed:
+            except ConnectionClosed as closed:
                 self.events += self.codec.events_received()
+                self.close_reason = closed.rcvd.reason if closed.rcvd else ""
                 return
             if data is not None:
                 self.received.append(data)
@@ -232,3 +234,18 @@ def test_heart_beats_both_ways_and_an_error_frame(
     d.pump(lambda: any(isinstance(e, Problem) for e in d.events))
     [problem] = [e for e in d.events if isinstance(e, Problem)]
     assert "the STOMP server sent ERROR" in problem.text, problem.text
+
+
+def test_rabbitmq_ends_the_session_without_an_error_frame(
+    driver: Callable[[STOMPCodec], Driver],
+) -> None:
+    """A SEND to an exchange that does not exist: RabbitMQ logs an ERROR it never delivers."""
+    codec = guest("/topic/x")
+    d = driver(codec)
+    d.wait_ready()
+    codec.publish("/exchange/iws-no-such-exchange/key", "lost")
+    d.flush()
+    d.pump(lambda: d.close_reason is not None)
+    assert d.close_reason == "STOMP died"
+    assert [e for e in d.events if not isinstance(e, Ready)] == []
+    assert "sent no ERROR frame" in str(codec.closed(1000, d.close_reason))

@@ -209,6 +209,20 @@ def test_error_after_connected_is_a_problem_and_receipt_is_ignored() -> None:
     assert "not_found: no such queue" in problem.text and "reconnects" in problem.text
 
 
+def test_closed_explains_a_close_after_an_error() -> None:
+    codec = STOMPCodec("/queue/x")
+    open_codec(codec)
+    assert codec.closed(1000, "") is None
+    assert "sent no ERROR frame" in str(codec.closed(1000, "STOMP died"))  # RabbitMQ's
+    codec.receive(frame("ERROR", "no queue 'x'", message="not_found"), 1.0)
+    codec.lost()
+    assert codec.closed(1000, "STOMP died") == (
+        "the server closed the connection after its ERROR: not_found: no queue 'x'"
+    )
+    open_codec(codec, now=2.0)
+    assert codec.closed(1006, "") is None  # a new connection forgets the old ERROR
+
+
 def test_a_malformed_frame_is_skipped_and_the_next_one_delivered() -> None:
     codec = STOMPCodec("/topic/a")
     open_codec(codec)
@@ -417,6 +431,10 @@ def test_bad_constructor_arguments(kwargs: dict[str, Any], words: str) -> None:
     ("data", "text"),
     [
         (CONNECTED, "CONNECTED version=1.2 heart-beat=0,0 server=RabbitMQ/3.10.8"),
+        (
+            "CONNECTED\nserver:RabbitMQ/3.10.8\nsession:s-1\nheart-beat:0,0\nversion:1.2\n\n\x00\n",
+            "CONNECTED version=1.2 heart-beat=0,0 server=RabbitMQ/3.10.8 session=s-1",
+        ),
         ("SUBSCRIBE\nid:1\ndestination:/topic/x\nack:auto\n\n\x00", "SUBSCRIBE id=1 /topic/x"),
         ("SUBSCRIBE\nid:1\ndestination:/q\nack:client\n\n\x00", "SUBSCRIBE id=1 /q ack=client"),
         (message("/topic/x", '{"a":1}'), 'MESSAGE /topic/x {"a":1}'),

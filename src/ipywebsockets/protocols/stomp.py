@@ -33,31 +33,23 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .base import Codec, dumps, parse_sent
-from .stomp_frames import Frame, Malformed, body_value, describe_octets, encode, next_item
+from .stomp_frames import (
+    Frame,
+    Malformed,
+    body_value,
+    describe_octets,
+    encode,
+    next_item,
+    octets,
+    text_field,
+    unescaped_field,
+)
 
 __all__ = ["STOMPCodec"]
 
 HANDSHAKE_TIMEOUT = 10.0  # seconds without CONNECTED
 MAX_BUFFER = 16 * 1024 * 1024  # octets of one unfinished frame
 SEND_SHAPE = 'STOMP messages: a JSON object {"destination": str, "body": any, "headers"?: {...}}'
-
-
-def _text_field(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{what} must be a non-empty str, not {value!r}"[:200])
-    return value
-
-
-def _login_field(value: str | None, what: str) -> str | None:
-    if value is not None and (not isinstance(value, str) or any(c in value for c in "\r\n\0")):
-        raise ValueError(
-            f"{what} must be a str without CR, LF or NUL (CONNECT headers are not escaped)"
-        )
-    return value
-
-
-def _octets(data: str | bytes) -> bytes:
-    return data.encode("utf-8", errors="replace") if isinstance(data, str) else bytes(data)
 
 
 class STOMPCodec(Codec):
@@ -88,9 +80,9 @@ class STOMPCodec(Codec):
         hold_limit: int = 1000,
     ) -> None:
         super().__init__(hold_limit=hold_limit)
-        self.login = _login_field(login, "login")
-        self.passcode = _login_field(passcode, "passcode")
-        self.host = _login_field("/" if host is None else host, "host")
+        self.login = unescaped_field(login, "login")
+        self.passcode = unescaped_field(passcode, "passcode")
+        self.host = unescaped_field("/" if host is None else host, "host")
         if (
             not isinstance(heartbeat, tuple)
             or len(heartbeat) != 2
@@ -109,6 +101,7 @@ class STOMPCodec(Codec):
         self._next_id = 0
         self._state = "idle"  # idle -> connecting -> connected
         self._failed = False
+        self._last_error = ""  # the last ERROR on this connection, for closed()
         self._buffer = b""
         self._since = 0.0  # when the handshake started
         self._last_in = 0.0
@@ -131,7 +124,7 @@ class STOMPCodec(Codec):
 
         Subscribing again to an active destination returns its id and writes nothing.
         """
-        _text_field(destination, "a STOMP destination")
+        text_field(destination, "a STOMP destination")
         if destination in self._subs:
             return self._subs[destination]
         self._subs[destination] = self._new_id()
@@ -174,7 +167,7 @@ class STOMPCodec(Codec):
             TypeError: bytes or a value JSON cannot encode; headers that are not text.
             SendQueueFull: ``hold_limit`` messages already wait for the handshake.
         """
-        _text_field(destination, "a STOMP destination")
+        text_field(destination, "a STOMP destination")
         if isinstance(body, (bytes, bytearray, memoryview)):
             raise TypeError(
                 "STOMP over WebSocket sends text frames: publish a str (e.g. body.decode()) "
@@ -224,6 +217,7 @@ class STOMPCodec(Codec):
         self.version = ""
         self._state = "connecting"
         self._failed = False
+        self._last_error = ""
         self._buffer = b""
         self._since = self._last_in = self._last_out = now
         self._send_every = self._expect_every = 0.0
@@ -238,6 +232,18 @@ class STOMPCodec(Codec):
         self._state = "idle"
         self._buffer = b""
         self._send_every = self._expect_every = 0.0
+
+    def closed(self, code: int | None, reason: str) -> str | None:
+        """What the server's close means: after an ERROR, or RabbitMQ's "STOMP died"."""
+        if self._last_error:
+            return f"the server closed the connection after its ERROR: {self._last_error}"
+        if reason == "STOMP died":
+            return (
+                "the broker ended the STOMP session after an error it sent no ERROR frame for "
+                "(RabbitMQ: e.g. a SEND to an exchange that does not exist, or a subscription "
+                "id used twice); the broker's log says which"
+            )
+        return None
 
     def data_to_send(self) -> list[str | bytes]:
         """The frames to write now (noted for the heart-beat: something went out)."""
@@ -255,7 +261,7 @@ class STOMPCodec(Codec):
         if self._failed:
             return
         self._last_in = now
-        buf = self._buffer + _octets(data)
+        buf = self._buffer + octets(data)
         pos = 0
         while not self._failed:
             got = next_item(buf, pos)
@@ -334,9 +340,10 @@ class STOMPCodec(Codec):
                 }
             )
         elif command == "ERROR":
+            self._last_error = self._error_text(frame)
             self._problem(
-                f"the STOMP server sent ERROR: {self._error_text(frame)}. It closes the "
-                "connection after an ERROR; the widget reconnects per its policy"
+                f"the STOMP server sent ERROR: {self._last_error}. Servers usually close the "
+                "connection after an ERROR (the widget then reconnects per its policy)"
             )
         elif command != "RECEIPT":
             self._problem(f"ignored a {command} frame from the server (not one a server sends)")
@@ -371,7 +378,7 @@ class STOMPCodec(Codec):
     def describe(self, data: str | bytes) -> str:
         """The STOMP frames (and heart-beats) in one WebSocket message, on one line."""
         try:
-            text = describe_octets(_octets(data))
+            text = describe_octets(octets(data))
         except Exception as exc:  # never raises: the Inspector shows every frame
             text = f"not a STOMP frame ({type(exc).__name__})"
         for secret in self.secrets:  # login/passcode headers are masked; elsewhere too,
@@ -381,7 +388,7 @@ class STOMPCodec(Codec):
 
     def outgoing(self, data: str | bytes) -> str | bytes | None:
         """A SEND frame's ``{"destination", "headers", "body"}`` as JSON text; None for others."""
-        got = next_item(_octets(data))
+        got = next_item(octets(data))
         if got is None or not isinstance(got[0], Frame) or got[0].command != "SEND":
             return None
         frame = got[0]

@@ -32,7 +32,10 @@ __all__ = [
     "encode",
     "escape",
     "next_item",
+    "octets",
+    "text_field",
     "unescape",
+    "unescaped_field",
 ]
 
 #: Commands whose headers are never escaped (spec: "Value Encoding").
@@ -130,6 +133,27 @@ def encode(command: str, headers: list[tuple[str, str]], body: str = "") -> str:
     if body:
         lines.append(f"content-length:{len(body.encode('utf-8'))}")
     return "\n".join(lines) + "\n\n" + body + "\x00"
+
+
+def text_field(value: object, what: str) -> str:
+    """``value`` if it is a non-empty str, else a TypeError naming ``what``."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{what} must be a non-empty str, not {value!r}"[:200])
+    return value
+
+
+def unescaped_field(value: str | None, what: str) -> str | None:
+    """``value`` if it can go into a CONNECT header (never escaped), else a ValueError."""
+    if value is not None and (not isinstance(value, str) or any(c in value for c in "\r\n\0")):
+        raise ValueError(
+            f"{what} must be a str without CR, LF or NUL (CONNECT headers are not escaped)"
+        )
+    return value
+
+
+def octets(data: str | bytes) -> bytes:
+    """A WebSocket message as octets (text as UTF-8)."""
+    return data.encode("utf-8", errors="replace") if isinstance(data, str) else bytes(data)
 
 
 def _line(buf: bytes, pos: int) -> tuple[bytes, int] | None:
@@ -269,6 +293,8 @@ def _describe_frame(frame: Frame) -> str:
         shown = {} if frame.command == "MESSAGE" else headers
         shown.pop("content-type", None)
     shown.pop("content-length", None)
+    if frame.command == "CONNECTED":  # what was negotiated first
+        shown = {k: shown.pop(k) for k in ("version", "heart-beat") if k in shown} | shown
     words += [f"{k}={'***' if k in masked else v}" for k, v in shown.items()]
     if frame.body:
         words.append(_preview(frame))
