@@ -324,7 +324,7 @@ class STOMPCodec(Codec):
             elif command == "ERROR":
                 self._stop(1008, "STOMP connection refused", (
                     f"the STOMP server refused CONNECT: {self._error_text(frame)}. Check login=, "
-                    f"passcode= and host= (the virtual host, now {self.host!r}), then reconnect"
+                    f"passcode= and host= (the virtual host, now {self.host!r}), then connect again"
                 ))  # fmt: skip
             else:
                 self._stop(1002, "STOMP protocol error", (
