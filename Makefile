@@ -32,18 +32,21 @@ browser:
 	fi
 
 # The third-party servers of tests/thirdparty (docs/third-party.md): Debian's libwebsockets test
-# server, tinyproxy and microsocks (apt-get, as root), then python-lsp-server's own venv under
-# .cache/thirdparty (pinned in tests/thirdparty/thirdparty_servers.py; made once, then reused).
-# The tests start their own tinyproxy: the system service Debian starts (port 8888) is disabled.
-THIRDPARTY_DEBS := libwebsockets-test-server tinyproxy microsocks
+# server, tinyproxy, microsocks and RabbitMQ (apt-get, as root), then python-lsp-server's own
+# venv under .cache/thirdparty (pinned in tests/thirdparty/thirdparty_servers.py; made once,
+# then reused).
+# The tests start their own tinyproxy and RabbitMQ (Web-STOMP): the system services Debian starts
+# (tinyproxy on 8888, rabbitmq-server where systemd runs) are disabled.
+THIRDPARTY_DEBS := libwebsockets-test-server tinyproxy microsocks rabbitmq-server
 thirdparty: $(STAMP)
 	@if command -v libwebsockets-test-server >/dev/null && command -v tinyproxy >/dev/null \
-		&& command -v microsocks >/dev/null; then :; \
+		&& command -v microsocks >/dev/null && test -x /usr/lib/rabbitmq/bin/rabbitmq-server; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		echo "installing $(THIRDPARTY_DEBS) with apt-get"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			-o DPkg::Lock::Timeout=300 $(THIRDPARTY_DEBS) >/dev/null; \
-		if command -v systemctl >/dev/null; then systemctl disable --now tinyproxy >/dev/null 2>&1 || :; fi; \
+		if command -v systemctl >/dev/null; then \
+			systemctl disable --now tinyproxy rabbitmq-server >/dev/null 2>&1 || :; fi; \
 	else \
 		echo "the third-party server tests need Debian packages: run 'sudo apt-get install -y $(THIRDPARTY_DEBS)'"; exit 1; \
 	fi

@@ -26,6 +26,7 @@ from thirdparty_servers import (  # noqa: E402
     pylsp_server,
     socketio_server,
     socks5_server,
+    stomp_server,
     tinyproxy_server,
 )
 
@@ -112,5 +113,13 @@ def tinyproxy(tmp_path: Path) -> Iterator[Callable[[Sequence[int]], ServerProces
 def socks5(tmp_path: Path) -> Iterator[ServerProcess]:
     """A SOCKS5 proxy (microsocks) on 127.0.0.1."""
     server = socks5_server(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def stomp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """RabbitMQ with Web-STOMP (``ws://.../ws``, guest/guest), one node per module."""
+    server = stomp_server(tmp_path_factory.mktemp("rabbitmq")).start()
     yield server
     server.stop()

@@ -5,7 +5,8 @@ program from Debian or PyPI, run in a process of its own on 127.0.0.1 and a
 free port, its output in a log file whose tail every start-up error quotes.
 
 * Debian programs (``libwebsockets-test-server``, ``tinyproxy``,
-  ``microsocks``) are installed by ``make thirdparty`` (apt-get, as root);
+  ``microsocks``, ``rabbitmq-server``) are installed by ``make thirdparty``
+  (apt-get, as root);
   :func:`debian_program` finds them or says how to install them.
 * PyPI servers (python-lsp-server, python-socketio) live in venvs of their own under
   ``.cache/thirdparty/<name>-<key>`` in the checkout, keyed by the pinned
@@ -32,6 +33,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CACHE = REPO_ROOT / ".cache" / "thirdparty"
@@ -40,6 +42,8 @@ DEBIAN_PACKAGES = {  # program -> the Debian package that installs it
     "libwebsockets-test-server": "libwebsockets-test-server",
     "tinyproxy": "tinyproxy",
     "microsocks": "microsocks",
+    "rabbitmq-server": "rabbitmq-server",  # its Web-STOMP plugin comes with it
+    "epmd": "rabbitmq-server",  # Erlang's port mapper (erlang-base, a dependency)
 }
 
 # python-lsp-server over WebSocket (`pylsp --ws`), pinned; installs in about 30 s.
@@ -94,7 +98,7 @@ def free_port() -> int:
 
 def debian_program(name: str) -> str:
     """The path of Debian program ``name``, or an error saying how to install it."""
-    path = shutil.which(name)
+    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")  # not on PATH
     if path is None:
         raise RuntimeError(
             f"{name} is not installed: run `make thirdparty` (as root it runs apt-get), "
@@ -472,6 +476,96 @@ def socks5_server(log_dir: Path) -> ServerProcess:
         port,
         log_dir / f"microsocks-{port}.log",
         accepts_tcp,
+    )
+
+
+# RabbitMQ's own start script (Debian's /usr/sbin/rabbitmq-server switches to the rabbitmq user).
+RABBITMQ_SCRIPT = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+RABBITMQ_CONF = """\
+listeners.tcp = none
+stomp.listeners.tcp = none
+web_stomp.tcp.ip = 127.0.0.1
+web_stomp.tcp.port = {port}
+log.console = true
+log.console.level = info
+log.file = false
+"""
+
+
+class RabbitMQProcess(ServerProcess):
+    """RabbitMQ with Erlang's port mapper (epmd) of its own, started before it, stopped after.
+
+    epmd runs in the foreground on a free port of 127.0.0.1 (``ERL_EPMD_PORT``),
+    so the node never starts (and leaves behind) a system-wide ``epmd -daemon``
+    on 4369. ``kill()`` ends RabbitMQ only; ``start()`` again reuses the epmd.
+    """
+
+    def __init__(self, epmd: ServerProcess, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.epmd = epmd
+
+    def start(self) -> ServerProcess:
+        if self.epmd.proc is None or self.epmd.proc.poll() is not None:
+            self.epmd.start()
+        try:
+            return super().start()
+        except BaseException:
+            self.epmd.stop()
+            raise
+
+    def stop(self) -> None:
+        super().stop()
+        self.epmd.stop()
+
+
+def stomp_server(log_dir: Path, port: int | None = None) -> ServerProcess:
+    """RabbitMQ (Debian) with its Web-STOMP plugin: STOMP 1.2 over WebSocket at ``/ws``.
+
+    A node of its own (name, Mnesia, config, enabled plugins and cookie under
+    ``log_dir``), its Web-STOMP listener on 127.0.0.1 and a free port, no AMQP
+    or plain STOMP listener, its Erlang distribution on 127.0.0.1 too. User
+    ``guest``/``guest`` (RabbitMQ makes it on first boot; loopback only).
+    Ready once a WebSocket handshake with ``v12.stomp`` completes (about 6 s).
+    """
+    debian_program("rabbitmq-server")
+    port = port or free_port()
+    base = log_dir / f"rabbitmq-{port}"
+    base.mkdir(parents=True, exist_ok=True)
+    (base / "rabbitmq.conf").write_text(RABBITMQ_CONF.format(port=port))
+    (base / "enabled_plugins").write_text("[rabbitmq_web_stomp].\n")
+    epmd_port = free_port()
+    epmd = ServerProcess(
+        "epmd",
+        [debian_program("epmd"), "-port", str(epmd_port), "-address", "127.0.0.1"],
+        epmd_port,
+        log_dir / f"epmd-{epmd_port}.log",
+        accepts_tcp,
+    )
+    env = {
+        "HOME": base,  # the Erlang cookie
+        "ERL_EPMD_PORT": epmd_port,
+        "RABBITMQ_NODENAME": f"iws-stomp-{port}@localhost",
+        "RABBITMQ_DIST_PORT": free_port(),
+        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        "RABBITMQ_CONFIG_FILE": base / "rabbitmq.conf",
+        "RABBITMQ_ENABLED_PLUGINS_FILE": base / "enabled_plugins",
+        "RABBITMQ_ADVANCED_CONFIG_FILE": base / "advanced.config",
+        "RABBITMQ_CONF_ENV_FILE": base / "rabbitmq-env.conf",
+        "RABBITMQ_MNESIA_BASE": base / "mnesia",
+        "RABBITMQ_LOG_BASE": base / "log",
+        "RABBITMQ_PLUGINS_EXPAND_DIR": base / "plugins",
+        "RABBITMQ_FEATURE_FLAGS_FILE": base / "feature_flags",
+        "RABBITMQ_PID_FILE": base / "rabbitmq.pid",
+        "RUNNING_UNDER_SYSTEMD": "true",  # the script execs erl: our pid is the broker's
+    }
+    return RabbitMQProcess(
+        epmd,
+        "rabbitmq-server (web-stomp)",
+        ["env", *(f"{k}={v}" for k, v in env.items()), str(RABBITMQ_SCRIPT)],
+        port,
+        log_dir / f"rabbitmq-{port}.log",
+        completes_handshake(f"ws://127.0.0.1:{port}/ws", "v12.stomp"),
+        ready_within=60.0,
     )
 
 
