@@ -24,7 +24,7 @@ from .exceptions import (
     SendQueueFull,
     WebSocketError,
 )
-from .feeds import MQTT, GraphQL, ProtocolSocket, SocketIO, graphql, mqtt, socketio
+from .feeds import MQTT, STOMP, GraphQL, ProtocolSocket, SocketIO, graphql, mqtt, socketio, stomp
 from .market import MarketServer
 from .message import Message
 from .playback import replay
@@ -39,6 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MQTT",
+    "STOMP",
     "Backoff",
     "Binding",
     "BroadcastServer",
@@ -78,4 +79,5 @@ __all__ = [
     "read_recording",
     "replay",
     "socketio",
+    "stomp",
 ]

@@ -8,5 +8,16 @@ from ._base import ProtocolSocket
 from .graphql import GraphQL, graphql
 from .mqtt import MQTT, mqtt
 from .socketio import SocketIO, socketio
+from .stomp import STOMP, stomp
 
-__all__ = ["MQTT", "GraphQL", "ProtocolSocket", "SocketIO", "graphql", "mqtt", "socketio"]
+__all__ = [
+    "MQTT",
+    "STOMP",
+    "GraphQL",
+    "ProtocolSocket",
+    "SocketIO",
+    "graphql",
+    "mqtt",
+    "socketio",
+    "stomp",
+]
