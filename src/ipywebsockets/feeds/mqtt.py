@@ -26,7 +26,8 @@ class MQTT(ProtocolSocket):
         subscribe: topic filters (``+``/``#`` wildcards), or a mapping filter -> QoS.
         qos: the QoS of the filters given as a list.
         client_id: the MQTT client id (default: a random one per socket).
-        username, password: the broker's credentials, if it asks for them.
+        username: the broker's user name, if it asks for credentials.
+        password: its password (kept in the kernel only).
         keepalive: seconds of silence before a PINGREQ is due (``0``: none).
         clean_session: start without the broker's stored session.
         **options: as :class:`~ipywebsockets.WebSocket` (kernel mode).

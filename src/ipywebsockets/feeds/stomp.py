@@ -23,7 +23,8 @@ class STOMP(ProtocolSocket):
     Args:
         url: the broker's ``ws://``/``wss://`` STOMP endpoint.
         subscribe: destinations to subscribe to.
-        login, passcode: the broker's credentials.
+        login: the broker's user name.
+        passcode: its password (kept in the kernel only).
         host: the virtual host (the CONNECT frame's ``host`` header).
         heartbeat: ``(send, receive)`` heart-beat intervals in ms (``0``: none).
         **options: as :class:`~ipywebsockets.WebSocket` (kernel mode).
