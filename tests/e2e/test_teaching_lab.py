@@ -33,6 +33,28 @@ CELLS = [
     'iws.FrameAnatomy(payload="Hello", mask_key="37 fa 21 3d")',
     "lab = iws.PollingVsPush(events=10, rate=20, interval=0.2)\nlab.run()\nlab",
     "iws.CloseCodes(ws)",
+    # A protocol socket (a small codec of the cell's own over the echo server): the
+    # Inspector shows each frame's packet, the codec's secret masked both ways.
+    "from ipywebsockets.protocols.base import Codec\n"
+    "class Echoed(Codec):\n"
+    '    name = "echoed"\n'
+    "    def __init__(self, secret):\n"
+    "        super().__init__()\n"
+    "        self.secret, self.secrets = secret, (secret.encode(),)\n"
+    "    def connected(self, subprotocol, now):\n"
+    '        self._write("login " + self.secret)\n'
+    "    def receive(self, data, now):\n"
+    '        self._ready() if data.startswith("login ") else self._deliver({"echo": data})\n'
+    "    def send(self, payload):\n"
+    "        self._write_app(payload)\n"
+    "    def outgoing(self, data):\n"
+    "        return None\n"
+    "    def describe(self, data):\n"
+    '        return "ECHOED " + str(data).replace(self.secret, "***")\n'
+    'pws = iws.ProtocolSocket(echo.url, Echoed("-".join(["E2E", "PASS"])), inspect=True)\n'
+    'pws.send("x1")\n'
+    "print(pws.recv(timeout=10).json())\n"
+    "iws.Inspector(pws)",
 ]
 
 
@@ -115,3 +137,10 @@ def test_handshake_and_inspector_render(page, notebook_runner):
         timeout=timeout_ms(15)
     )
     assert "bye from the view" in codes.locator(".iws-t-stats").inner_text()
+
+    # The protocol socket's inspector: packets decoded, the codec's secret nowhere.
+    packets = page.locator(".iws-t-inspector").nth(1).locator(".iws-t-packet")
+    packets.filter(has_text="ECHOED x1").first.wait_for(timeout=timeout_ms(15))
+    shown = packets.all_inner_texts()
+    assert shown.count("ECHOED login ***") == 2, shown  # sent, and echoed back
+    assert "E2E-PASS" not in page.content(), "the codec's secret reached the page"

@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import traitlets
 from tests.integration.conftest import LocalServer
 from websockets.asyncio.server import ServerConnection
 
@@ -280,3 +282,37 @@ def test_secrets_are_masked_in_the_bytes_of_an_uncompressed_frame() -> None:
     assert info["payload_hex"].startswith("6c 6f 67 69 6e 20 ** **")  # "login " then masked
     assert info["wire"].split(" ")[6:] == ["**"] * len(SECRET)
     assert info["text"] == "login ***" and info["packet"] == "LINE login ***"
+
+
+def test_recordings_derived_sources_and_bindings_see_application_messages(
+    line: Callable[..., Any], tmp_path: Path
+) -> None:
+    server = LineServer(ack_delay=0.2)  # everything below is in place before the first message
+    _, make = line(server)
+    sock = make(LineCodec(["a", "b"]))
+    recorder = sock.record(tmp_path / "session.jsonl")
+    only_b = sock.filter(lambda m: m.json()["text"].endswith("b"))
+    texts = sock.map(lambda m: m.json()["text"].upper())
+    target = Target()
+    sock.bind("text", target)
+    sock.send({"text": "c"})
+    eventually(lambda: sock.received == 3, what="two subscriptions and an echo")
+    assert only_b.recv(timeout=T).json() == {"text": "subscribed b"}
+    assert [texts.recv(timeout=T).text() for _ in range(3)] == [
+        "SUBSCRIBED A",
+        "SUBSCRIBED B",
+        "ECHO C",
+    ]
+    eventually(lambda: target.value == "echo c", what="the binding follows the messages")
+    recorder.stop()
+    replayed = iws.replay(tmp_path / "session.jsonl", speed=0)
+    try:
+        got = [replayed.recv(timeout=T).json() for _ in range(3)]
+    finally:
+        replayed.close(widget=True)
+    assert got == [{"text": "subscribed a"}, {"text": "subscribed b"}, {"text": "echo c"}]
+    assert f"login {SECRET}" not in (tmp_path / "session.jsonl").read_text()
+
+
+class Target(traitlets.HasTraits):
+    value = traitlets.Unicode("")
