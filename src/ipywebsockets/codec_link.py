@@ -59,6 +59,7 @@ class CodecLink:
         self._ws: ClientConnection | None = None
         self._failure = ""  # why the codec closed the connection (shown in `error`)
         self.dropped = 0  # user messages held for a handshake that never came
+        self._closed_by_user = False
         # The ref of the message being delivered (Deliver.ref), while the stream takes it.
         self.ref: object = None
 
@@ -93,6 +94,7 @@ class CodecLink:
         return self._t.unsent + self.dropped
 
     def start(self) -> None:
+        self._closed_by_user = False
         self._t.start()
 
     def send(self, payload: str | bytes, first: bool = False) -> None:
@@ -118,6 +120,13 @@ class CodecLink:
         return result
 
     def close(self, code: int = 1000, reason: str = "", timeout: float | None = None) -> None:
+        """Say the protocol's goodbye, then close (the transport delivers it first)."""
+        self._t.check_close(code, reason)
+        self._closed_by_user = True  # the server's answer to a goodbye is no error
+        if self._ws is not None:
+            with self._lock:
+                self.codec.closing()
+                self._drain(None)
         self._t.close(code, reason, timeout)
 
     def check_close(self, code: int, reason: str) -> None:
@@ -192,7 +201,7 @@ class CodecLink:
                 self._ws = None
                 self.codec.lost()
             self.dropped += self.codec.drop_held()
-            meaning = self.codec.closed(code, reason)
+            meaning = None if self._closed_by_user else self.codec.closed(code, reason)
         if meaning and not self._failure:
             error = f"{self.codec.name}: {meaning}"
         self._events.on_close(code, reason, self._failure or error)

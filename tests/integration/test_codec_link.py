@@ -66,6 +66,10 @@ class LineCodec(Codec):
         else:
             self._problem(f"an unknown line {text!r}")
 
+    def closing(self) -> None:
+        if self.ready:
+            self._write("bye")
+
     def tick(self, now: float) -> None:
         self.ticks += 1
         if not self.ready and self.ack_within and now - self._since > self.ack_within:
@@ -240,11 +244,18 @@ def test_ticks_reach_the_codec_and_subscribing_later_reaches_the_server(
     assert sock.recv(timeout=T).json() == {"text": "subscribed b"}
 
 
-def test_a_closed_protocol_socket_refuses_sends(line: Callable[..., Any]) -> None:
-    _, make = line(LineServer())
+def test_a_closed_protocol_socket_said_goodbye_and_refuses_sends(
+    line: Callable[..., Any],
+) -> None:
+    server = LineServer()
+    local, make = line(server)
     sock = make(LineCodec(["a"]))
     sock.recv(timeout=T)
-    sock.close()
+    sock.send({"text": "last"})
+    sock.recv(timeout=T)  # its echo: the server's handler is not sending when the close comes
+    sock.close(4001, "done")
+    eventually(lambda: local.closes == [(4001, "done")], what="the server saw the close")
+    assert server.lines[0][-2:] == ["say last", "bye"]  # what was sent, then the goodbye
     with pytest.raises(iws.ConnectionClosed, match="connect"):
         sock.send({"text": "late"})
 

@@ -515,3 +515,12 @@ def test_anything_received_never_raises(proto: str, ack: bool, frames: list[Any]
         assert isinstance(message, dict)
     for out in codec.data_to_send():
         assert json.loads(out)["type"] in ("pong", "subscribe", "start")
+
+
+def test_closing_says_connection_terminate_on_the_legacy_protocol_only() -> None:
+    legacy = opened(LEGACY, COUNT)
+    legacy.closing()
+    assert [json.loads(f) for f in legacy.data_to_send()] == [{"type": "connection_terminate"}]
+    modern = opened(MODERN, COUNT)
+    modern.closing()
+    assert modern.data_to_send() == []

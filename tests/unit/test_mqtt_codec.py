@@ -595,3 +595,12 @@ def test_drop_held_forgets_unsent_qos_messages_but_keeps_sent_ones() -> None:
     codec.connected("mqtt", 1.0)
     codec.receive(CONNACK_OK, 1.1)
     assert packets(codec.data_to_send())[1:] == [Publish("t", b"sent", 1, dup=True, packet_id=1)]
+
+
+def test_closing_writes_disconnect_once_connected() -> None:
+    codec = ready_codec("a/#")
+    codec.closing()
+    assert codec.data_to_send() == [b"\xe0\x00"]
+    before = MQTTCodec(client_id="me")
+    before.closing()  # no CONNACK yet: nothing to say goodbye to
+    assert before.data_to_send() == []

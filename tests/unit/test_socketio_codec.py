@@ -604,3 +604,13 @@ def test_decode_packet_errors_name_the_part() -> None:
         decode_packet('5["x"]')
     with pytest.raises(ProtocolError, match="not JSON"):
         decode_packet("2[oops")
+
+
+def test_closing_leaves_the_namespace() -> None:
+    root = ready(SocketIOCodec())
+    root.closing()
+    assert root.data_to_send() == ["41"]
+    chat = ready(SocketIOCodec("/chat"))
+    chat.closing()
+    assert chat.data_to_send() == ["41/chat,"]
+    assert SocketIOCodec().data_to_send() == []

@@ -485,3 +485,13 @@ def test_outgoing_is_the_message_of_send_frames_only() -> None:
         "headers": {"content-type": "text/plain"},
         "body": "hi",
     }
+
+
+def test_closing_writes_disconnect_once_connected() -> None:
+    codec = STOMPCodec("/topic/a")
+    codec.closing()
+    assert codec.data_to_send() == []
+    open_codec(codec)
+    codec.closing()
+    (out,) = codec.data_to_send()
+    assert isinstance(out, str) and out.startswith("DISCONNECT\n") and out.endswith("\x00")

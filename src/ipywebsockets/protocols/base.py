@@ -7,6 +7,7 @@ owns no socket, thread or timer: the caller (``_jupyter/protocol.py``) feeds it
 * :meth:`Codec.connected` when a connection opens (it queues its handshake),
 * :meth:`Codec.receive` with every incoming frame, in order,
 * :meth:`Codec.tick` about once a second (keepalives, timeouts),
+* :meth:`Codec.closing` when the user closes (a goodbye packet goes out first),
 * :meth:`Codec.lost` when the connection ends,
 * :meth:`Codec.send` with what the user sends (``ws.send(...)``, ``publish``...),
 
@@ -142,7 +143,10 @@ class Codec:
         return url
 
     def connected(self, subprotocol: str, now: float) -> None:
-        """A connection opened (``subprotocol``: the one the server chose): start the handshake."""
+        """A connection opened (``subprotocol``: the one the server chose).
+
+        Write the handshake, or wait for the server's first packet (Engine.IO speaks first).
+        """
         raise NotImplementedError
 
     def receive(self, data: str | bytes, now: float) -> None:
@@ -151,6 +155,10 @@ class Codec:
 
     def tick(self, now: float) -> None:
         """Called about once a second while connected (keepalives, timeouts)."""
+        return None
+
+    def closing(self) -> None:
+        """The user closes the connection: write the protocol's goodbye (DISCONNECT...)."""
         return None
 
     def lost(self) -> None:

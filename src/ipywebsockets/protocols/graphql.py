@@ -232,6 +232,11 @@ class GraphQLCodec(Codec):
         self._init_at = None
         self._ping_at = None
 
+    def closing(self) -> None:
+        """Legacy graphql-ws: ``connection_terminate`` (the current protocol just closes)."""
+        if self.ready and self.subprotocol == LEGACY_WS:
+            self._write(dumps({"type": "connection_terminate"}))
+
     def tick(self, now: float) -> None:
         """The ``connection_ack`` timeout (10 s) and, on transport-ws, the keepalive ping."""
         if self._init_at is not None and now - self._init_at >= ACK_TIMEOUT:

@@ -218,6 +218,11 @@ class MQTTCodec(Codec):
             del self._outgoing[packet_id]
         return super().drop_held()
 
+    def closing(self) -> None:
+        """DISCONNECT: a clean end (the broker drops the will, keeps no half state)."""
+        if self.ready:
+            self._write(encode(mp.Simple(mp.DISCONNECT)))
+
     def tick(self, now: float) -> None:
         """The CONNACK timeout, and the keepalive (PINGREQ, then a deadline for any answer)."""
         if self._state == "connecting" and now - self._connect_at >= CONNACK_TIMEOUT:

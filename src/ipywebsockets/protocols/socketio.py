@@ -162,6 +162,11 @@ class SocketIOCodec(Codec):
                 "speaks Socket.IO 5 (python-socketio 5, socket.io 3 and later)"
             )
 
+    def closing(self) -> None:
+        """Leave the namespace (``41``) before the connection closes."""
+        if self.ready:
+            self._write("4" + encode_packet(Packet(DISCONNECT, self.namespace, None)))
+
     def tick(self, now: float) -> None:
         """Check the handshake (10 s) and the server's pings (pingInterval + pingTimeout)."""
         late = now - self._started > HANDSHAKE_TIMEOUT

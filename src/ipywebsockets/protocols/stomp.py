@@ -280,6 +280,11 @@ class STOMPCodec(Codec):
                 "frame (a NUL octet): is the URL a STOMP endpoint? Reconnect to try again"
             ))  # fmt: skip
 
+    def closing(self) -> None:
+        """DISCONNECT: a clean end of the STOMP session."""
+        if self.ready:
+            self._write(encode("DISCONNECT", []))
+
     def tick(self, now: float) -> None:
         """The handshake timeout, the server's silence, and our heart-beats."""
         self._note_writes(now)
