@@ -58,7 +58,7 @@ class CodecLink:
         self.inner: Transport | None = None
         self._ws: ClientConnection | None = None
         self._failure = ""  # why the codec closed the connection (shown in `error`)
-        self.dropped = 0  # user messages held for a handshake that never came
+        self.dropped = 0  # user messages held for a handshake, or written, that never went out
         self._closed_by_user = False
         # The ref of the message being delivered (Deliver.ref), while the stream takes it.
         self.ref: object = None
@@ -215,7 +215,7 @@ class CodecLink:
             try:
                 self._t.send(frame, first=True)
             except ConnectionClosed:  # closed meanwhile: the next open starts afresh
-                self.dropped += 1
+                self.dropped += self.codec.outgoing(frame) is not None  # a user's message
         for event in self.codec.events_received():
             if isinstance(event, Deliver):
                 self.ref = event.ref  # what a request's match may ask (on this thread)
