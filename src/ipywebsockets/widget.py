@@ -175,8 +175,8 @@ class WebSocket(anywidget.AnyWidget):  # type: ignore[misc]
     def __repr__(self) -> str:
         stats = self._stream.stats
         return (
-            f"<WebSocket {self.url} {self._transport.status}, {stats.received} received, "
-            f"{stats.sent} sent>"
+            f"<{type(self).__name__} {self.url} {self._transport.status}, "
+            f"{stats.received} received, {stats.sent} sent>"
         )
 
     # url and mode must be in the comm_open state: the front end decides at once
