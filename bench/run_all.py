@@ -40,6 +40,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "latency": ([], ["--seconds", "3"]),
     "dataframes": (["--count", "1000000"], ["--count", "100000"]),
     "requests": (["--count", "2000", "--repeat", "3"], ["--count", "300", "--repeat", "1"]),
+    "protocols": (["--count", "100000", "--repeat", "3"], ["--count", "10000", "--repeat", "1"]),
     "views_page": (["--seconds", "30", "--rate", "10000"], ["--seconds", "5", "--rate", "2000"]),
 }
 

@@ -213,3 +213,10 @@ def test_requests_smoke() -> None:
         "request() round trips/s vs bare websockets",
     ]
     assert len(_ratios(result, 0.01, 100)) == 2
+
+
+def test_protocols_smoke() -> None:
+    """A GraphQL subscription through iws.graphql(), a raw socket and by hand: exact counts."""
+    result = _run("protocols.py", "--count", "2000", "--repeat", "1")
+    assert len(result["rows"]) == 2
+    _ratios(result, 0.05, 20)

@@ -84,8 +84,8 @@ class Message:
         Raises:
             ValueError: the payload is not valid JSON; the message names this message.
         """
-        value = _fast_loads(self.data)
-        if value is not _SLOW:
+        value = fast_loads(self.data)
+        if value is not SLOW:
             return value
         try:
             return loads(self.data)
@@ -102,8 +102,8 @@ class Message:
         text, so the value can always travel to the browser as JSON.
         """
         if isinstance(self.data, str):
-            value = _fast_loads(self.data)  # strict already: no NaN or Infinity
-            if value is not _SLOW:
+            value = fast_loads(self.data)  # strict already: no NaN or Infinity
+            if value is not SLOW:
                 return value
             try:
                 return loads(self.data, strict=True)
@@ -158,23 +158,23 @@ def _short(data: str | bytes, limit: int = 60) -> str | bytes:
     return data[:limit] + b"..."
 
 
-_SLOW = object()
+SLOW = object()
 # orjson reads integers beyond 64 bits as floats; Python keeps them exact.
 _LONG_DIGITS = re.compile(r"[0-9]{19}")
 
 
-def _fast_loads(data: str | bytes) -> Any:
-    """``data`` decoded by orjson when installed and sure to agree with ``json.loads``, else _SLOW.
+def fast_loads(data: str | bytes) -> Any:
+    """``data`` decoded by orjson when installed and sure to agree with ``json.loads``, else SLOW.
 
     Whatever orjson refuses (NaN, Infinity, lone surrogates, bad JSON) and text
     with long digit runs go to the standard library, which decides (and says why).
     """
     if _orjson is None or _LONG_DIGITS.search(data if isinstance(data, str) else str(data)):
-        return _SLOW
+        return SLOW
     try:
         return _orjson.loads(data)
     except _orjson.JSONDecodeError:
-        return _SLOW
+        return SLOW
 
 
 def _compact(text: str) -> tuple[str, bool]:

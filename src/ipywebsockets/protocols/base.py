@@ -29,10 +29,17 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..exceptions import SendQueueFull
+from ..message import SLOW, fast_loads
+
+try:
+    import orjson as _orjson
+except ImportError:  # the "fast" extra is optional
+    _orjson = None  # type: ignore[assignment]
 
 __all__ = [
     "Codec",
@@ -95,6 +102,34 @@ class ProtocolError(ValueError):
 def dumps(value: Any) -> str:
     """Compact JSON text of an application message (non-ASCII kept as is)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps_parsed(value: Any) -> str:
+    """:func:`dumps` of a value JSON text decoded to (dicts, lists, str, numbers...).
+
+    orjson when installed (ten times faster), except where it would not write what
+    the standard library writes: NaN and Infinity (orjson writes ``null``: any
+    ``null`` goes the slow way) and integers beyond 64 bits (orjson refuses them).
+    """
+    if _orjson is not None:
+        try:
+            text: str = _orjson.dumps(value).decode()
+        except (_orjson.JSONEncodeError, TypeError):
+            pass
+        else:
+            if "null" not in text:
+                return text
+    return dumps(value)
+
+
+def loads(data: str | bytes, parse_constant: Callable[[str], Any] | None = None) -> Any:
+    """``json.loads(data)`` (with ``parse_constant``), by orjson where it agrees (message.py)."""
+    value = fast_loads(data)
+    if value is not SLOW:
+        return value
+    if parse_constant is None:
+        return json.loads(data)
+    return json.loads(data, parse_constant=parse_constant)
 
 
 def parse_sent(payload: str | bytes, what: str) -> Any:
@@ -240,7 +275,7 @@ class Codec:
         self._events.append(Ready())
 
     def _deliver(self, value: Any, ref: object = None) -> None:
-        data = value if isinstance(value, (str, bytes)) else dumps(value)
+        data = value if isinstance(value, (str, bytes)) else dumps_parsed(value)
         self._events.append(Deliver(data, ref))
 
     def _problem(self, text: str) -> None:

@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..exceptions import SendQueueFull
-from .base import Codec, dumps, parse_sent
+from .base import Codec, dumps, loads, parse_sent
 from .graphql_messages import (
     ACK_TIMEOUT,
     CLOSE_MEANINGS,
@@ -106,6 +106,7 @@ class GraphQLCodec(Codec):
                 if form and form.encode() not in secrets:
                     secrets.append(form.encode())
         self.secrets = tuple(secrets)
+        self._result_type = ""  # "next" (or legacy "data") once connected: the common frame
         self._ops: dict[str, dict[str, Any]] = {}  # active operations, by id
         self._unsent: set[str] = set()  # active, never subscribed on any connection yet
         self._live: set[str] = set()  # subscribed on this connection
@@ -206,6 +207,7 @@ class GraphQLCodec(Codec):
         """Write ``connection_init``; the operations follow its ``connection_ack``."""
         self.ready = False
         self.subprotocol = subprotocol
+        self._result_type = "data" if subprotocol == LEGACY_WS else "next"
         self._live.clear()
         self._init_at = None
         self._ping_at = None
@@ -277,10 +279,14 @@ class GraphQLCodec(Codec):
             )
             return
         try:
-            message = json.loads(data)
-        except ValueError:
+            message = loads(data)
+        except (ValueError, RecursionError):
             message = None
         kind = message.get("type") if isinstance(message, dict) else None
+        if kind == self._result_type:  # the hot path: one result of a running operation
+            assert isinstance(message, dict)  # it has a type
+            self._on_next(message)
+            return
         if not isinstance(message, dict) or not isinstance(kind, str):
             self._problem(
                 f"the GraphQL server sent something that is not a GraphQL message (a JSON "

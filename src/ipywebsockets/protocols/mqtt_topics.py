@@ -10,7 +10,7 @@ import binascii
 import json
 from typing import Any
 
-from .base import parse_sent
+from .base import loads, parse_sent
 
 __all__ = [
     "SHAPE",
@@ -84,7 +84,7 @@ def payload_value(payload: bytes) -> Any:
     except UnicodeDecodeError:
         return {"base64": base64.b64encode(payload).decode("ascii")}
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return loads(text, parse_constant=_no_constant)
     except ValueError:
         return text
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .base import ProtocolError, dumps
+from .base import ProtocolError, dumps, loads
 
 __all__ = [
     "ACK",
@@ -128,7 +128,7 @@ def decode_packet(text: str) -> Packet:
     data: Any = NO_DATA
     if end < len(text):
         try:
-            data = json.loads(text[end:])
+            data = loads(text[end:])
         except (ValueError, RecursionError):
             raise ProtocolError(
                 f"its data is not JSON (or nested too deep): {text[end:][:60]!r}"

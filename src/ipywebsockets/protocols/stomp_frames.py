@@ -15,11 +15,10 @@ frame but CONNECT, STOMP and CONNECTED (``\\r`` ``\\n`` ``:`` ``\\`` as
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from .base import ProtocolError
+from .base import ProtocolError, loads
 
 __all__ = [
     "HEART_BEAT",
@@ -244,7 +243,7 @@ def body_value(frame: Frame) -> Any:
     if kind and kind != "application/json" and not kind.endswith("+json"):
         return text
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         return text
 
