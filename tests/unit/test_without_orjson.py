@@ -16,6 +16,11 @@ JSON_TESTS = [
     "test_rows.py",
     "test_values_latest.py",
     "test_tables.py",
+    "test_graphql_codec.py",
+    "test_socketio_codec.py",
+    "test_mqtt_codec.py",
+    "test_stomp_codec.py",
+    "test_stomp_properties.py",
 ]
 
 
@@ -25,7 +30,10 @@ def test_orjson_is_in_use_here() -> None:
 
 def test_the_json_paths_pass_without_orjson() -> None:
     env = {**os.environ, "IPYWEBSOCKETS_NO_ORJSON": "1"}
-    check = "import ipywebsockets.message as m; assert m._orjson is None"
+    check = (
+        "import ipywebsockets.message as m, ipywebsockets.protocols.base as b; "
+        "assert m._orjson is None and b._orjson is None"
+    )
     subprocess.run([sys.executable, "-c", check], env=env, check=True)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *JSON_TESTS],

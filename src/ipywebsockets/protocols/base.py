@@ -34,12 +34,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..exceptions import SendQueueFull
-from ..message import SLOW, fast_loads
-
-try:
-    import orjson as _orjson
-except ImportError:  # the "fast" extra is optional
-    _orjson = None  # type: ignore[assignment]
+from ..message import (
+    SLOW,
+    _orjson,  # None without the "fast" extra (or IPYWEBSOCKETS_NO_ORJSON=1)
+    fast_loads,
+)
 
 __all__ = [
     "Codec",
