@@ -20,6 +20,8 @@ try:
     import orjson as _orjson
 except ImportError:  # the standard library does the same, slower
     _orjson = None  # type: ignore[assignment]
+# The orjson module in use, or None (the protocol codecs follow the same switch).
+ORJSON: Any = _orjson
 
 __all__ = ["Direction", "Kind", "Message", "encode_outgoing", "loads", "preview"]
 

@@ -34,11 +34,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..exceptions import SendQueueFull
-from ..message import (
-    SLOW,
-    _orjson,  # None without the "fast" extra (or IPYWEBSOCKETS_NO_ORJSON=1)
-    fast_loads,
-)
+from ..message import ORJSON as _orjson  # None without orjson, or IPYWEBSOCKETS_NO_ORJSON=1
+from ..message import SLOW, fast_loads
 
 __all__ = [
     "Codec",
