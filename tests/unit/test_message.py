@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -102,3 +103,17 @@ def test_parsed_value_is_bounded_and_tells_messages_apart() -> None:
     rows._PARSED.clear()
     assert rows.parsed_value(big) == {"a": "x" * rows._PARSED_MAX_BYTES}
     assert rows._PARSED == {}, "large messages are parsed each time, not kept"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 12345678901234567890123}',  # beyond 64 bits: orjson would give a float
+        "[18446744073709551616, 1]",
+        '{"t": 1700000000000, "n": 123456789, "x": 1.5}',  # 19+ digits, no run of 19
+        '{"s": "\u00e9\u00e8", "n": 99999999999999999999}',  # non-ASCII before a long run
+    ],
+)
+def test_json_is_exact_for_long_integers(text: str) -> None:
+    assert Message.make(1, 0.0, "in", text).json() == json.loads(text)
+    assert Message.make(1, 0.0, "in", text.encode()).json() == json.loads(text)
