@@ -1,9 +1,10 @@
 // Browser mode: one front end per model (the owner, chosen by the kernel) runs
 // the socket, feeds its own views at full rate and reports to the kernel in
-// batches (at most max_fps a second, binary frames as buffers, each well under
-// jupyter_server's websocket message limit). Nothing here depends on timers
-// running on time: a hidden tab's timers may run once a minute, so batches also
-// go out from socket and kernel message events. The wire protocol is described
+// batches (at most max_fps a second, and at most STREAM_HZ a second while a stream
+// floods in; binary frames as buffers, each well under jupyter_server's websocket
+// message limit). Nothing here depends on timers running on time: a hidden tab's
+// timers may run once a minute, so batches also go out from socket and kernel
+// message events. The wire protocol is described
 // in docs/browser-mode.md.
 import { previewPayload, RateMeter, toNumber, toText, utf8Length } from "./format";
 import { type Content, get, onChange, onMessage, post } from "./model";
@@ -22,6 +23,21 @@ const TEXT_INLINE = 16 * 1024; // longer texts travel as UTF-8 buffers
 const KEY_BYTES = 8192;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is every ASCII character
 const NON_ASCII = /[^\x00-\x7f]/;
+
+// Each batch costs Jupyter about four messages however much it carries (the comm
+// message, the kernel's busy and idle, often a frames message back), each one parsed
+// and re-sent by the Jupyter server and handled by the page. While messages arrive
+// at STREAM_RATE a second or more, batches go out at most STREAM_HZ a second.
+export const STREAM_RATE = 1000;
+export const STREAM_HZ = 10;
+
+/** ms from one batch to the next: 1000 / max_fps, or 1000 / STREAM_HZ if longer while
+ * the last batch carried `messages` socket messages over `spanMs` at STREAM_RATE or more. */
+export function batchIntervalMs(maxFps: number, messages: number, spanMs: number): number {
+  const interval = 1000 / Math.max(1, maxFps);
+  const streaming = messages * 1000 >= STREAM_RATE * Math.max(spanMs, 1);
+  return streaming ? Math.max(interval, 1000 / STREAM_HZ) : interval;
+}
 
 type WireEvent = Record<string, unknown>;
 
@@ -98,7 +114,8 @@ export class Bridge {
   private readonly meter = new RateMeter();
   private unmetered = 0; // messages received since the meter was last told
   private local: LocalTraits = Bridge.freshTraits();
-  private interval = 1000 / 30; // ms between batches: 1000 / max_fps
+  private maxFps = 30;
+  private interval = 1000 / 30; // ms to the next batch (batchIntervalMs)
 
   constructor(
     private readonly model: SocketModel,
@@ -107,7 +124,8 @@ export class Bridge {
     const signal = this.controller.signal;
     onMessage(model, (content, buffers) => this.command(content, buffers), signal);
     const fps = (): void => {
-      this.interval = 1000 / Math.max(1, toNumber(get(model, "max_fps"), 30));
+      this.maxFps = toNumber(get(model, "max_fps"), 30);
+      this.interval = batchIntervalMs(this.maxFps, 0, 0);
     };
     fps();
     onChange(model, ["max_fps"], fps, signal);
@@ -375,7 +393,9 @@ export class Bridge {
   private flush(): void {
     window.clearTimeout(this.flushTimer);
     this.flushTimer = 0;
-    this.lastFlush = performance.now();
+    const now = performance.now();
+    this.interval = batchIntervalMs(this.maxFps, this.seq - this.first, now - this.lastFlush);
+    this.lastFlush = now;
     this.meterNow();
     const events = this.events;
     const buffers = this.buffers;

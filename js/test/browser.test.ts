@@ -2,7 +2,7 @@
 // sealed URL, and the Inspector's close reason in UTF-8 bytes.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { unseal } from "../src/bridge";
+import { batchIntervalMs, STREAM_HZ, STREAM_RATE, unseal } from "../src/bridge";
 import { holdExpiredText, overSize, stableAfterMs, tooBigText } from "../src/socket";
 import { reasonProblem } from "../src/teaching/dom";
 
@@ -14,6 +14,21 @@ describe("reconnect backoff", () => {
     assert.equal(stableAfterMs(0, 0.2), 200);
     assert.equal(stableAfterMs(2.5), 5000);
     assert.equal(stableAfterMs(30), 60_000);
+  });
+});
+
+describe("batches to the kernel", () => {
+  it("go out max_fps a second, STREAM_HZ at most while a stream floods in", () => {
+    assert.equal(STREAM_HZ, 10);
+    assert.equal(STREAM_RATE, 1000);
+    assert.equal(batchIntervalMs(30, 0, 0), 1000 / 30); // nothing yet
+    assert.equal(batchIntervalMs(30, 1, 60_000), 1000 / 30); // one message after a quiet minute
+    assert.equal(batchIntervalMs(30, 33, 34), 1000 / 30); // 970 a second
+    assert.equal(batchIntervalMs(30, 34, 34), 100); // 1,000 a second
+    assert.equal(batchIntervalMs(30, 5000, 100), 100);
+    assert.equal(batchIntervalMs(120, 5000, 10), 100);
+    assert.equal(batchIntervalMs(5, 5000, 200), 200); // max_fps below STREAM_HZ still counts
+    assert.equal(batchIntervalMs(0, 0, 0), 1000); // max_fps at least 1
   });
 });
 

@@ -98,6 +98,14 @@ def test_browser_ticker_same_stream_in_view_and_kernel(page, notebook_runner):
         "time.sleep(3)\n"
         "b1, r1, t1 = busy._transport.batches, busy.received, time.monotonic()\n"
         'print("BATCHES", (b1 - b0) / (t1 - t0), "MSGS", (r1 - r0) / (t1 - t0))\n'
+        # A stream of 1,000 msg/s or more: at most 10 batches a second (STREAM_HZ in
+        # js/src/bridge.ts), each costing the Jupyter server about four messages.
+        "busy.max_fps = 30\n"
+        "time.sleep(0.5)\n"
+        "b0, r0, t0 = busy._transport.batches, busy.received, time.monotonic()\n"
+        "time.sleep(3)\n"
+        "b1, r1, t1 = busy._transport.batches, busy.received, time.monotonic()\n"
+        'print("STREAMING", (b1 - b0) / (t1 - t0), "MSGS", (r1 - r0) / (t1 - t0))\n'
         "busy.close(widget=True)\n"
         "fast.stop()",
     )
@@ -106,6 +114,11 @@ def test_browser_ticker_same_stream_in_view_and_kernel(page, notebook_runner):
     print(f"browser mode at max_fps=5: {batches:.1f} batches/s carrying {msgs:.0f} msg/s")
     assert msgs > 200, f"only {msgs:.0f} msg/s reached the kernel"
     assert batches <= 5 + 1.5, f"{batches:.1f} batch messages/s at max_fps=5 ({msgs:.0f} msg/s)"
+    m = wait_for_cell_output(page, name, idx, r"STREAMING ([\d.]+) MSGS ([\d.]+)", 30)
+    batches, msgs = float(m.group(1)), float(m.group(2))
+    print(f"browser mode at max_fps=30: {batches:.1f} batches/s carrying {msgs:.0f} msg/s")
+    assert msgs > 1000, f"only {msgs:.0f} msg/s reached the kernel: not a stream"
+    assert batches <= 10 + 1.5, f"{batches:.1f} batch messages/s streaming ({msgs:.0f} msg/s)"
 
     # Stop the stream, then compare what the page counted with what the kernel has.
     idx = run_cell(page, name, "ws.close()\nimport time; time.sleep(1)\nprint('CLOSED', ws.status)")
