@@ -74,13 +74,7 @@ class Requests:
     def request(
         self, data: Any, match: Callable[[Message], object], timeout: float | None
     ) -> Message:
-        claim = self._start(lambda: self._send(data), match, timeout)
-        try:
-            self._transport.prepare_wait(lambda: claim.done)
-            claim.wait(timeout)
-        finally:
-            self._stream.drop_claim(claim)
-        return self._answer(claim, timeout, what=f"matching {_name(match)}")
+        return self.exchange(lambda: self._send(data), match, timeout, f"matching {_name(match)}")
 
     async def arequest(
         self, data: Any, match: Callable[[Message], object], timeout: float | None
