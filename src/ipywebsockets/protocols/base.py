@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -46,7 +46,11 @@ __all__ = [
     "ProtocolError",
     "Ready",
     "dumps",
+    "mask_text",
+    "masked",
     "parse_sent",
+    "secret_forms",
+    "strict_loads",
 ]
 
 
@@ -126,6 +130,61 @@ def loads(data: str | bytes, parse_constant: Callable[[str], Any] | None = None)
     if parse_constant is None:
         return json.loads(data)
     return json.loads(data, parse_constant=parse_constant)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def strict_loads(text: str) -> Any:
+    """:func:`loads`, refusing ``NaN`` and ``Infinity`` (:class:`ValueError`): strict JSON."""
+    return loads(text, parse_constant=_no_constant)
+
+
+def secret_forms(value: Any) -> tuple[bytes, ...]:
+    """The str values inside ``value`` (nested), as bytes: as written and as JSON escapes them.
+
+    What a codec lists in :attr:`Codec.secrets` for a credentials object (a GraphQL
+    ``init_payload``, a Socket.IO ``auth``): the Inspector masks each form.
+    """
+    found: list[bytes] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, str) and item:
+            for form in (item, json.dumps(item, ensure_ascii=False)[1:-1]):
+                if form.encode() not in found:
+                    found.append(form.encode())
+        elif isinstance(item, Mapping):
+            for inner in item.values():
+                walk(inner)
+        elif isinstance(item, (list, tuple)):
+            for inner in item:
+                walk(inner)
+
+    walk(value)
+    return tuple(found)
+
+
+def masked(value: Any) -> Any:
+    """``value`` with every str inside it replaced by ``***`` (keys kept): for describe()."""
+    if isinstance(value, str):
+        return "***"
+    if isinstance(value, Mapping):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v) for v in value]
+    return value
+
+
+def mask_text(text: str, secrets: tuple[bytes, ...], shortest: int = 1) -> str:
+    """``text`` with each secret at least ``shortest`` bytes long replaced by ``***``.
+
+    (A very short credential, masked everywhere, would garble the words around it.)
+    """
+    for secret in secrets:
+        if len(secret) >= shortest:
+            text = text.replace(secret.decode("utf-8", "replace"), "***")
+    return text
 
 
 def parse_sent(payload: str | bytes, what: str) -> Any:

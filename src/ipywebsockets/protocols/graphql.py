@@ -20,13 +20,12 @@ message is delivered as ``{"errors": [...]}`` and shown as a problem.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 from ..exceptions import SendQueueFull
-from .base import Codec, dumps, loads, parse_sent
+from .base import Codec, dumps, loads, mask_text, parse_sent, secret_forms
 from .graphql_messages import (
     ACK_TIMEOUT,
     CLOSE_MEANINGS,
@@ -40,7 +39,6 @@ from .graphql_messages import (
     operation,
     operation_of,
     sent_operation,
-    strings,
 )
 
 __all__ = ["GraphQLCodec"]
@@ -100,12 +98,7 @@ class GraphQLCodec(Codec):
             )
         self.init_payload = init_payload
         self.keepalive = keepalive
-        secrets: list[bytes] = []
-        for value in strings(init_payload):
-            for form in (value, json.dumps(value, ensure_ascii=False)[1:-1]):
-                if form and form.encode() not in secrets:
-                    secrets.append(form.encode())
-        self.secrets = tuple(secrets)
+        self.secrets = secret_forms(init_payload)
         self._result_type = ""  # "next" (or legacy "data") once connected: the common frame
         self._ops: dict[str, dict[str, Any]] = {}  # active operations, by id
         self._unsent: set[str] = set()  # active, never subscribed on any connection yet
@@ -405,9 +398,7 @@ class GraphQLCodec(Codec):
             text = describe_frame(data)
         except Exception as exc:  # never raises: the Inspector shows every frame
             text = f"GraphQL frame not understood ({type(exc).__name__})"
-        for secret in self.secrets:
-            text = text.replace(secret.decode(errors="replace"), "***")
-        return text
+        return mask_text(text, self.secrets)
 
     def outgoing(self, data: str | bytes) -> str | None:
         """A ``subscribe``/``start`` frame's operation ``{"id", "query", ...}``; else None."""

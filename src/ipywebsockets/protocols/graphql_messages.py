@@ -6,10 +6,9 @@ Pure helpers of :mod:`.graphql` (the codec): no state, standard library only.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
-from .base import dumps
+from .base import dumps, masked
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -41,28 +40,6 @@ def clip(text: str, limit: int = SHOWN) -> str:
 def one_line(query: str) -> str:
     """``query`` on one line (runs of whitespace as one space)."""
     return " ".join(query.split())
-
-
-def strings(value: Any) -> list[str]:
-    """Every str inside ``value`` (dict values, list items), depth first."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping):
-        return [s for v in value.values() for s in strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
-
-
-def masked(value: Any) -> Any:
-    """``value`` with every str inside it replaced by ``***`` (keys kept)."""
-    if isinstance(value, str):
-        return "***"
-    if isinstance(value, Mapping):
-        return {k: masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [masked(v) for v in value]
-    return value
 
 
 def operation(

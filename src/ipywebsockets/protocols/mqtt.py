@@ -26,7 +26,7 @@ from typing import Any
 
 from ..exceptions import SendQueueFull
 from . import mqtt_packets as mp
-from .base import Codec, ProtocolError, dumps
+from .base import Codec, ProtocolError, dumps, mask_text
 from .mqtt_describe import CONNACK_ADVICE, CONNACK_MEANINGS, describe_frame, describe_packet
 from .mqtt_packets import Ack, Connack, Connect, Packet, Publish, Suback, Subscribe, encode
 from .mqtt_topics import check_filter, check_topic, parse_message, payload_bytes, payload_value
@@ -381,11 +381,8 @@ class MQTTCodec(Codec):
 
     def describe(self, data: str | bytes) -> str:
         """The packet(s) a frame carries, joined with "; " (credentials as ``***``)."""
-        text = describe_frame(data)
-        for secret in self.secrets:  # a credential in a topic or payload too (a short one
-            if len(secret) >= 4:  # would mangle the words; CONNECT shows them as *** anyway)
-                text = text.replace(secret.decode("utf-8", "replace"), "***")
-        return text
+        # A credential in a topic or payload too; CONNECT shows them as *** anyway.
+        return mask_text(describe_frame(data), self.secrets, shortest=4)
 
     def outgoing(self, data: str | bytes) -> str | bytes | None:
         """``{"topic", "payload", "qos", "retain"}`` for a PUBLISH frame, else None."""

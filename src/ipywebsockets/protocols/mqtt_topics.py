@@ -10,7 +10,7 @@ import binascii
 import json
 from typing import Any
 
-from .base import loads, parse_sent
+from .base import parse_sent, strict_loads
 
 __all__ = [
     "SHAPE",
@@ -84,13 +84,9 @@ def payload_value(payload: bytes) -> Any:
     except UnicodeDecodeError:
         return {"base64": base64.b64encode(payload).decode("ascii")}
     try:
-        return loads(text, parse_constant=_no_constant)
+        return strict_loads(text)
     except ValueError:
         return text
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def payload_bytes(payload: Any) -> bytes:

@@ -39,8 +39,8 @@ from collections import deque
 from typing import Any
 
 from ..exceptions import SendQueueFull
-from .base import Codec, ProtocolError, dumps
-from .socketio_text import describe_frame, secrets_of
+from .base import Codec, ProtocolError, dumps, secret_forms
+from .socketio_text import describe_frame
 from .socketio_wire import (
     ACK,
     BINARY_ACK,
@@ -99,7 +99,7 @@ class SocketIOCodec(Codec):
         self.namespace = namespace
         self.auth = auth
         self.path = path.strip("/")
-        self.secrets = secrets_of(auth)
+        self.secrets = secret_forms(auth)
         self._next_ack = 1
         #: The namespace's session id (the server's CONNECT answer), or "" while not connected.
         self.sid = ""

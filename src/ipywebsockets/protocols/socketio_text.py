@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..redact import MASK
-from .base import ProtocolError
+from .base import ProtocolError, mask_text, masked
 from .socketio_wire import (
     ACK,
     BINARY_ACK,
@@ -25,45 +24,14 @@ from .socketio_wire import (
     decode_packet,
 )
 
-__all__ = ["describe_frame", "secrets_of"]
+__all__ = ["describe_frame"]
 
 LONGEST = 200  # characters of JSON shown before "..."
-
-
-def secrets_of(auth: Any) -> tuple[bytes, ...]:
-    """The str values in ``auth`` (nested too), as bytes, as written and as JSON escapes them."""
-    found: list[bytes] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str) and value:
-            for form in (value, json.dumps(value, ensure_ascii=False)[1:-1]):
-                if form.encode() not in found:
-                    found.append(form.encode())
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                walk(item)
-
-    walk(auth)
-    return tuple(found)
 
 
 def _json(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= LONGEST else text[:LONGEST] + "..."
-
-
-def _masked(value: Any) -> Any:
-    """Every str in ``value`` (an auth object) as ``***``."""
-    if isinstance(value, str):
-        return MASK
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked(v) for v in value]
-    return value
 
 
 def _where(packet: Packet) -> str:
@@ -77,7 +45,7 @@ def describe_packet(packet: Packet) -> str:
         if isinstance(data, dict) and "sid" in data:  # the server's answer
             return f"{name} {packet.namespace} sid={data['sid']}"
         return f"{name} {packet.namespace}" + (
-            "" if data is None else f" auth={_json(_masked(data))}"
+            "" if data is None else f" auth={_json(masked(data))}"
         )
     if packet.type in (EVENT, BINARY_EVENT):
         text = f"{name} {_where(packet)}{_json(data[0])} {_json(data[1:])}"
@@ -123,6 +91,4 @@ def describe_frame(data: str | bytes, secrets: tuple[bytes, ...]) -> str:
         text = _describe_text(data) if data else "empty frame (not an Engine.IO packet)"
     except Exception as exc:  # never raise out of the Inspector
         text = f"undecodable frame ({type(exc).__name__})"
-    for secret in secrets:
-        text = text.replace(secret.decode(errors="replace"), MASK)
-    return text
+    return mask_text(text, secrets)

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .base import Codec, dumps, parse_sent
+from .base import Codec, dumps, mask_text, parse_sent
 from .stomp_frames import (
     Frame,
     Malformed,
@@ -386,10 +386,8 @@ class STOMPCodec(Codec):
             text = describe_octets(octets(data))
         except Exception as exc:  # never raises: the Inspector shows every frame
             text = f"not a STOMP frame ({type(exc).__name__})"
-        for secret in self.secrets:  # login/passcode headers are masked; elsewhere too,
-            if len(secret) >= 4:  # unless so short that masking would garble the text
-                text = text.replace(secret.decode(), "***")
-        return text
+        # login/passcode headers are masked; elsewhere too, unless very short.
+        return mask_text(text, self.secrets, shortest=4)
 
     def outgoing(self, data: str | bytes) -> str | bytes | None:
         """A SEND frame's ``{"destination", "headers", "body"}`` as JSON text; None for others."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .base import ProtocolError, loads
+from .base import ProtocolError, strict_loads
 
 __all__ = [
     "HEART_BEAT",
@@ -243,13 +243,9 @@ def body_value(frame: Frame) -> Any:
     if kind and kind != "application/json" and not kind.endswith("+json"):
         return text
     try:
-        return loads(text, parse_constant=_no_constant)
+        return strict_loads(text)
     except (ValueError, RecursionError):
         return text
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _preview(frame: Frame) -> str:
